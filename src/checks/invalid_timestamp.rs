@@ -1,0 +1,118 @@
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{Finding, Location};
+use crate::model::MigrationSet;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a timestamp version (`YYYYMMDDHHMMSS`, 14 digits) that is not a real UTC date and
+    /// time (month 18, hour 34), that lies more than a day in the future, or that has a
+    /// different number of digits than the 14-digit timestamps beside it. The all-zero version
+    /// (`00000000000000`, diesel's initial setup) is accepted.
+    ///
+    /// ## Why is this bad
+    /// The version was typed by hand, not generated. A far-future version stays the newest
+    /// forever: every migration created after it sorts before it, so databases that ran it skip
+    /// them as "older".
+    ///
+    /// ## Example
+    /// ```text
+    /// 20241812144402_create_index.up.sql   (month 18)
+    /// 202601016134308_message_roots.up.sql (15 digits)
+    /// ```
+    ///
+    /// ## How to fix
+    /// Rename the migration with the timestamp of when it was written (the runner's `create`
+    /// command generates one), if it has not been applied anywhere yet.
+    pub static RULE = ("MC005", "invalid-timestamp", Warning);
+}
+
+/// A day of slack for clocks and time zones before a version counts as "in the future".
+const FUTURE_SLACK_SECS: i64 = 24 * 3600;
+
+pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let digits: Vec<Option<&str>> = set.migrations.iter().map(|m| m.version.digits()).collect();
+    let timestamps = digits.iter().filter(|d| d.is_some_and(|d| d.len() == 14)).count();
+    let mostly_timestamps = timestamps * 2 > set.migrations.len();
+    for (m, d) in set.migrations.iter().zip(digits) {
+        let Some(d) = d else { continue };
+        let problem = if d.len() == 14 {
+            problem(d, now)
+        } else if mostly_timestamps && d.len() >= 12 {
+            Some(format!("has {} digits where the other versions are 14-digit timestamps", d.len()))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            out.push(
+                Finding::new(&RULE, Location::in_file(set, m.primary_file(), 0..0), format!("version {d} {problem}"))
+                    .label("not a real timestamp")
+                    .help("if it was never applied anywhere, rename it with the current UTC time as YYYYMMDDHHMMSS"),
+            );
+        }
+    }
+}
+
+/// What is wrong with a 14-digit `YYYYMMDDHHMMSS` version, if anything.
+fn problem(d: &str, now: i64) -> Option<String> {
+    if d.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| d[r].parse::<i64>().unwrap_or(0);
+    let (year, month, day, hour, min, sec) = (n(0..4), n(4..6), n(6..8), n(8..10), n(10..12), n(12..14));
+    if !(1..=12).contains(&month) {
+        return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: month {month:02}"));
+    }
+    if day < 1 || day > days_in_month(year, month) {
+        return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: day {day:02} of month {month:02}"));
+    }
+    if hour > 23 || min > 59 || sec > 59 {
+        return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: time {hour:02}:{min:02}:{sec:02}"));
+    }
+    let secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
+    (secs > now + FUTURE_SLACK_SECS).then(|| format!("lies in the future ({year:04}-{month:02}-{day:02})"))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_763_683_200; // 2025-11-21
+
+    #[test]
+    fn accepts_real_past_timestamps() {
+        assert_eq!(problem("20250117000001", NOW), None);
+        assert_eq!(problem("20240229120000", NOW), None);
+        assert_eq!(problem("00000000000000", NOW), None);
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2025, 11, 21), NOW / 86400);
+    }
+
+    #[test]
+    fn rejects_impossible_and_future_ones() {
+        assert!(problem("20241812144402", NOW).unwrap().contains("month 18"));
+        assert!(problem("20230614345544", NOW).unwrap().contains("time 34:55:44"));
+        assert!(problem("20230229000000", NOW).unwrap().contains("day 29"));
+        assert!(problem("29990101000000", NOW).unwrap().contains("future"));
+    }
+}

@@ -1,0 +1,260 @@
+//! The checks: one file per rule, one registry table ([`REGISTRY`]).
+//!
+//! A rule is declared in its own file with [`declare_rule!`]; its doc comment (What it does /
+//! Why is this bad / Example / How to fix) is the text `migcheck rule CODE` prints. A check is a
+//! function from a loaded [`MigrationSet`] to findings; it never reads the disk.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::model::{FileId, MigrationSet};
+
+/// Declares a rule: `declare_rule! { /// docs… pub static RULE = ("MC001", "duplicate-version", Error); }`.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $vis:vis static $id:ident = ($code:literal, $name:literal, $sev:ident);) => {
+        $(#[doc = $doc])*
+        $vis static $id: $crate::checks::Rule = $crate::checks::Rule {
+            code: $code,
+            name: $name,
+            severity: $crate::checks::Severity::$sev,
+            doc: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+pub mod duplicate_version;
+pub mod empty_migration;
+pub mod invalid_timestamp;
+pub mod missing_down;
+pub mod orphan_down;
+pub mod pair_name_mismatch;
+pub mod psql_meta_command;
+pub mod syntax_error;
+pub mod unreadable_file;
+pub mod unrecognized_file;
+pub mod version_gap;
+pub mod version_order;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A rule's identity and documentation. Codes are stable and never reused.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Markdown: What it does / Why is this bad / Example / How to fix.
+    pub doc: &'static str,
+}
+
+impl Rule {
+    /// The documentation with the one leading space of each doc-comment line removed.
+    pub fn documentation(&self) -> String {
+        self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The first line of the documentation's "What it does" section.
+    pub fn summary(&self) -> String {
+        let doc = self.documentation();
+        let mut lines = doc.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
+        lines.find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
+    }
+}
+
+/// A check: reads a loaded set, appends findings.
+pub type CheckFn = fn(&MigrationSet, &mut Vec<Finding>);
+
+/// One row of the registry.
+pub struct Entry {
+    pub rule: &'static Rule,
+    pub check: CheckFn,
+}
+
+/// Every rule migcheck has, in code order. The only list of checks.
+pub static REGISTRY: &[Entry] = &[
+    Entry { rule: &duplicate_version::RULE, check: duplicate_version::check },
+    Entry { rule: &version_order::RULE, check: version_order::check },
+    Entry { rule: &unrecognized_file::RULE, check: unrecognized_file::check },
+    Entry { rule: &version_gap::RULE, check: version_gap::check },
+    Entry { rule: &invalid_timestamp::RULE, check: invalid_timestamp::check },
+    Entry { rule: &unreadable_file::RULE, check: unreadable_file::check },
+    Entry { rule: &missing_down::RULE, check: missing_down::check },
+    Entry { rule: &orphan_down::RULE, check: orphan_down::check },
+    Entry { rule: &pair_name_mismatch::RULE, check: pair_name_mismatch::check },
+    Entry { rule: &empty_migration::RULE, check: empty_migration::check },
+    Entry { rule: &syntax_error::RULE, check: syntax_error::check },
+    Entry { rule: &psql_meta_command::RULE, check: psql_meta_command::check },
+];
+
+/// Looks a rule up by code (`MC001`, any case) or name (`duplicate-version`).
+pub fn find_rule(key: &str) -> Option<&'static Rule> {
+    REGISTRY.iter().map(|e| e.rule).find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// Runs every check on a set.
+pub fn run(set: &MigrationSet) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for entry in REGISTRY {
+        (entry.check)(set, &mut findings);
+    }
+    findings
+}
+
+/// A place in a file: the file's display path, a byte range, and its text for rendering.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub path: String,
+    pub span: Range<usize>,
+    /// `None` when the file could not be read (or the place is not in a file).
+    pub text: Option<Arc<str>>,
+}
+
+impl Location {
+    /// `span` of file `id` in `set`.
+    pub fn in_file(set: &MigrationSet, id: FileId, span: Range<usize>) -> Location {
+        let file = set.file(id);
+        Location { path: file.display.clone(), span, text: file.text.clone().ok() }
+    }
+
+    /// A path with no text (a stray file, a directory).
+    pub fn path_only(path: &str) -> Location {
+        Location { path: path.to_string(), span: 0..0, text: None }
+    }
+
+    /// 1-based line and column (in characters) of the span's start.
+    pub fn line_col(&self) -> (usize, usize) {
+        let Some(text) = &self.text else { return (1, 1) };
+        let start = floor_char_boundary(text, self.span.start);
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Another place a finding involves.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub location: Location,
+    pub label: String,
+}
+
+/// One problem found, with where it is and how to fix it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub location: Location,
+    pub message: String,
+    /// Short text under the underlined span.
+    pub label: Option<String>,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+}
+
+impl Finding {
+    /// A finding of `rule` at `location`, with the rule's default severity.
+    pub fn new(rule: &'static Rule, location: Location, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            location,
+            message: message.into(),
+            label: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Finding {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn related(mut self, location: Location, label: impl Into<String>) -> Finding {
+        self.related.push(Related { location, label: label.into() });
+        self
+    }
+
+    /// The order findings are reported in: path, line, code, then the rest.
+    pub fn sort_key(&self) -> (String, usize, usize, &'static str, String) {
+        let (line, col) = self.location.line_col();
+        (self.location.path.clone(), line, col, self.rule.code, self.message.clone())
+    }
+}
+
+/// Sorts findings into report order (deterministic output).
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by_cached_key(|f| f.sort_key());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_codes_and_names_are_unique_and_documented() {
+        let mut codes: Vec<_> = REGISTRY.iter().map(|e| e.rule.code).collect();
+        let mut names: Vec<_> = REGISTRY.iter().map(|e| e.rule.name).collect();
+        codes.sort();
+        codes.dedup();
+        names.sort();
+        names.dedup();
+        assert_eq!(codes.len(), REGISTRY.len());
+        assert_eq!(names.len(), REGISTRY.len());
+        for e in REGISTRY {
+            let doc = e.rule.documentation();
+            for section in ["## What it does", "## Why is this bad", "## Example", "## How to fix"] {
+                assert!(doc.contains(section), "{} lacks {section}", e.rule.code);
+            }
+            assert!(!e.rule.summary().is_empty(), "{}", e.rule.code);
+        }
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let loc = Location { path: "x".into(), span: 9..9, text: Some(Arc::from("ab\ncdé fg")) };
+        assert_eq!(loc.line_col(), (2, 6));
+    }
+
+    #[test]
+    fn finds_rules_by_code_or_name() {
+        assert_eq!(find_rule("mc001").unwrap().name, "duplicate-version");
+        assert_eq!(find_rule("syntax-error").unwrap().code, "MC201");
+        assert!(find_rule("MC999").is_none());
+    }
+}

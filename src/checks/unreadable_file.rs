@@ -1,0 +1,33 @@
+use super::{Finding, Location};
+use crate::model::MigrationSet;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a migration file that cannot be checked: it is not UTF-8, it contains a NUL
+    /// byte, or the operating system refuses to read it (permission denied).
+    ///
+    /// ## Why is this bad
+    /// PostgreSQL rejects NUL bytes and invalid UTF-8 in a UTF-8 database, and a file the CI
+    /// user cannot read will not be readable by the migration runner either.
+    ///
+    /// ## Example
+    /// ```text
+    /// 000007_import.up.sql   saved as Latin-1: "café" is the byte 0xE9
+    /// ```
+    ///
+    /// ## How to fix
+    /// Re-save the file as UTF-8 (`iconv -f latin1 -t utf-8`), remove the NUL bytes, or fix
+    /// the file's permissions.
+    pub static RULE = ("MC010", "unreadable-file", Error);
+}
+
+pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
+    for file in &set.files {
+        if let Err(why) = &file.text {
+            out.push(
+                Finding::new(&RULE, Location::path_only(&file.display), format!("`{}` {why}", file.file_name()))
+                    .help("save the file as UTF-8 text without NUL bytes, readable by the user that runs the checks"),
+            );
+        }
+    }
+}

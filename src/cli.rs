@@ -1,0 +1,47 @@
+//! The command line (clap only; no logic here).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "migcheck", version, about = "Checks database migration directories before they reach a database")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check migration directories (default: every one found under the current directory).
+    Check(CheckArgs),
+    /// List every rule with its code, name and default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Rule {
+        /// The rule's code (MC001) or name (duplicate-version).
+        code: String,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Migration directories, directories to search, or migration files (each file's whole
+    /// directory is checked once). Default: search the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Treat warnings as errors for the exit code.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Say which directories were found and why each format was chosen (on stderr).
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}

@@ -1,0 +1,53 @@
+//! golang-migrate: `{version}_{title}.up.{ext}` and `{version}_{title}.down.{ext}`.
+//!
+//! The version is any run of digits and is compared as a number (`1_a` and `001_b` are the same
+//! version). Each file is sent to the server as one simple query. The directory is not recursive.
+
+use super::pairs::{self, parse_pair_name};
+use super::{Detection, DirListing, Format};
+use crate::model::{FormatRules, MigrationSet};
+
+pub struct GolangMigrate;
+
+impl Format for GolangMigrate {
+    fn name(&self) -> &'static str {
+        "golang-migrate"
+    }
+
+    fn detect(&self, dir: &DirListing) -> Option<Detection> {
+        let n = dir.files.iter().filter(|f| parse_pair_name(f).is_some()).count();
+        (n > 0).then(|| Detection { score: 10, reason: format!("{n} files named `{{version}}_{{title}}.up|down.{{ext}}`") })
+    }
+
+    fn load(&self, dir: &DirListing) -> MigrationSet {
+        let ext = pairs::main_extension(dir);
+        let mut set = new_set(dir, self.name());
+        let mut named = Vec::new();
+        for name in &dir.files {
+            match parse_pair_name(name) {
+                Some(p) if p.ext == ext => {
+                    let id = set.add_file(dir.read_file(name));
+                    named.push((id, p));
+                }
+                _ => {}
+            }
+        }
+        pairs::pair(&mut set, named);
+        pairs::collect_strays(&mut set, dir, |name| pairs::stray_reason(name, &ext));
+        set.sort();
+        set
+    }
+}
+
+/// An empty set for `dir` with the pair layout's rules.
+pub fn new_set(dir: &DirListing, format: &'static str) -> MigrationSet {
+    MigrationSet {
+        display: dir.display.clone(),
+        path: dir.path.clone(),
+        format,
+        rules: FormatRules { has_downs: true, down_required: true, psql_meta_allowed: false },
+        files: Vec::new(),
+        migrations: Vec::new(),
+        stray: Vec::new(),
+    }
+}

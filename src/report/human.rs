@@ -1,0 +1,150 @@
+//! The human report: one miette diagnostic per finding, grouped by file (findings are already
+//! sorted by path), then a one-line summary.
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use crate::Outcome;
+use crate::checks::{Finding, Location, Severity};
+
+/// How to draw: colours and Unicode for a terminal, plain ASCII otherwise.
+#[derive(Debug, Clone)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Style {
+    /// Plain, 100 columns: what snapshot tests and CI logs use.
+    pub fn plain() -> Style {
+        Style { color: false, width: 100 }
+    }
+
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    pub fn detect() -> Style {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+        Style { color, width }
+    }
+}
+
+/// A finding (or one of its related places) as miette sees it.
+struct View {
+    code: Option<String>,
+    severity: miette::Severity,
+    message: String,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    label: Option<LabeledSpan>,
+}
+
+impl View {
+    fn of(f: &Finding) -> View {
+        let (source, label) = source_and_label(&f.location, f.label.clone());
+        let message = if source.is_some() { f.message.clone() } else { format!("{}: {}", f.location.path, f.message) };
+        View {
+            code: Some(format!("{} {}", f.rule.code, f.rule.name)),
+            severity: match f.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
+            message,
+            help: help_with_related(f),
+            source,
+            label,
+        }
+    }
+}
+
+/// The help text, followed by one line per related place (`also: path:line:col: label`).
+fn help_with_related(f: &Finding) -> Option<String> {
+    let mut lines: Vec<String> = f.help.iter().cloned().collect();
+    for r in &f.related {
+        let (line, col) = r.location.line_col();
+        lines.push(format!("also: {}:{line}:{col}: {}", r.location.path, r.label));
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+fn source_and_label(location: &Location, label: Option<String>) -> (Option<NamedSource<Arc<str>>>, Option<LabeledSpan>) {
+    match &location.text {
+        Some(text) if !text.is_empty() => {
+            let start = location.span.start.min(text.len());
+            let end = location.span.end.clamp(start, text.len());
+            let source = NamedSource::new(location.path.clone(), text.clone()).with_language("sql");
+            (Some(source), Some(LabeledSpan::new_primary_with_span(label, start..end)))
+        }
+        _ => (None, None),
+    }
+}
+
+impl fmt::Debug for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for View {}
+
+impl Diagnostic for View {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+}
+
+/// Renders every finding and the summary line.
+pub fn render(outcome: &Outcome, style: &Style) -> String {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let mut out = String::new();
+    for finding in &outcome.findings {
+        let view = View::of(finding);
+        if handler.render_report(&mut out, &view).is_err() {
+            // miette could not draw the snippet: fall back to one plain line.
+            let (line, col) = finding.location.line_col();
+            out.push_str(&format!("{}:{line}:{col}: {} {}: {}\n", finding.location.path, finding.rule.code, finding.rule.name, finding.message));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(outcome));
+    out
+}
+
+/// `checked 2 directories, 56 migrations (112 files): 1 error, 0 warnings`
+pub fn summary_line(outcome: &Outcome) -> String {
+    let s = outcome.summary();
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "checked {}, {} ({}): {}, {}\n",
+        plural(s.directories, "directory", "directories"),
+        plural(s.migrations, "migration", "migrations"),
+        plural(s.files, "file", "files"),
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+    )
+}
