@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "migcheck", version, about = "Checks database migration directories before they reach a database")]
+#[command(
+    name = "migcheck",
+    version,
+    about = "Checks database migration directories before they reach a database"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -87,12 +87,21 @@ pub fn analyze(set: &mut MigrationSet) {
 
 /// Turns command-line paths into the migration directories to check, without duplicates.
 fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error> {
-    let formats = || discover::FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    let formats = || {
+        discover::FORMATS
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut found: Vec<Found> = Vec::new();
     if paths.is_empty() {
         found = discover::walk(Path::new("."), ".")?;
         if found.is_empty() {
-            return Err(Error::NoMigrations { path: ".".into(), formats: formats() });
+            return Err(Error::NoMigrations {
+                path: ".".into(),
+                formats: formats(),
+            });
         }
     }
     for path in paths {
@@ -101,20 +110,34 @@ fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error>
         if meta.is_dir() {
             let listing = DirListing::read(path, &display)?;
             if let Some((format, detection)) = discover::detect(&listing) {
-                found.push(Found { dir: listing, format, detection });
+                found.push(Found {
+                    dir: listing,
+                    format,
+                    detection,
+                });
             } else {
                 let walked = discover::walk(path, &display)?;
                 if walked.is_empty() {
-                    return Err(Error::NoMigrations { path: display, formats: formats() });
+                    return Err(Error::NoMigrations {
+                        path: display,
+                        formats: formats(),
+                    });
                 }
                 found.extend(walked);
             }
         } else {
             // A file (as pre-commit passes them): check its whole directory once.
-            let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             let listing = DirListing::read(parent, &display_of(parent))?;
             match discover::detect(&listing) {
-                Some((format, detection)) => found.push(Found { dir: listing, format, detection }),
+                Some((format, detection)) => found.push(Found {
+                    dir: listing,
+                    format,
+                    detection,
+                }),
                 None => notes.push(format!("{display}: not in a migration directory, skipped")),
             }
         }
@@ -123,7 +146,12 @@ fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error>
     found.retain(|f| seen.insert(std::fs::canonicalize(&f.dir.path).unwrap_or_else(|_| f.dir.path.clone())));
     found.sort_by(|a, b| a.dir.display.cmp(&b.dir.display));
     for f in &found {
-        notes.push(format!("{}: {} ({})", f.dir.display, f.format.name(), f.detection.reason));
+        notes.push(format!(
+            "{}: {} ({})",
+            f.dir.display,
+            f.format.name(),
+            f.detection.reason
+        ));
     }
     Ok(found)
 }
@@ -144,7 +172,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => run_check(&args, &mut out),
         Command::Rules => report::rules::list(&mut out).map(|_| EXIT_OK).map_err(Error::from),
         Command::Rule { code } => match checks::find_rule(&code) {
-            Some(rule) => writeln!(out, "{} {}\n\n{}", rule.code, rule.name, rule.documentation()).map(|_| EXIT_OK).map_err(Error::from),
+            Some(rule) => writeln!(out, "{} {}\n\n{}", rule.code, rule.name, rule.documentation())
+                .map(|_| EXIT_OK)
+                .map_err(Error::from),
             None => Err(Error::UnknownRule(code)),
         },
     };

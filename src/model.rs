@@ -32,13 +32,20 @@ impl Version {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let trimmed = p.trim_start_matches('0');
-                if trimmed.is_empty() { "0".to_string() } else { trimmed.to_string() }
+                if trimmed.is_empty() {
+                    "0".to_string()
+                } else {
+                    trimmed.to_string()
+                }
             })
             .collect();
         if parts.is_empty() {
             return None;
         }
-        Some(Version { text: text.to_string(), parts })
+        Some(Version {
+            text: text.to_string(),
+            parts,
+        })
     }
 
     /// The version as a single integer, when it has one part that fits in a `u128`.
@@ -142,7 +149,9 @@ fn decode(bytes: Vec<u8>) -> Result<Arc<str>, Unreadable> {
     }
     match String::from_utf8(bytes) {
         Ok(s) => Ok(Arc::from(s)),
-        Err(e) => Err(Unreadable::NotUtf8 { offset: e.utf8_error().valid_up_to() }),
+        Err(e) => Err(Unreadable::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        }),
     }
 }
 
@@ -164,7 +173,12 @@ pub struct Script {
 impl Script {
     /// A script that is the whole of `file`, whose text is `text`.
     pub fn whole(file: FileId, text: &str) -> Script {
-        Script { file, span: 0..text.len(), no_transaction: false, sql: None }
+        Script {
+            file,
+            span: 0..text.len(),
+            no_transaction: false,
+            sql: None,
+        }
     }
 }
 
@@ -185,7 +199,11 @@ pub struct Migration {
 impl Migration {
     /// The file that represents this migration in findings: the up, else the down.
     pub fn primary_file(&self) -> FileId {
-        self.up.as_ref().or(self.down.as_ref()).map(|s| s.file).expect("a migration has a script")
+        self.up
+            .as_ref()
+            .or(self.down.as_ref())
+            .map(|s| s.file)
+            .expect("a migration has a script")
     }
 
     /// Every file this migration's scripts live in (one for single-file formats).
@@ -245,9 +263,9 @@ impl MigrationSet {
     pub fn sort(&mut self) {
         let files = &self.files;
         self.migrations.sort_by(|a, b| {
-            a.version.cmp(&b.version).then_with(|| {
-                files[a.primary_file()].display.cmp(&files[b.primary_file()].display)
-            })
+            a.version
+                .cmp(&b.version)
+                .then_with(|| files[a.primary_file()].display.cmp(&files[b.primary_file()].display))
         });
     }
 }

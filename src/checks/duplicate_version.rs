@@ -33,14 +33,24 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             let mut finding = Finding::new(
                 &RULE,
                 Location::in_file(set, file, 0..0),
-                format!("version {} is used by {} migrations: {}", m.version, group.len(), names.join(", ")),
+                format!(
+                    "version {} is used by {} migrations: {}",
+                    m.version,
+                    group.len(),
+                    names.join(", ")
+                ),
             )
             .label("duplicate version")
-            .help("give every migration its own version: renumber the one merged last after the highest existing version");
+            .help(
+                "give every migration its own version: renumber the one merged last after the highest existing version",
+            );
             for (j, other) in group.iter().enumerate() {
                 if j != i {
                     for f in other.files() {
-                        finding = finding.related(Location::in_file(set, f, 0..0), format!("version {} also here", other.version));
+                        finding = finding.related(
+                            Location::in_file(set, f, 0..0),
+                            format!("version {} also here", other.version),
+                        );
                     }
                 }
             }

@@ -27,20 +27,35 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         for (script, direction) in [(&m.up, "up"), (&m.down, "down")] {
             let Some(script) = script else { continue };
             let file = set.file(script.file);
-            let empty = script.sql.as_ref().is_some_and(|sql| sql.statements.is_empty() && sql.meta_commands.is_empty());
+            let empty = script
+                .sql
+                .as_ref()
+                .is_some_and(|sql| sql.statements.is_empty() && sql.meta_commands.is_empty());
             if file.text.is_err() || !empty {
                 continue;
             }
-            let what = if script.span.is_empty() { "is empty" } else { "holds only comments" };
-            let consequence = if direction == "down" { ": the migration cannot be rolled back" } else { ": it changes nothing" };
+            let what = if script.span.is_empty() {
+                "is empty"
+            } else {
+                "holds only comments"
+            };
+            let consequence = if direction == "down" {
+                ": the migration cannot be rolled back"
+            } else {
+                ": it changes nothing"
+            };
             out.push(
-                Finding::new(&RULE, Location::in_file(set, script.file, script.span.start..script.span.start), format!("the {direction} migration of version {} {what}{consequence}", m.version))
-                    .label(format!("empty {direction}"))
-                    .help(if direction == "down" {
-                        "write the statements that reverse the up, or keep a comment saying why it is irreversible"
-                    } else {
-                        "add the statements this migration is meant to run, or delete it if it was never released"
-                    }),
+                Finding::new(
+                    &RULE,
+                    Location::in_file(set, script.file, script.span.start..script.span.start),
+                    format!("the {direction} migration of version {} {what}{consequence}", m.version),
+                )
+                .label(format!("empty {direction}"))
+                .help(if direction == "down" {
+                    "write the statements that reverse the up, or keep a comment saying why it is irreversible"
+                } else {
+                    "add the statements this migration is meant to run, or delete it if it was never released"
+                }),
             );
         }
     }

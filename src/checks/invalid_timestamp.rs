@@ -31,7 +31,9 @@ declare_rule! {
 const FUTURE_SLACK_SECS: i64 = 24 * 3600;
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let digits: Vec<Option<&str>> = set.migrations.iter().map(|m| m.version.digits()).collect();
     let timestamps = digits.iter().filter(|d| d.is_some_and(|d| d.len() == 14)).count();
     let mostly_timestamps = timestamps * 2 > set.migrations.len();
@@ -40,15 +42,22 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         let problem = if d.len() == 14 {
             problem(d, now)
         } else if mostly_timestamps && d.len() >= 12 {
-            Some(format!("has {} digits where the other versions are 14-digit timestamps", d.len()))
+            Some(format!(
+                "has {} digits where the other versions are 14-digit timestamps",
+                d.len()
+            ))
         } else {
             None
         };
         if let Some(problem) = problem {
             out.push(
-                Finding::new(&RULE, Location::in_file(set, m.primary_file(), 0..0), format!("version {d} {problem}"))
-                    .label("not a real timestamp")
-                    .help("if it was never applied anywhere, rename it with the current UTC time as YYYYMMDDHHMMSS"),
+                Finding::new(
+                    &RULE,
+                    Location::in_file(set, m.primary_file(), 0..0),
+                    format!("version {d} {problem}"),
+                )
+                .label("not a real timestamp")
+                .help("if it was never applied anywhere, rename it with the current UTC time as YYYYMMDDHHMMSS"),
             );
         }
     }
@@ -65,10 +74,14 @@ fn problem(d: &str, now: i64) -> Option<String> {
         return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: month {month:02}"));
     }
     if day < 1 || day > days_in_month(year, month) {
-        return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: day {day:02} of month {month:02}"));
+        return Some(format!(
+            "is not a valid YYYYMMDDHHMMSS timestamp: day {day:02} of month {month:02}"
+        ));
     }
     if hour > 23 || min > 59 || sec > 59 {
-        return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: time {hour:02}:{min:02}:{sec:02}"));
+        return Some(format!(
+            "is not a valid YYYYMMDDHHMMSS timestamp: time {hour:02}:{min:02}:{sec:02}"
+        ));
     }
     let secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
     (secs > now + FUTURE_SLACK_SECS).then(|| format!("lies in the future ({year:04}-{month:02}-{day:02})"))

@@ -25,15 +25,27 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for m in &set.migrations {
-        let (Some(up), None, true) = (&m.up, &m.down, m.needs_down) else { continue };
-        let severity = if set.rules.down_required { RULE.severity } else { Severity::Warning };
+        let (Some(up), None, true) = (&m.up, &m.down, m.needs_down) else {
+            continue;
+        };
+        let severity = if set.rules.down_required {
+            RULE.severity
+        } else {
+            Severity::Warning
+        };
         let up_name = set.file(up.file).file_name();
         let down_name = up_name.replacen(".up.", ".down.", 1);
         out.push(
-            Finding::new(&RULE, Location::in_file(set, up.file, 0..0), format!("`{up_name}` has no down migration"))
-                .severity(severity)
-                .label("no down for this up")
-                .help(format!("add `{down_name}` that reverses it (a comment-only down declares it irreversible)")),
+            Finding::new(
+                &RULE,
+                Location::in_file(set, up.file, 0..0),
+                format!("`{up_name}` has no down migration"),
+            )
+            .severity(severity)
+            .label("no down for this up")
+            .help(format!(
+                "add `{down_name}` that reverses it (a comment-only down declares it irreversible)"
+            )),
         );
     }
 }

@@ -66,7 +66,11 @@ pub struct Rule {
 impl Rule {
     /// The documentation with the one leading space of each doc-comment line removed.
     pub fn documentation(&self) -> String {
-        self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// The first line of the documentation's "What it does" section.
@@ -88,23 +92,62 @@ pub struct Entry {
 
 /// Every rule migcheck has, in code order. The only list of checks.
 pub static REGISTRY: &[Entry] = &[
-    Entry { rule: &duplicate_version::RULE, check: duplicate_version::check },
-    Entry { rule: &version_order::RULE, check: version_order::check },
-    Entry { rule: &unrecognized_file::RULE, check: unrecognized_file::check },
-    Entry { rule: &version_gap::RULE, check: version_gap::check },
-    Entry { rule: &invalid_timestamp::RULE, check: invalid_timestamp::check },
-    Entry { rule: &unreadable_file::RULE, check: unreadable_file::check },
-    Entry { rule: &missing_down::RULE, check: missing_down::check },
-    Entry { rule: &orphan_down::RULE, check: orphan_down::check },
-    Entry { rule: &pair_name_mismatch::RULE, check: pair_name_mismatch::check },
-    Entry { rule: &empty_migration::RULE, check: empty_migration::check },
-    Entry { rule: &syntax_error::RULE, check: syntax_error::check },
-    Entry { rule: &psql_meta_command::RULE, check: psql_meta_command::check },
+    Entry {
+        rule: &duplicate_version::RULE,
+        check: duplicate_version::check,
+    },
+    Entry {
+        rule: &version_order::RULE,
+        check: version_order::check,
+    },
+    Entry {
+        rule: &unrecognized_file::RULE,
+        check: unrecognized_file::check,
+    },
+    Entry {
+        rule: &version_gap::RULE,
+        check: version_gap::check,
+    },
+    Entry {
+        rule: &invalid_timestamp::RULE,
+        check: invalid_timestamp::check,
+    },
+    Entry {
+        rule: &unreadable_file::RULE,
+        check: unreadable_file::check,
+    },
+    Entry {
+        rule: &missing_down::RULE,
+        check: missing_down::check,
+    },
+    Entry {
+        rule: &orphan_down::RULE,
+        check: orphan_down::check,
+    },
+    Entry {
+        rule: &pair_name_mismatch::RULE,
+        check: pair_name_mismatch::check,
+    },
+    Entry {
+        rule: &empty_migration::RULE,
+        check: empty_migration::check,
+    },
+    Entry {
+        rule: &syntax_error::RULE,
+        check: syntax_error::check,
+    },
+    Entry {
+        rule: &psql_meta_command::RULE,
+        check: psql_meta_command::check,
+    },
 ];
 
 /// Looks a rule up by code (`MC001`, any case) or name (`duplicate-version`).
 pub fn find_rule(key: &str) -> Option<&'static Rule> {
-    REGISTRY.iter().map(|e| e.rule).find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+    REGISTRY
+        .iter()
+        .map(|e| e.rule)
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
 /// Runs every check on a set.
@@ -129,12 +172,20 @@ impl Location {
     /// `span` of file `id` in `set`.
     pub fn in_file(set: &MigrationSet, id: FileId, span: Range<usize>) -> Location {
         let file = set.file(id);
-        Location { path: file.display.clone(), span, text: file.text.clone().ok() }
+        Location {
+            path: file.display.clone(),
+            span,
+            text: file.text.clone().ok(),
+        }
     }
 
     /// A path with no text (a stray file, a directory).
     pub fn path_only(path: &str) -> Location {
-        Location { path: path.to_string(), span: 0..0, text: None }
+        Location {
+            path: path.to_string(),
+            span: 0..0,
+            text: None,
+        }
     }
 
     /// 1-based line and column (in characters) of the span's start.
@@ -206,14 +257,23 @@ impl Finding {
     }
 
     pub fn related(mut self, location: Location, label: impl Into<String>) -> Finding {
-        self.related.push(Related { location, label: label.into() });
+        self.related.push(Related {
+            location,
+            label: label.into(),
+        });
         self
     }
 
     /// The order findings are reported in: path, line, code, then the rest.
     pub fn sort_key(&self) -> (String, usize, usize, &'static str, String) {
         let (line, col) = self.location.line_col();
-        (self.location.path.clone(), line, col, self.rule.code, self.message.clone())
+        (
+            self.location.path.clone(),
+            line,
+            col,
+            self.rule.code,
+            self.message.clone(),
+        )
     }
 }
 
@@ -247,7 +307,11 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters() {
-        let loc = Location { path: "x".into(), span: 9..9, text: Some(Arc::from("ab\ncdé fg")) };
+        let loc = Location {
+            path: "x".into(),
+            span: 9..9,
+            text: Some(Arc::from("ab\ncdé fg")),
+        };
         assert_eq!(loc.line_col(), (2, 6));
     }
 

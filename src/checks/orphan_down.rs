@@ -24,13 +24,24 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for m in &set.migrations {
         let (None, Some(down)) = (&m.up, &m.down) else { continue };
         let name = set.file(down.file).file_name();
-        let mut finding = Finding::new(&RULE, Location::in_file(set, down.file, 0..0), format!("`{name}` has no up migration with version {}", m.version))
-            .label("no up for this down")
-            .help("rename it to match its up migration's version and title, or delete it if the up is gone");
+        let mut finding = Finding::new(
+            &RULE,
+            Location::in_file(set, down.file, 0..0),
+            format!("`{name}` has no up migration with version {}", m.version),
+        )
+        .label("no up for this down")
+        .help("rename it to match its up migration's version and title, or delete it if the up is gone");
         // The most likely partner: an up with the same title and no down of its own.
-        if let Some(partner) = set.migrations.iter().find(|o| o.name == m.name && o.up.is_some() && o.down.is_none()) {
+        if let Some(partner) = set
+            .migrations
+            .iter()
+            .find(|o| o.name == m.name && o.up.is_some() && o.down.is_none())
+        {
             let up = partner.up.as_ref().expect("checked above").file;
-            finding = finding.related(Location::in_file(set, up, 0..0), format!("an up with the same title has version {}", partner.version));
+            finding = finding.related(
+                Location::in_file(set, up, 0..0),
+                format!("an up with the same title has version {}", partner.version),
+            );
         }
         out.push(finding);
     }

@@ -23,12 +23,17 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for m in &set.migrations {
-        let (Some(up), Some(down), Some(down_name)) = (&m.up, &m.down, &m.down_name) else { continue };
+        let (Some(up), Some(down), Some(down_name)) = (&m.up, &m.down, &m.down_name) else {
+            continue;
+        };
         out.push(
             Finding::new(
                 &RULE,
                 Location::in_file(set, down.file, 0..0),
-                format!("version {} is titled `{}` in its up but `{down_name}` in its down", m.version, m.name),
+                format!(
+                    "version {} is titled `{}` in its up but `{down_name}` in its down",
+                    m.version, m.name
+                ),
             )
             .label("title differs from the up's")
             .help("rename one of the two files so the titles match")

@@ -34,9 +34,16 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             for span in &sql.meta_commands {
                 let command = text[span.clone()].split_whitespace().next().unwrap_or("\\");
                 out.push(
-                    Finding::new(&RULE, Location::in_file(set, script.file, span.clone()), format!("`{command}` is a psql meta-command; {} sends this file to the server, which rejects it", set.format))
-                        .label("psql only")
-                        .help("remove the meta-command and write its effect in plain SQL"),
+                    Finding::new(
+                        &RULE,
+                        Location::in_file(set, script.file, span.clone()),
+                        format!(
+                            "`{command}` is a psql meta-command; {} sends this file to the server, which rejects it",
+                            set.format
+                        ),
+                    )
+                    .label("psql only")
+                    .help("remove the meta-command and write its effect in plain SQL"),
                 );
             }
         }

@@ -33,7 +33,10 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             let mut reported_statement = None;
             for error in &sql.syntax_errors {
                 // One finding per statement: the first error; the rest usually follow from it.
-                let statement = sql.statements.iter().position(|s| s.start <= error.span.start && error.span.start <= s.end);
+                let statement = sql
+                    .statements
+                    .iter()
+                    .position(|s| s.start <= error.span.start && error.span.start <= s.end);
                 if statement.is_some() && statement == reported_statement {
                     continue;
                 }
@@ -41,9 +44,13 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
                 let span = widen(text, error.span.clone());
                 let (message, label) = explain(&error.message, &text[span.clone()]);
                 out.push(
-                    Finding::new(&RULE, Location::in_file(set, script.file, span), format!("PostgreSQL's grammar rejects this statement: {message}"))
-                        .label(label)
-                        .help("fix the statement; PostgreSQL will refuse the migration as written"),
+                    Finding::new(
+                        &RULE,
+                        Location::in_file(set, script.file, span),
+                        format!("PostgreSQL's grammar rejects this statement: {message}"),
+                    )
+                    .label(label)
+                    .help("fix the statement; PostgreSQL will refuse the migration as written"),
                 );
             }
         }
@@ -57,7 +64,9 @@ fn explain(message: &str, at: &str) -> (String, String) {
     if message.starts_with("Missing semicolon") {
         let word = at.split_whitespace().next().unwrap_or(at);
         return (
-            format!("unexpected `{word}`: the words before it end a statement, so either they are incomplete or a `;` is missing"),
+            format!(
+                "unexpected `{word}`: the words before it end a statement, so either they are incomplete or a `;` is missing"
+            ),
             format!("unexpected `{word}`"),
         );
     }
@@ -71,6 +80,12 @@ fn widen(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
     }
     let rest = &text[span.start..];
     let skip = rest.len() - rest.trim_start().len();
-    let word = rest[skip..].find(|c: char| c.is_whitespace()).unwrap_or(rest.len() - skip);
-    if word == 0 { span } else { span.start + skip..span.start + skip + word }
+    let word = rest[skip..]
+        .find(|c: char| c.is_whitespace())
+        .unwrap_or(rest.len() - skip);
+    if word == 0 {
+        span
+    } else {
+        span.start + skip..span.start + skip + word
+    }
 }

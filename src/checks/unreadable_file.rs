@@ -25,8 +25,12 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for file in &set.files {
         if let Err(why) = &file.text {
             out.push(
-                Finding::new(&RULE, Location::path_only(&file.display), format!("`{}` {why}", file.file_name()))
-                    .help("save the file as UTF-8 text without NUL bytes, readable by the user that runs the checks"),
+                Finding::new(
+                    &RULE,
+                    Location::path_only(&file.display),
+                    format!("`{}` {why}", file.file_name()),
+                )
+                .help("save the file as UTF-8 text without NUL bytes, readable by the user that runs the checks"),
             );
         }
     }

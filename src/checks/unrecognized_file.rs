@@ -25,8 +25,15 @@ declare_rule! {
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for stray in &set.stray {
         out.push(
-            Finding::new(&RULE, Location::path_only(&stray.display), format!("`{}` {}", file_name(&stray.display), stray.reason))
-                .help(format!("rename it to the {} pattern, or delete it if it is a leftover", set.format)),
+            Finding::new(
+                &RULE,
+                Location::path_only(&stray.display),
+                format!("`{}` {}", file_name(&stray.display), stray.reason),
+            )
+            .help(format!(
+                "rename it to the {} pattern, or delete it if it is a leftover",
+                set.format
+            )),
         );
     }
 }

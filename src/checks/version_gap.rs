@@ -35,7 +35,11 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         let (prev, next) = (pair[0], pair[1]);
         if next > prev + 1 {
             let m = &set.migrations[i + 1];
-            let missing = if next - prev == 2 { format!("{} is missing", prev + 1) } else { format!("{} to {} are missing", prev + 1, next - 1) };
+            let missing = if next - prev == 2 {
+                format!("{} is missing", prev + 1)
+            } else {
+                format!("{} to {} are missing", prev + 1, next - 1)
+            };
             out.push(
                 Finding::new(
                     &RULE,

@@ -23,8 +23,11 @@ declare_rule! {
 }
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    let mut by_name: Vec<(&str, &crate::model::Migration)> =
-        set.migrations.iter().map(|m| (set.file(m.primary_file()).file_name(), m)).collect();
+    let mut by_name: Vec<(&str, &crate::model::Migration)> = set
+        .migrations
+        .iter()
+        .map(|m| (set.file(m.primary_file()).file_name(), m))
+        .collect();
     by_name.sort_by(|a, b| a.0.cmp(b.0));
     for pair in by_name.windows(2) {
         let ((name_a, a), (name_b, b)) = (pair[0], pair[1]);
@@ -33,7 +36,10 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
                 Finding::new(
                     &RULE,
                     Location::in_file(set, a.primary_file(), 0..0),
-                    format!("`{name_a}` sorts before `{name_b}` by name, but its version {} comes after {}", a.version, b.version),
+                    format!(
+                        "`{name_a}` sorts before `{name_b}` by name, but its version {} comes after {}",
+                        a.version, b.version
+                    ),
                 )
                 .label("out of name order")
                 .help("pad all versions to the same number of digits so name order and version order agree")

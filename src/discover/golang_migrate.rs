@@ -16,7 +16,10 @@ impl Format for GolangMigrate {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.files.iter().filter(|f| parse_pair_name(f).is_some()).count();
-        (n > 0).then(|| Detection { score: 10, reason: format!("{n} files named `{{version}}_{{title}}.up|down.{{ext}}`") })
+        (n > 0).then(|| Detection {
+            score: 10,
+            reason: format!("{n} files named `{{version}}_{{title}}.up|down.{{ext}}`"),
+        })
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
@@ -45,7 +48,11 @@ pub fn new_set(dir: &DirListing, format: &'static str) -> MigrationSet {
         display: dir.display.clone(),
         path: dir.path.clone(),
         format,
-        rules: FormatRules { has_downs: true, down_required: true, psql_meta_allowed: false },
+        rules: FormatRules {
+            has_downs: true,
+            down_required: true,
+            psql_meta_allowed: false,
+        },
         files: Vec::new(),
         migrations: Vec::new(),
         stray: Vec::new(),

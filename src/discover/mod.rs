@@ -29,7 +29,10 @@ pub struct DirListing {
 impl DirListing {
     /// Lists `path` (not recursively).
     pub fn read(path: &Path, display: &str) -> Result<DirListing, Error> {
-        let unreadable = |e: std::io::Error| Error::UnreadableDir { path: display.to_string(), reason: e.kind().to_string() };
+        let unreadable = |e: std::io::Error| Error::UnreadableDir {
+            path: display.to_string(),
+            reason: e.kind().to_string(),
+        };
         let mut files = Vec::new();
         let mut dirs = Vec::new();
         for entry in std::fs::read_dir(path).map_err(unreadable)? {
@@ -43,7 +46,12 @@ impl DirListing {
         }
         files.sort();
         dirs.sort();
-        Ok(DirListing { path: path.to_path_buf(), display: display.to_string(), files, dirs })
+        Ok(DirListing {
+            path: path.to_path_buf(),
+            display: display.to_string(),
+            files,
+            dirs,
+        })
     }
 
     /// The display path of an entry of this directory.
@@ -125,15 +133,24 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            !(e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir()) && (name == "target" || name == "node_modules"))
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && (name == "target" || name == "node_modules"))
         })
         .build();
     for entry in walker {
-        let entry = entry.map_err(|e| Error::Walk { path: display.to_string(), reason: e.to_string() })?;
+        let entry = entry.map_err(|e| Error::Walk {
+            path: display.to_string(),
+            reason: e.to_string(),
+        })?;
         if entry.file_type().is_some_and(|t| t.is_dir()) {
             let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
             let rel = rel.to_string_lossy().replace('\\', "/");
-            let shown = if rel.is_empty() { display.to_string() } else { join_display(display, &rel) };
+            let shown = if rel.is_empty() {
+                display.to_string()
+            } else {
+                join_display(display, &rel)
+            };
             dirs.insert(entry.path().to_path_buf(), shown);
         }
     }
@@ -151,7 +168,11 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
         }
         let listing = DirListing::read(&path, &shown)?;
         if let Some((format, detection)) = detect(&listing) {
-            found.push(Found { dir: listing, format, detection });
+            found.push(Found {
+                dir: listing,
+                format,
+                detection,
+            });
         }
     }
     Ok(found)

@@ -44,12 +44,16 @@ pub fn parse_pair_name(name: &str) -> Option<PairName> {
 pub fn always_ignored(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     name.starts_with('.')
-        || [".md", ".txt", ".go", ".rs", ".py", ".sh", ".js", ".ts", ".java", ".kt", ".rb", ".toml", ".yaml", ".yml", ".json"]
-            .iter()
-            .any(|ext| lower.ends_with(ext))
+        || [
+            ".md", ".txt", ".go", ".rs", ".py", ".sh", ".js", ".ts", ".java", ".kt", ".rb", ".toml", ".yaml", ".yml",
+            ".json",
+        ]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
-static BACKUP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(~|\.bak|\.orig|\.rej|\.swp|\.swo|\.tmp|\.old)$").unwrap());
+static BACKUP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(~|\.bak|\.orig|\.rej|\.swp|\.swo|\.tmp|\.old)$").unwrap());
 static UNDERSCORE_DIRECTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+_.*_(up|down)\.sql$").unwrap());
 static WRONG_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+[^0-9_].*\.(up|down)\.sql$").unwrap());
 static SINGLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+_.*\.sql$").unwrap());
@@ -72,7 +76,10 @@ pub fn stray_reason(name: &str, ext: &str) -> Option<String> {
     }
     if let Some(p) = parse_pair_name(name) {
         if p.ext != ext {
-            return Some(format!("has the extension `.{}` where the directory uses `.{ext}`, so it is never run", p.ext));
+            return Some(format!(
+                "has the extension `.{}` where the directory uses `.{ext}`, so it is never run",
+                p.ext
+            ));
         }
         return None;
     }
@@ -80,7 +87,9 @@ pub fn stray_reason(name: &str, ext: &str) -> Option<String> {
         return Some("has no `.up`/`.down` in its name, so the runner never runs it".to_string());
     }
     if lower.contains(".sql") || lower.starts_with(|c: char| c.is_ascii_digit()) {
-        return Some(format!("does not match `{{version}}_{{title}}.up.{ext}` or `.down.{ext}`, so the runner never runs it"));
+        return Some(format!(
+            "does not match `{{version}}_{{title}}.up.{ext}` or `.down.{ext}`, so the runner never runs it"
+        ));
     }
     None
 }
@@ -93,7 +102,10 @@ pub fn main_extension(dir: &DirListing) -> String {
             *counts.entry(p.ext).or_default() += 1;
         }
     }
-    counts.into_iter().max_by_key(|(ext, n)| (*n, ext == "sql")).map_or_else(|| "sql".to_string(), |(ext, _)| ext)
+    counts
+        .into_iter()
+        .max_by_key(|(ext, n)| (*n, ext == "sql"))
+        .map_or_else(|| "sql".to_string(), |(ext, _)| ext)
 }
 
 /// Pairs up and down files into migrations.
@@ -110,9 +122,13 @@ pub fn pair(set: &mut MigrationSet, files: Vec<(FileId, PairName)>) {
         let mut downs: Vec<Option<(FileId, PairName)>> = downs.into_iter().map(Some).collect();
         let mut lone_ups = Vec::new();
         for (up_id, up) in ups {
-            let exact = downs.iter().position(|d| d.as_ref().is_some_and(|(_, n)| n.title == up.title));
+            let exact = downs
+                .iter()
+                .position(|d| d.as_ref().is_some_and(|(_, n)| n.title == up.title));
             match exact.and_then(|i| downs[i].take()) {
-                Some((down_id, _)) => set.migrations.push(migration(set, &up, Some(up_id), Some(down_id), None)),
+                Some((down_id, _)) => set
+                    .migrations
+                    .push(migration(set, &up, Some(up_id), Some(down_id), None)),
                 None => lone_ups.push((up_id, up)),
             }
         }
@@ -120,7 +136,8 @@ pub fn pair(set: &mut MigrationSet, files: Vec<(FileId, PairName)>) {
         for (up_id, up) in lone_ups {
             match downs.next() {
                 Some((down_id, down)) => {
-                    set.migrations.push(migration(set, &up, Some(up_id), Some(down_id), Some(down.title)))
+                    set.migrations
+                        .push(migration(set, &up, Some(up_id), Some(down_id), Some(down.title)))
                 }
                 None => set.migrations.push(migration(set, &up, Some(up_id), None, None)),
             }
@@ -131,7 +148,13 @@ pub fn pair(set: &mut MigrationSet, files: Vec<(FileId, PairName)>) {
     }
 }
 
-fn migration(set: &MigrationSet, name: &PairName, up: Option<FileId>, down: Option<FileId>, down_name: Option<String>) -> Migration {
+fn migration(
+    set: &MigrationSet,
+    name: &PairName,
+    up: Option<FileId>,
+    down: Option<FileId>,
+    down_name: Option<String>,
+) -> Migration {
     let script = |id: FileId| Script::whole(id, set.file(id).text());
     Migration {
         version: name.version.clone(),
@@ -147,7 +170,10 @@ fn migration(set: &MigrationSet, name: &PairName, up: Option<FileId>, down: Opti
 pub fn collect_strays(set: &mut MigrationSet, dir: &DirListing, reason: impl Fn(&str) -> Option<String>) {
     for name in &dir.files {
         if let Some(reason) = reason(name) {
-            set.stray.push(StrayFile { display: dir.child_display(name), reason });
+            set.stray.push(StrayFile {
+                display: dir.child_display(name),
+                reason,
+            });
         }
     }
 }
@@ -169,11 +195,26 @@ mod tests {
 
     #[test]
     fn stray_reasons() {
-        for name in ["003_x.sql", "003-x.up.sql", "x.up.sql~", "003_x.up.sql.bak", "0021_x_up.sql", "003_x.up.sql.orig", ".003_x.up.sql.swp"] {
+        for name in [
+            "003_x.sql",
+            "003-x.up.sql",
+            "x.up.sql~",
+            "003_x.up.sql.bak",
+            "0021_x_up.sql",
+            "003_x.up.sql.orig",
+            ".003_x.up.sql.swp",
+        ] {
             let hidden = name.starts_with('.');
             assert_eq!(stray_reason(name, "sql").is_some(), !hidden, "{name}");
         }
-        for name in ["README.md", "notes.txt", ".gitkeep", "migrate.go", "001_a.up.sql", "001_a.down.sql"] {
+        for name in [
+            "README.md",
+            "notes.txt",
+            ".gitkeep",
+            "migrate.go",
+            "001_a.up.sql",
+            "001_a.down.sql",
+        ] {
             assert_eq!(stray_reason(name, "sql"), None, "{name}");
         }
     }

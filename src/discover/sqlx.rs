@@ -46,12 +46,20 @@ impl Format for Sqlx {
         let simple = dir.files.iter().filter(|f| parse_simple(f).is_some()).count();
         let timestamps = !versions.is_empty() && versions.iter().all(|v| v.len() >= 14);
         if simple > 0 && timestamps {
-            return Some(Detection { score: 20, reason: format!("{simple} simple `{{timestamp}}_{{desc}}.sql` migrations beside timestamp versions") });
+            return Some(Detection {
+                score: 20,
+                reason: format!("{simple} simple `{{timestamp}}_{{desc}}.sql` migrations beside timestamp versions"),
+            });
         }
-        let marked = dir.files.iter().filter(|f| f.ends_with(".sql") && versions.iter().any(|v| f.starts_with(v))).any(|f| {
-            std::fs::read(dir.path.join(f)).is_ok_and(|b| b.starts_with(NO_TRANSACTION.as_bytes()))
-        });
-        marked.then(|| Detection { score: 20, reason: "a `-- no-transaction` first line".to_string() })
+        let marked = dir
+            .files
+            .iter()
+            .filter(|f| f.ends_with(".sql") && versions.iter().any(|v| f.starts_with(v)))
+            .any(|f| std::fs::read(dir.path.join(f)).is_ok_and(|b| b.starts_with(NO_TRANSACTION.as_bytes())));
+        marked.then(|| Detection {
+            score: 20,
+            reason: "a `-- no-transaction` first line".to_string(),
+        })
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
@@ -66,7 +74,14 @@ impl Format for Sqlx {
                 let mut up = Script::whole(id, set.file(id).text());
                 up.no_transaction = set.file(id).text().starts_with(NO_TRANSACTION);
                 // A simple migration is irreversible by design: it has no down and needs none.
-                set.migrations.push(Migration { version, name: desc, up: Some(up), down: None, down_name: None, needs_down: false });
+                set.migrations.push(Migration {
+                    version,
+                    name: desc,
+                    up: Some(up),
+                    down: None,
+                    down_name: None,
+                    needs_down: false,
+                });
             }
         }
         pairs::pair(&mut set, named);
@@ -76,7 +91,11 @@ impl Format for Sqlx {
             }
         }
         pairs::collect_strays(&mut set, dir, |name| {
-            if parse_simple(name).is_some() { None } else { pairs::stray_reason(name, "sql") }
+            if parse_simple(name).is_some() {
+                None
+            } else {
+                pairs::stray_reason(name, "sql")
+            }
         });
         set.sort();
         set

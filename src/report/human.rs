@@ -20,13 +20,19 @@ pub struct Style {
 impl Style {
     /// Plain, 100 columns: what snapshot tests and CI logs use.
     pub fn plain() -> Style {
-        Style { color: false, width: 100 }
+        Style {
+            color: false,
+            width: 100,
+        }
     }
 
     /// Colour when stdout is a terminal and `NO_COLOR` is not set.
     pub fn detect() -> Style {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
         Style { color, width }
     }
 }
@@ -44,7 +50,11 @@ struct View {
 impl View {
     fn of(f: &Finding) -> View {
         let (source, label) = source_and_label(&f.location, f.label.clone());
-        let message = if source.is_some() { f.message.clone() } else { format!("{}: {}", f.location.path, f.message) };
+        let message = if source.is_some() {
+            f.message.clone()
+        } else {
+            format!("{}: {}", f.location.path, f.message)
+        };
         View {
             code: Some(format!("{} {}", f.rule.code, f.rule.name)),
             severity: match f.severity {
@@ -69,13 +79,19 @@ fn help_with_related(f: &Finding) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
-fn source_and_label(location: &Location, label: Option<String>) -> (Option<NamedSource<Arc<str>>>, Option<LabeledSpan>) {
+fn source_and_label(
+    location: &Location,
+    label: Option<String>,
+) -> (Option<NamedSource<Arc<str>>>, Option<LabeledSpan>) {
     match &location.text {
         Some(text) if !text.is_empty() => {
             let start = location.span.start.min(text.len());
             let end = location.span.end.clamp(start, text.len());
             let source = NamedSource::new(location.path.clone(), text.clone()).with_language("sql");
-            (Some(source), Some(LabeledSpan::new_primary_with_span(label, start..end)))
+            (
+                Some(source),
+                Some(LabeledSpan::new_primary_with_span(label, start..end)),
+            )
         }
         _ => (None, None),
     }
@@ -113,21 +129,32 @@ impl Diagnostic for View {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+        self.label
+            .clone()
+            .map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
 }
 
 /// Renders every finding and the summary line.
 pub fn render(outcome: &Outcome, style: &Style) -> String {
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::none()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
     let mut out = String::new();
     for finding in &outcome.findings {
         let view = View::of(finding);
         if handler.render_report(&mut out, &view).is_err() {
             // miette could not draw the snippet: fall back to one plain line.
             let (line, col) = finding.location.line_col();
-            out.push_str(&format!("{}:{line}:{col}: {} {}: {}\n", finding.location.path, finding.rule.code, finding.rule.name, finding.message));
+            out.push_str(&format!(
+                "{}:{line}:{col}: {} {}: {}\n",
+                finding.location.path, finding.rule.code, finding.rule.name, finding.message
+            ));
         }
         out.push('\n');
     }

@@ -58,7 +58,12 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
             .iter()
             .map(|r| {
                 let (line, column) = r.location.line_col();
-                JsonRelated { path: &r.location.path, line, column, message: &r.label }
+                JsonRelated {
+                    path: &r.location.path,
+                    line,
+                    column,
+                    message: &r.label,
+                }
             })
             .collect(),
     }
@@ -70,7 +75,15 @@ pub fn render(outcome: &Outcome) -> String {
         version: 1,
         findings: outcome.findings.iter().map(finding).collect(),
         summary: outcome.summary(),
-        sets: outcome.sets.iter().map(|s| JsonSet { path: &s.display, format: s.format, migrations: s.migrations.len() }).collect(),
+        sets: outcome
+            .sets
+            .iter()
+            .map(|s| JsonSet {
+                path: &s.display,
+                format: s.format,
+                migrations: s.migrations.len(),
+            })
+            .collect(),
     };
     let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");
     s.push('\n');

@@ -7,7 +7,14 @@ use crate::checks::REGISTRY;
 pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
     for entry in REGISTRY {
         let r = entry.rule;
-        writeln!(out, "{}  {:<20} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary())?;
+        writeln!(
+            out,
+            "{}  {:<20} {:<8} {}",
+            r.code,
+            r.name,
+            r.severity.as_str(),
+            r.summary()
+        )?;
     }
     Ok(())
 }

@@ -99,7 +99,11 @@ pub fn scan(text: &str, span: Range<usize>) -> Scan {
             }
             State::BlockComment(depth) => {
                 if b == b'*' && next == Some(b'/') {
-                    state = if depth == 1 { State::Code } else { State::BlockComment(depth - 1) };
+                    state = if depth == 1 {
+                        State::Code
+                    } else {
+                        State::BlockComment(depth - 1)
+                    };
                     i += 2;
                     continue;
                 }
@@ -174,7 +178,11 @@ pub fn mask(text: &str, span: Range<usize>, blank: &[Range<usize>]) -> String {
 }
 
 fn ident_before(bytes: &[u8], i: usize) -> bool {
-    i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'$' || bytes[i - 1] >= 0x80)
+    i > 0
+        && (bytes[i - 1].is_ascii_alphanumeric()
+            || bytes[i - 1] == b'_'
+            || bytes[i - 1] == b'$'
+            || bytes[i - 1] >= 0x80)
 }
 
 /// If a dollar-quote opening tag (`$$`, `$body$`) starts at `i`, returns the end of the tag.
@@ -195,7 +203,10 @@ fn dollar_tag(bytes: &[u8], i: usize, end: usize) -> Option<usize> {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize, end: usize) -> usize {
-    bytes[from..end].iter().position(|&b| b == b'\n').map_or(end, |p| from + p)
+    bytes[from..end]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(end, |p| from + p)
 }
 
 #[cfg(test)]
@@ -203,7 +214,11 @@ mod tests {
     use super::*;
 
     fn stmts(sql: &str) -> Vec<&str> {
-        scan(sql, 0..sql.len()).statements.into_iter().map(|r| &sql[r]).collect()
+        scan(sql, 0..sql.len())
+            .statements
+            .into_iter()
+            .map(|r| &sql[r])
+            .collect()
     }
 
     #[test]
@@ -222,7 +237,10 @@ mod tests {
 
     #[test]
     fn escape_strings_and_identifiers() {
-        assert_eq!(stmts(r#"select E'a\';b', "x;y"; select 2"#), vec![r#"select E'a\';b', "x;y";"#, "select 2"]);
+        assert_eq!(
+            stmts(r#"select E'a\';b', "x;y"; select 2"#),
+            vec![r#"select E'a\';b', "x;y";"#, "select 2"]
+        );
     }
 
     #[test]
@@ -233,7 +251,11 @@ mod tests {
     #[test]
     fn finds_meta_commands_outside_quotes() {
         let sql = "\\set ON_ERROR_STOP 1\nselect '\\x';\n  \\i other.sql\n";
-        let found: Vec<&str> = scan(sql, 0..sql.len()).meta_commands.into_iter().map(|r| &sql[r]).collect();
+        let found: Vec<&str> = scan(sql, 0..sql.len())
+            .meta_commands
+            .into_iter()
+            .map(|r| &sql[r])
+            .collect();
         assert_eq!(found, vec!["\\set ON_ERROR_STOP 1", "\\i other.sql"]);
     }
 

@@ -29,6 +29,14 @@ pub struct ParsedSql {
 pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     let scan = lexer::scan(text, span.clone());
     let masked = lexer::mask(text, span, &scan.meta_commands);
-    let syntax_errors = if scan.statements.is_empty() { Vec::new() } else { parse::syntax_errors(&masked) };
-    ParsedSql { statements: scan.statements, meta_commands: scan.meta_commands, syntax_errors }
+    let syntax_errors = if scan.statements.is_empty() {
+        Vec::new()
+    } else {
+        parse::syntax_errors(&masked)
+    };
+    ParsedSql {
+        statements: scan.statements,
+        meta_commands: scan.meta_commands,
+        syntax_errors,
+    }
 }

@@ -25,7 +25,10 @@ pub fn syntax_errors(sql: &str) -> Vec<SyntaxError> {
         .into_iter()
         .map(|e| {
             let r = e.range();
-            SyntaxError { span: usize::from(r.start())..usize::from(r.end()), message: readable(e.message()) }
+            SyntaxError {
+                span: usize::from(r.start())..usize::from(r.end()),
+                message: readable(e.message()),
+            }
         })
         .collect();
     errors.sort_by_key(|e| (e.span.start, e.span.end));
