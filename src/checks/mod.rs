@@ -73,11 +73,22 @@ impl Rule {
             .join("\n")
     }
 
-    /// The first line of the documentation's "What it does" section.
+    /// The first sentence of the documentation's "What it does" section.
     pub fn summary(&self) -> String {
         let doc = self.documentation();
-        let mut lines = doc.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
-        lines.find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
+        let paragraph: Vec<&str> = doc
+            .lines()
+            .skip_while(|l| !l.starts_with("## What it does"))
+            .skip(1)
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        let text = paragraph.join(" ");
+        match text.find(". ") {
+            Some(end) => text[..=end].to_string(),
+            None => text,
+        }
     }
 }
 

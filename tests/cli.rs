@@ -1,0 +1,221 @@
+//! Tests that run the built binary: exit codes, argument handling, output formats.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn migcheck() -> Command {
+    let mut cmd = Command::cargo_bin("migcheck").unwrap();
+    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    cmd
+}
+
+const CLEAN: &str = "fixtures/seeds/pass_memghost/migrations";
+const BROKEN: &str = "fixtures/duplicate-version/fail_same_number";
+const WARNS: &str = "fixtures/version-gap/fail_hole";
+
+#[test]
+fn clean_directory_exits_0() {
+    migcheck()
+        .args(["check", CLEAN])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "checked 1 directory, 3 migrations (6 files): 0 errors, 0 warnings",
+        ));
+}
+
+#[test]
+fn error_findings_exit_1() {
+    migcheck()
+        .args(["check", BROKEN])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MC001 duplicate-version"));
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    migcheck().args(["check", WARNS]).assert().code(0);
+    migcheck().args(["check", "--deny-warnings", WARNS]).assert().code(1);
+}
+
+#[test]
+fn missing_path_exits_2_and_names_it() {
+    migcheck()
+        .args(["check", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("`no/such/dir` does not exist"));
+}
+
+#[test]
+fn directory_without_migrations_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), "hello").unwrap();
+    migcheck()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no migration directories found"));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    migcheck().args(["check", "--format", "yaml", CLEAN]).assert().code(2);
+    migcheck().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn a_file_path_checks_its_whole_directory_once() {
+    let out = migcheck()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "fixtures/duplicate-version/fail_same_number/055_create_users.up.sql",
+            "fixtures/duplicate-version/fail_same_number/056_add_orders.down.sql",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["summary"]["directories"], 1);
+    assert_eq!(report["sets"][0]["path"], "fixtures/duplicate-version/fail_same_number");
+    // The duplicate involves files that were not passed: findings are about the directory.
+    assert_eq!(
+        report["findings"][0]["path"],
+        "fixtures/duplicate-version/fail_same_number/056_add_orders.up.sql"
+    );
+}
+
+#[test]
+fn a_file_outside_migration_directories_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("query.sql");
+    std::fs::write(&file, "select 1;").unwrap();
+    migcheck().arg("check").arg(&file).assert().code(0);
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let out = migcheck()
+        .args(["check", "--format", "json", BROKEN])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["version"], 1);
+    let f = &report["findings"][0];
+    for key in [
+        "code", "name", "severity", "path", "line", "column", "message", "related",
+    ] {
+        assert!(!f[key].is_null(), "finding lacks {key}: {f}");
+    }
+    assert_eq!(f["code"], "MC001");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["related"][0]["path"],
+        "fixtures/duplicate-version/fail_same_number/056_add_invoices.up.sql"
+    );
+    for key in ["directories", "migrations", "files", "errors", "warnings"] {
+        assert!(report["summary"][key].is_u64(), "summary lacks {key}");
+    }
+}
+
+#[test]
+fn discovery_walks_the_current_directory() {
+    // Run inside fixtures/seeds: three seed-shaped trees, found by walking, all clean.
+    migcheck()
+        .current_dir("fixtures/seeds")
+        .arg("check")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("checked 3 directories, 9 migrations"));
+}
+
+#[test]
+fn discovery_skips_gitignored_target_and_node_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["db", "target/db", "node_modules/pkg/db", "ignored/db"] {
+        let d = dir.path().join(sub);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("001_a.up.sql"), "create table a (id int);").unwrap();
+        std::fs::write(d.join("001_a.down.sql"), "drop table a;").unwrap();
+    }
+    std::fs::write(dir.path().join(".gitignore"), "ignored/\n").unwrap();
+    migcheck()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"directories\": 1"))
+        .stdout(predicate::str::contains("\"path\": \"db\""));
+}
+
+#[test]
+fn unreadable_file_is_a_finding_not_a_crash() {
+    // Permission bits do not stop root; as root this covers only the other unreadable cases.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("001_a.up.sql"), "create table a (id int);").unwrap();
+    std::fs::write(dir.path().join("001_a.down.sql"), b"drop table \xff;").unwrap();
+    migcheck()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MC010 unreadable-file"))
+        .stdout(predicate::str::contains("001_a.down.sql"));
+}
+
+#[test]
+fn rules_lists_every_rule_and_rule_prints_docs() {
+    let out = migcheck().arg("rules").assert().code(0).get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    for entry in migcheck::checks::REGISTRY {
+        assert!(
+            out.contains(entry.rule.code) && out.contains(entry.rule.name),
+            "{}",
+            entry.rule.code
+        );
+    }
+    migcheck()
+        .args(["rule", "MC201"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("## What it does").and(predicate::str::contains("## How to fix")));
+    migcheck()
+        .args(["rule", "MC999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule"));
+}
+
+#[test]
+fn readme_documents_every_rule() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for entry in migcheck::checks::REGISTRY {
+        let row = format!("| `{}` | `{}` |", entry.rule.code, entry.rule.name);
+        assert!(readme.contains(&row), "README.md lacks the row starting {row}");
+    }
+}
+
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let ci = std::fs::read_to_string(".ci/run").unwrap();
+    let command = readme
+        .lines()
+        .skip_while(|l| !l.contains("Run all the tests"))
+        .find(|l| l.starts_with("cargo "))
+        .expect("README gives the test command");
+    assert!(
+        ci.lines().any(|l| l.trim() == command.trim()),
+        ".ci/run does not run `{command}`"
+    );
+}

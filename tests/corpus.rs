@@ -1,0 +1,151 @@
+//! Runs migcheck over the real migration directories in `../shared/corpus` (skips cleanly when
+//! the folder is absent) and records what it finds per directory in the test output
+//! (`cargo test --test corpus -- --nocapture`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const CORPUS: &str = "../shared/corpus";
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(CORPUS);
+    if p.is_dir() {
+        Some(p.to_path_buf())
+    } else {
+        eprintln!("skipped: {CORPUS} is absent");
+        None
+    }
+}
+
+/// Checks one directory and prints a line: format, migrations, findings by code, time.
+fn check(dir: &Path) -> migcheck::Outcome {
+    let started = Instant::now();
+    let outcome = migcheck::check(&[dir.to_path_buf()]).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &outcome.findings {
+        *by_code.entry(f.rule.code).or_default() += 1;
+    }
+    let formats: BTreeSet<&str> = outcome.sets.iter().map(|s| s.format).collect();
+    eprintln!(
+        "{}: format {:?}, {} migrations, findings {:?}, {:.1} ms",
+        dir.display(),
+        formats,
+        outcome.summary().migrations,
+        by_code,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    outcome
+}
+
+fn errors(outcome: &migcheck::Outcome) -> Vec<String> {
+    outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == migcheck::checks::Severity::Error)
+        .map(|f| format!("{} {}: {}", f.rule.code, f.location.path, f.message))
+        .collect()
+}
+
+#[test]
+fn coder_has_no_errors() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("coder__coder/coderd/database/migrations"));
+    assert_eq!(outcome.sets[0].format, "golang-migrate");
+    assert_eq!(outcome.summary().migrations, 362);
+    assert_eq!(errors(&outcome), Vec::<String>::new());
+}
+
+#[test]
+fn holomush_has_no_errors() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("holomush__holomush/internal/store/migrations"));
+    assert_eq!(outcome.summary().migrations, 44);
+    assert_eq!(errors(&outcome), Vec::<String>::new());
+    // The real numbering gap 000020 -> 000030 is a warning.
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule.code == "MC004" && f.message.contains("000030"))
+    );
+}
+
+/// The down files of zksync-era that PostgreSQL rejects, each verified by reading it.
+const ZKSYNC_BROKEN: &[&str] = &[
+    "20220204223302_transactions_new_mempool.down.sql", // ALTER TABLE … DELETE COLUMN
+    "20220815130828_support_eip1559.down.sql",          // DROP COLUMN … NUMERIC(80)
+    "20220930085018_add_proof_aggregations.down.sql",   // DELETE COLUMN
+    "20221001090302_add_proof_result.down.sql",         // DELETE COLUMN
+    "20221002190817_add_circuit_id_to_proofs.down.sql", // DELETE COLUMN
+    "20221202102801_events-tx-initiator-address.down.sql", // DROP COLUMN … BYTEA
+    "20240112194527_snapshots_applier_processed_chunks_format_change.down.sql", // ADD COLUMN x NOT NULL, no type
+    "20240205123456_add_genesis_to_consensus_replica_state.down.sql", // DROP COLUMN … JSONB
+    "20240925103531_gateway_upgrade.down.sql",          // DROP COLUMN … BYTEA
+    "20241011081834_batch_chain_merkle_path.down.sql",  // DROP COLUMN … BYTEA
+    "20250402131932_add_dispatch_request_id.down.sql",  // SET NOT NULL DEFAULT ''
+    "20250822160137_indexes-for-finalization.down.sql", // DROP INDEX IF EXIST
+];
+
+#[test]
+fn zksync_syntax_errors_are_exactly_the_broken_downs() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("matter-labs__zksync-era/core/lib/dal/migrations"));
+    assert_eq!(outcome.sets[0].format, "sqlx");
+    let found: BTreeSet<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == "MC201")
+        .map(|f| f.location.path.rsplit('/').next().unwrap())
+        .collect();
+    let expected: BTreeSet<&str> = ZKSYNC_BROKEN.iter().copied().collect();
+    assert_eq!(found, expected);
+    // The mismatched pair (13 vs 14 in the time) is an orphan down plus a missing down.
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule.code == "MC102" && f.location.path.contains("20240325133100"))
+    );
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule.code == "MC101" && f.location.path.contains("20240325143100"))
+    );
+    // The impossible month and the 15-digit version are invalid timestamps.
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule.code == "MC005" && f.location.path.contains("20241812144402"))
+    );
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule.code == "MC005" && f.location.path.contains("202601016134308"))
+    );
+}
+
+#[test]
+fn whole_corpus_never_panics_and_reports_every_directory() {
+    let Some(root) = corpus() else { return };
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    for project in projects {
+        // A project with no directory in a format migcheck knows yet is an error, not a panic.
+        match migcheck::check(std::slice::from_ref(&project)) {
+            Ok(outcome) => {
+                let _ = migcheck::report::human::render(&outcome, &migcheck::report::human::Style::plain());
+                let _ = migcheck::report::json::render(&outcome);
+                check(&project);
+            }
+            Err(e) => eprintln!("{}: {e}", project.display()),
+        }
+    }
+}
