@@ -64,6 +64,18 @@ impl Outcome {
 /// Finds, loads, analyses and checks the migration directories named by `paths` (or found
 /// under the current directory when there are none).
 pub fn check(paths: &[PathBuf]) -> Result<Outcome, Error> {
+    // The parser is recursive: its threads get large stacks (reserved, not committed) so that
+    // deeply nested SQL up to `sql::lexer::MAX_NESTING` cannot overflow them.
+    match rayon::ThreadPoolBuilder::new().stack_size(PARSER_STACK).build() {
+        Ok(pool) => pool.install(|| check_here(paths)),
+        Err(_) => check_here(paths),
+    }
+}
+
+/// Stack size of the threads that parse SQL.
+const PARSER_STACK: usize = 512 << 20;
+
+fn check_here(paths: &[PathBuf]) -> Result<Outcome, Error> {
     let mut notes = Vec::new();
     let found = find(paths, &mut notes)?;
     let mut sets: Vec<MigrationSet> = found.par_iter().map(|f| f.format.load(&f.dir)).collect();

@@ -220,3 +220,17 @@ fn ci_runs_the_readme_test_command() {
         ".ci/run does not run `{command}`"
     );
 }
+
+#[test]
+fn a_million_open_brackets_is_a_finding_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("select {}1{};", "(".repeat(1_000_000), ")".repeat(1_000_000));
+    std::fs::write(dir.path().join("001_a.up.sql"), deep).unwrap();
+    std::fs::write(dir.path().join("001_a.down.sql"), "select 1;").unwrap();
+    migcheck()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("brackets nest deeper than 10000 levels"));
+}

@@ -13,7 +13,13 @@ pub struct Scan {
     pub statements: Vec<Range<usize>>,
     /// psql meta-commands: the backslash to the end of its line (newline excluded).
     pub meta_commands: Vec<Range<usize>>,
+    /// Where brackets first nest deeper than [`MAX_NESTING`], if they do.
+    pub too_deep: Option<usize>,
 }
+
+/// Deeper bracket nesting than this is reported instead of parsed: PostgreSQL itself stops
+/// with "stack depth limit exceeded" long before, and a recursive parser would overflow.
+pub const MAX_NESTING: usize = 10_000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -34,6 +40,7 @@ pub fn scan(text: &str, span: Range<usize>) -> Scan {
     // Start and last code byte of the statement being read.
     let mut stmt: Option<(usize, usize)> = None;
     let mut i = span.start.min(end);
+    let mut depth = 0usize;
 
     // Marks bytes [from, to) as part of the current statement.
     fn touch(stmt: &mut Option<(usize, usize)>, from: usize, to: usize) {
@@ -90,6 +97,17 @@ pub fn scan(text: &str, span: Range<usize>) -> Scan {
                     continue;
                 }
                 b if b.is_ascii_whitespace() => {}
+                b'(' | b'[' => {
+                    depth += 1;
+                    if depth > MAX_NESTING && out.too_deep.is_none() {
+                        out.too_deep = Some(i);
+                    }
+                    touch(&mut stmt, i, i + 1);
+                }
+                b')' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    touch(&mut stmt, i, i + 1);
+                }
                 _ => touch(&mut stmt, i, i + 1),
             },
             State::LineComment => {
@@ -264,6 +282,18 @@ mod tests {
         let sql = "select 1; select 2; select 3;";
         let s = scan(sql, 10..19);
         assert_eq!(s.statements, vec![10..19]);
+    }
+
+    #[test]
+    fn notices_deep_nesting() {
+        let deep = format!(
+            "select {}1{};",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(scan(&deep, 0..deep.len()).too_deep, Some(7 + MAX_NESTING));
+        let fine = "select ((1));";
+        assert_eq!(scan(fine, 0..fine.len()).too_deep, None);
     }
 
     #[test]

@@ -28,11 +28,18 @@ pub struct ParsedSql {
 /// whether they are legal is for the checks to decide.
 pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     let scan = lexer::scan(text, span.clone());
-    let masked = lexer::mask(text, span, &scan.meta_commands);
-    let syntax_errors = if scan.statements.is_empty() {
+    let syntax_errors = if let Some(at) = scan.too_deep {
+        vec![SyntaxError {
+            span: at..at + 1,
+            message: format!(
+                "brackets nest deeper than {} levels; PostgreSQL stops with \"stack depth limit exceeded\"",
+                lexer::MAX_NESTING
+            ),
+        }]
+    } else if scan.statements.is_empty() {
         Vec::new()
     } else {
-        parse::syntax_errors(&masked)
+        parse::syntax_errors(&lexer::mask(text, span, &scan.meta_commands))
     };
     ParsedSql {
         statements: scan.statements,
