@@ -234,3 +234,56 @@ fn a_million_open_brackets_is_a_finding_not_a_stack_overflow() {
         .code(1)
         .stdout(predicate::str::contains("brackets nest deeper than 10000 levels"));
 }
+
+/// Permission bits do not stop root, so as root the binary is run as `nobody` (through
+/// `runuser`); as any other user it runs directly.
+#[test]
+fn permission_denied_is_a_finding_naming_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dir.path().join("001_a.up.sql"), "create table a (id int);").unwrap();
+    let secret = dir.path().join("001_a.down.sql");
+    std::fs::write(&secret, "drop table a;").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("migcheck");
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        if std::process::Command::new("runuser").arg("--help").output().is_err() {
+            eprintln!("skipped: running as root and runuser is missing, so permissions cannot be tested");
+            return;
+        }
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "nobody", "--"]).arg(&binary);
+        // The checkout may sit where `nobody` cannot reach the binary; then say so and stop.
+        let probe = std::process::Command::new("runuser")
+            .args(["-u", "nobody", "--"])
+            .arg(&binary)
+            .arg("--version")
+            .output();
+        if !probe.is_ok_and(|o| o.status.success()) {
+            eprintln!("skipped: user nobody cannot run {}", binary.display());
+            return;
+        }
+        c
+    } else {
+        std::process::Command::new(&binary)
+    };
+    let out = cmd.arg("check").arg(dir.path()).env("NO_COLOR", "1").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("MC010 unreadable-file"), "{stdout}");
+    assert!(
+        stdout.contains("001_a.down.sql` cannot be read: permission denied"),
+        "{stdout}"
+    );
+}
