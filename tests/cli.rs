@@ -9,6 +9,14 @@ fn migcheck() -> Command {
     cmd
 }
 
+/// A temporary directory holding the migration pair `001_a` with the given up and down text.
+fn pair_dir(up: impl AsRef<[u8]>, down: impl AsRef<[u8]>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("001_a.up.sql"), up).unwrap();
+    std::fs::write(dir.path().join("001_a.down.sql"), down).unwrap();
+    dir
+}
+
 const CLEAN: &str = "fixtures/seeds/pass_memghost/migrations";
 const BROKEN: &str = "fixtures/duplicate-version/fail_same_number";
 const WARNS: &str = "fixtures/version-gap/fail_hole";
@@ -161,9 +169,7 @@ fn discovery_skips_gitignored_target_and_node_modules() {
 #[test]
 fn unreadable_file_is_a_finding_not_a_crash() {
     // Permission bits do not stop root; as root this covers only the other unreadable cases.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("001_a.up.sql"), "create table a (id int);").unwrap();
-    std::fs::write(dir.path().join("001_a.down.sql"), b"drop table \xff;").unwrap();
+    let dir = pair_dir("create table a (id int);", b"drop table \xff;");
     migcheck()
         .arg("check")
         .arg(dir.path())
@@ -223,10 +229,8 @@ fn ci_runs_the_readme_test_command() {
 
 #[test]
 fn a_million_open_brackets_is_a_finding_not_a_stack_overflow() {
-    let dir = tempfile::tempdir().unwrap();
     let deep = format!("select {}1{};", "(".repeat(1_000_000), ")".repeat(1_000_000));
-    std::fs::write(dir.path().join("001_a.up.sql"), deep).unwrap();
-    std::fs::write(dir.path().join("001_a.down.sql"), "select 1;").unwrap();
+    let dir = pair_dir(deep, "select 1;");
     migcheck()
         .arg("check")
         .arg(dir.path())
@@ -240,11 +244,9 @@ fn a_million_open_brackets_is_a_finding_not_a_stack_overflow() {
 #[test]
 fn permission_denied_is_a_finding_naming_the_file() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = pair_dir("create table a (id int);", "drop table a;");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(dir.path().join("001_a.up.sql"), "create table a (id int);").unwrap();
     let secret = dir.path().join("001_a.down.sql");
-    std::fs::write(&secret, "drop table a;").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
     let binary = assert_cmd::cargo::cargo_bin("migcheck");
     let is_root = std::process::Command::new("id")
