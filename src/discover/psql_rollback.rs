@@ -170,11 +170,10 @@ impl Format for PsqlRollback {
             let up_end = rollback.as_ref().map_or(text.len(), |r| r.heading.start);
             // psql runs every statement on its own (autocommit) unless the file says BEGIN.
             let up = Script {
+                file: id,
+                span: 0..up_end,
                 no_transaction: true,
-                ..Script {
-                    span: 0..up_end,
-                    ..Script::whole(id, &text)
-                }
+                sql: None,
             };
             let down = rollback.map(|r| {
                 let derived: SourceFile = set.file(id).derived(uncommented(&text, &r));
