@@ -42,6 +42,18 @@ pub struct CheckArgs {
     /// Say which directories were found and why each format was chosen (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Check directory DIR as format FORMAT instead of detecting it (`db/migrations=goose`).
+    /// Repeatable.
+    #[arg(long = "format-of", value_name = "DIR=FORMAT", value_parser = parse_format_of)]
+    pub format_of: Vec<(PathBuf, String)>,
+}
+
+/// Splits `DIR=FORMAT` at its last `=` (the format name is checked later, against the list).
+fn parse_format_of(s: &str) -> Result<(PathBuf, String), String> {
+    match s.rsplit_once('=') {
+        Some((dir, format)) if !dir.is_empty() && !format.is_empty() => Ok((PathBuf::from(dir), format.to_string())),
+        _ => Err(format!("expected DIR=FORMAT, got `{s}`")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

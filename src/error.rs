@@ -13,6 +13,8 @@ pub enum Error {
     Walk { path: String, reason: String },
     #[error("no migration directories found in `{path}` (known formats: {formats})")]
     NoMigrations { path: String, formats: String },
+    #[error("unknown format `{name}` in --format-of (known formats: {formats})")]
+    UnknownFormat { name: String, formats: String },
     #[error("unknown rule `{0}`: `migcheck rules` lists every rule")]
     UnknownRule(String),
     #[error("cannot write the report: {0}")]

@@ -54,7 +54,11 @@ impl Outcome {
         Summary {
             directories: self.sets.len(),
             migrations: self.sets.iter().map(|s| s.migrations.len()).sum(),
-            files: self.sets.iter().map(|s| s.files.len()).sum(),
+            files: self
+                .sets
+                .iter()
+                .map(|s| s.files.iter().filter(|f| !f.derived).count())
+                .sum(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
         }
@@ -64,21 +68,35 @@ impl Outcome {
 /// Finds, loads, analyses and checks the migration directories named by `paths` (or found
 /// under the current directory when there are none).
 pub fn check(paths: &[PathBuf]) -> Result<Outcome, Error> {
+    check_with(paths, &[])
+}
+
+/// [`check`], with the format of some directories given instead of detected
+/// (`--format-of DIR=FORMAT`). An unknown format name is an error.
+pub fn check_with(paths: &[PathBuf], format_of: &[(PathBuf, String)]) -> Result<Outcome, Error> {
     // The parser is recursive: its threads get large stacks (reserved, not committed) so that
     // deeply nested SQL up to `sql::lexer::MAX_NESTING` cannot overflow them.
     match rayon::ThreadPoolBuilder::new().stack_size(PARSER_STACK).build() {
-        Ok(pool) => pool.install(|| check_here(paths)),
-        Err(_) => check_here(paths),
+        Ok(pool) => pool.install(|| check_here(paths, format_of)),
+        Err(_) => check_here(paths, format_of),
     }
 }
 
 /// Stack size of the threads that parse SQL.
 const PARSER_STACK: usize = 512 << 20;
 
-fn check_here(paths: &[PathBuf]) -> Result<Outcome, Error> {
+fn check_here(paths: &[PathBuf], format_of: &[(PathBuf, String)]) -> Result<Outcome, Error> {
+    let mut overrides = Vec::new();
+    for (dir, name) in format_of {
+        let format = discover::format_named(name).ok_or_else(|| Error::UnknownFormat {
+            name: name.clone(),
+            formats: discover::format_names(),
+        })?;
+        overrides.push((canonical(dir), format));
+    }
     let mut notes = Vec::new();
-    let found = find(paths, &mut notes)?;
-    let mut sets: Vec<MigrationSet> = found.par_iter().map(|f| f.format.load(&f.dir)).collect();
+    let found = find(paths, &overrides, &mut notes)?;
+    let mut sets: Vec<MigrationSet> = found.par_iter().map(discover::load).collect();
     sets.par_iter_mut().for_each(analyze);
     let mut findings: Vec<Finding> = sets.par_iter().flat_map_iter(checks::run).collect();
     checks::sort(&mut findings);
@@ -88,17 +106,34 @@ fn check_here(paths: &[PathBuf]) -> Result<Outcome, Error> {
 /// Splits and parses every script of a set (in parallel), filling `Script::sql`.
 pub fn analyze(set: &mut MigrationSet) {
     let files = &set.files;
-    set.migrations.par_iter_mut().for_each(|m| {
-        for script in m.up.iter_mut().chain(m.down.iter_mut()) {
-            if let Ok(text) = &files[script.file].text {
-                script.sql = Some(sql::analyze(text, script.span.clone()));
-            }
+    let fill = |script: &mut model::Script| {
+        if let Ok(text) = &files[script.file].text {
+            script.sql = Some(sql::analyze(text, script.span.clone()));
         }
+    };
+    set.migrations.par_iter_mut().for_each(|m| {
+        m.up.iter_mut().chain(m.down.iter_mut()).for_each(fill);
     });
+    set.others.par_iter_mut().for_each(|o| fill(&mut o.script));
+}
+
+/// A directory (canonical) and the format `--format-of` gives it.
+type Override = (PathBuf, &'static dyn discover::Format);
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Turns command-line paths into the migration directories to check, without duplicates.
-fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error> {
+fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> Result<Vec<Found>, Error> {
+    // The format given by --format-of for a directory, if any.
+    let given = |path: &Path| {
+        let here = canonical(path);
+        overrides
+            .iter()
+            .find(|(dir, _)| *dir == here)
+            .map(|(_, format)| *format)
+    };
     let formats = || {
         discover::FORMATS
             .iter()
@@ -121,7 +156,16 @@ fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error>
         let meta = std::fs::metadata(path).map_err(|_| Error::NotFound(display.clone()))?;
         if meta.is_dir() {
             let listing = DirListing::read(path, &display)?;
-            if let Some((format, detection)) = discover::detect(&listing) {
+            if let Some(format) = given(path) {
+                found.push(Found {
+                    dir: listing,
+                    format,
+                    detection: discover::Detection {
+                        score: 0,
+                        reason: String::new(),
+                    },
+                });
+            } else if let Some((format, detection)) = discover::detect(&listing) {
                 found.push(Found {
                     dir: listing,
                     format,
@@ -152,6 +196,18 @@ fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error>
                 }),
                 None => notes.push(format!("{display}: not in a migration directory, skipped")),
             }
+        }
+    }
+    // A directory found by walking (or for a file) takes the format given for it, too.
+    for f in &mut found {
+        if let Some(format) = given(&f.dir.path) {
+            let detected = if f.detection.reason.is_empty() {
+                String::new()
+            } else {
+                format!("; detection said {}: {}", f.format.name(), f.detection.reason)
+            };
+            f.format = format;
+            f.detection.reason = format!("set by --format-of{detected}");
         }
     }
     let mut seen = BTreeSet::new();
@@ -200,7 +256,7 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    let outcome = check(&args.paths)?;
+    let outcome = check_with(&args.paths, &args.format_of)?;
     if args.verbose {
         for note in &outcome.notes {
             eprintln!("migcheck: {note}");

@@ -22,6 +22,8 @@ pub struct Version {
     pub text: String,
     /// Numeric parts with leading zeros removed (`["56"]`).
     parts: Vec<String>,
+    /// A name without a number (sql-migrate's `init.sql`): sorts after every number, by text.
+    named: bool,
 }
 
 impl Version {
@@ -45,7 +47,23 @@ impl Version {
         Some(Version {
             text: text.to_string(),
             parts,
+            named: false,
         })
+    }
+
+    /// A version that is a whole name compared as text, after every numeric version (how
+    /// sql-migrate orders files without a leading number).
+    pub fn named(text: &str) -> Version {
+        Version {
+            text: text.to_string(),
+            parts: Vec::new(),
+            named: true,
+        }
+    }
+
+    /// Whether this is a [`Version::named`] version.
+    pub fn is_named(&self) -> bool {
+        self.named
     }
 
     /// The version as a single integer, when it has one part that fits in a `u128`.
@@ -70,9 +88,19 @@ impl PartialEq for Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        // Numbers without leading zeros compare by length first, then digit by digit.
+        // Numbers without leading zeros compare by length first, then digit by digit; names
+        // come after every number.
         let key = |p: &String| (p.len(), p.clone());
-        self.parts.iter().map(key).cmp(other.parts.iter().map(key))
+        self.named
+            .cmp(&other.named)
+            .then_with(|| self.parts.iter().map(key).cmp(other.parts.iter().map(key)))
+            .then_with(|| {
+                if self.named {
+                    self.text.cmp(&other.text)
+                } else {
+                    Ordering::Equal
+                }
+            })
     }
 }
 
@@ -120,6 +148,9 @@ pub struct SourceFile {
     pub display: String,
     /// The text, or why there is none.
     pub text: Result<Arc<str>, Unreadable>,
+    /// A rewritten copy of another file of the set (same path, same byte offsets), such as a
+    /// commented-out rollback with its `--` blanked out. Not counted as a file of its own.
+    pub derived: bool,
 }
 
 impl SourceFile {
@@ -129,7 +160,23 @@ impl SourceFile {
             Err(e) => Err(Unreadable::Io(e.kind().to_string())),
             Ok(bytes) => decode(bytes),
         };
-        SourceFile { path, display, text }
+        SourceFile {
+            path,
+            display,
+            text,
+            derived: false,
+        }
+    }
+
+    /// A copy of this file whose text is `text`, which must keep every byte offset and line of
+    /// the original (only characters replaced by spaces, say).
+    pub fn derived(&self, text: String) -> SourceFile {
+        SourceFile {
+            path: self.path.clone(),
+            display: self.display.clone(),
+            text: Ok(Arc::from(text)),
+            derived: true,
+        }
     }
 
     /// The file's text, or "" when it could not be read.
@@ -233,6 +280,59 @@ pub struct FormatRules {
     pub psql_meta_allowed: bool,
 }
 
+/// What an unversioned script is to its runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnversionedKind {
+    /// Flyway's `R__name.sql`: re-run whenever it changes, after the versioned ones.
+    Repeatable,
+    /// Flyway's `B{version}__name.sql`: replaces the versioned migrations up to its version on
+    /// a new database.
+    Baseline,
+    /// Seed data beside the migrations (a `seeds/` folder): run by hand, not numbered.
+    Seed,
+}
+
+/// A script that is part of a set but not a numbered migration: parse-checked, never
+/// number-checked (no duplicate, gap or order findings).
+#[derive(Debug, Clone)]
+pub struct Unversioned {
+    /// The name as the runner knows it (`Datasets_view` for `R__Datasets_view.sql`).
+    pub name: String,
+    pub kind: UnversionedKind,
+    pub script: Script,
+}
+
+/// A problem in how a directory is laid out that discovery noticed; a check turns it into a
+/// finding (the checks never read the disk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetIssue {
+    /// Files of the directory belong to another format (`format`) than the one it is checked as.
+    MixedFormats { format: &'static str, files: Vec<String> },
+    /// A single-file migration without the up marker its runner needs (`-- +goose Up`).
+    MissingUpMarker { file: FileId, marker: &'static str },
+    /// A section marker the runner rejects: unbalanced, repeated, misplaced or unknown.
+    BadMarker {
+        file: FileId,
+        span: Range<usize>,
+        message: String,
+    },
+    /// Prisma's `migration_lock.toml` is missing, unreadable, or names another provider.
+    LockFile { path: String, problem: LockProblem },
+}
+
+/// What is wrong with a lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockProblem {
+    Missing,
+    Invalid(String),
+    /// The lock names `locked`; `expected` is what the schema (or PostgreSQL) needs.
+    Mismatch {
+        locked: String,
+        expected: String,
+        source: String,
+    },
+}
+
 /// One migration directory, loaded.
 #[derive(Debug, Clone)]
 pub struct MigrationSet {
@@ -246,11 +346,38 @@ pub struct MigrationSet {
     /// Sorted by version, then by file name.
     pub migrations: Vec<Migration>,
     pub stray: Vec<StrayFile>,
+    /// Scripts that are not numbered migrations (repeatables, seeds), sorted by file name.
+    pub others: Vec<Unversioned>,
+    /// Layout problems noticed while loading.
+    pub issues: Vec<SetIssue>,
 }
 
 impl MigrationSet {
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id]
+    }
+
+    /// An empty set with no files yet.
+    pub fn new(display: String, path: PathBuf, format: &'static str, rules: FormatRules) -> MigrationSet {
+        MigrationSet {
+            display,
+            path,
+            format,
+            rules,
+            files: Vec::new(),
+            migrations: Vec::new(),
+            stray: Vec::new(),
+            others: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// Every script of the set: each migration's up and down, then the unversioned ones.
+    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+        self.migrations
+            .iter()
+            .flat_map(|m| m.up.iter().chain(&m.down))
+            .chain(self.others.iter().map(|o| &o.script))
     }
 
     /// Adds a file and returns its id.
@@ -285,6 +412,9 @@ mod tests {
         assert!(v("99999999999999999999999999999999999999999") > v("1"));
         assert_eq!(v("000056").as_number(), Some(56));
         assert!(Version::parse("abc").is_none());
+        assert!(v("99999") < Version::named("init"));
+        assert!(Version::named("a") < Version::named("b"));
+        assert_eq!(Version::named("a").as_number(), None);
     }
 
     #[test]

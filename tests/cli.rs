@@ -289,3 +289,44 @@ fn permission_denied_is_a_finding_naming_the_file() {
         "{stdout}"
     );
 }
+
+#[test]
+fn format_of_overrides_and_rejects_unknown_names() {
+    let dir = "fixtures/formats/goose/pass_basic";
+    migcheck()
+        .args([
+            "check",
+            "-v",
+            "--format",
+            "json",
+            "--format-of",
+            &format!("{dir}=goose"),
+            dir,
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"format\": \"goose\""))
+        .stderr(predicate::str::contains("set by --format-of"));
+    migcheck()
+        .args(["check", "--format-of", &format!("{dir}=liquibase"), dir])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown format `liquibase`").and(predicate::str::contains(
+                "goose, dbmate, sql-migrate, refinery, flyway, prisma, psql-rollback, sqlx, golang-migrate",
+            )),
+        );
+    migcheck()
+        .args(["check", "--format-of", "no-equals-sign", dir])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn verbose_says_why_a_format_won() {
+    migcheck()
+        .args(["check", "-v", "fixtures/formats/goose/pass_basic"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("goose (").and(predicate::str::contains("preferred (score 30) over sqlx")));
+}

@@ -149,3 +149,117 @@ fn whole_corpus_never_panics_and_reports_every_directory() {
         }
     }
 }
+
+fn count(outcome: &migcheck::Outcome, code: &str) -> usize {
+    outcome.findings.iter().filter(|f| f.rule.code == code).count()
+}
+
+fn has(outcome: &migcheck::Outcome, code: &str, path_part: &str) -> bool {
+    outcome
+        .findings
+        .iter()
+        .any(|f| f.rule.code == code && f.location.path.contains(path_part))
+}
+
+#[test]
+fn hatchet_is_goose_with_sections_parsed_separately() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("hatchet-dev__hatchet/cmd/hatchet-migrate/migrate/migrations"));
+    assert_eq!(outcome.sets[0].format, "goose");
+    assert_eq!(outcome.summary().migrations, 224);
+    assert_eq!(errors(&outcome), Vec::<String>::new());
+    // Parsed as one script, an Up whose last statement has no `;` runs into the Down.
+    assert_eq!(count(&outcome, "MC201"), 0);
+    // 88 files have `-- +goose Up` and no Down: goose's down is optional, so warnings.
+    assert_eq!(count(&outcome, "MC101"), 88);
+    // NO TRANSACTION (31 files in upper case, 2 in lower case) is read in any case.
+    let no_tx = outcome.sets[0]
+        .migrations
+        .iter()
+        .filter(|m| m.up.as_ref().is_some_and(|s| s.no_transaction))
+        .count();
+    assert_eq!(no_tx, 33);
+    // The other warnings are Down sections that hold only an empty StatementBegin/End block.
+    assert_eq!(outcome.findings.len(), 88 + count(&outcome, "MC104"));
+    // Two files share the name part `v1_0_25` with different timestamps: goose keys on the
+    // version, so that is no duplicate (and none is reported).
+    assert_eq!(count(&outcome, "MC001"), 0);
+    // The 9 Go migrations that were left out leave holes, but timestamps never get MC004.
+    assert_eq!(count(&outcome, "MC004"), 0);
+}
+
+#[test]
+fn supabase_is_dbmate_including_init_scripts() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("supabase__postgres/migrations/db/migrations"));
+    assert_eq!(outcome.sets[0].format, "dbmate");
+    assert_eq!(outcome.summary().migrations, 30);
+    assert_eq!(errors(&outcome), Vec::<String>::new());
+    // Every `-- migrate:down` section is empty: none can be reversed.
+    assert_eq!(count(&outcome, "MC104"), 30);
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule.code == "MC104")
+            .all(|f| f.message.contains("down"))
+    );
+    // The fake far-future first version is not a real timestamp (month 00).
+    assert!(has(&outcome, "MC005", "10000000000000_demote-postgres.sql"));
+    assert_eq!(outcome.findings.len(), 31);
+
+    // The init-scripts use `-` after the version; dbmate takes the leading digits, so they are
+    // migrations too. Their 14-digit versions are sequence numbers (year 0000), not dates.
+    let init = check(&root.join("supabase__postgres/migrations/db/init-scripts"));
+    assert_eq!(init.sets[0].format, "dbmate");
+    assert_eq!(init.summary().migrations, 4);
+    assert_eq!(errors(&init), Vec::<String>::new());
+    assert_eq!(count(&init, "MC005"), 0);
+    assert_eq!(count(&init, "MC003"), 0);
+    assert_eq!(count(&init, "MC104"), 4);
+
+    // Walking the parent finds both directories.
+    let both = check(&root.join("supabase__postgres/migrations/db"));
+    assert_eq!(both.sets.len(), 2);
+}
+
+#[test]
+fn marquez_is_flyway() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("MarquezProject__marquez/api/src/main/resources/marquez/db/migration"));
+    let set = &outcome.sets[0];
+    assert_eq!(set.format, "flyway");
+    // 81 versioned migrations; the 3 repeatables are parse-checked but not numbered.
+    assert_eq!(set.migrations.len(), 81);
+    assert_eq!(set.others.len(), 3);
+    assert_eq!(outcome.summary().files, 84);
+    assert_eq!(errors(&outcome), Vec::<String>::new());
+    // Decimal versions are distinct (V17.1, V17.2) and ordered part by part.
+    assert_eq!(count(&outcome, "MC001"), 0);
+    // V56 and V57 are Java migrations (not copied): Flyway allows gaps and dotted versions are
+    // never gap-checked. No undo files at all: the project does not use undo, so no MC101.
+    // Unpadded V1..V9 beside V10.. is Flyway's convention, so no MC002.
+    assert_eq!(outcome.findings.len(), 0, "{:?}", errors(&outcome));
+}
+
+#[test]
+fn ghostfolio_is_prisma() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("ghostfolio__ghostfolio/prisma/migrations"));
+    assert_eq!(outcome.sets[0].format, "prisma");
+    assert_eq!(outcome.summary().migrations, 121);
+    assert_eq!(errors(&outcome), Vec::<String>::new());
+    // Hour 34 is not a time.
+    assert!(has(&outcome, "MC005", "20230614345544_added_liability_to_order_type"));
+    // `… copy` (with a space) is a real, applied Prisma migration name: Prisma keys migrations by
+    // folder name, and renaming it would break deployed histories, so nothing is reported. The
+    // lock file says postgresql (no schema.prisma was copied, so PostgreSQL is expected): fine.
+    // Explicit BEGIN/COMMIT in 4 files is legal (Prisma does not wrap PostgreSQL migrations).
+    assert!(
+        outcome.sets[0]
+            .migrations
+            .iter()
+            .any(|m| m.name == "added_api_keys_to_user copy")
+    );
+    assert_eq!(outcome.findings.len(), 1);
+}

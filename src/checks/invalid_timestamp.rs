@@ -7,8 +7,9 @@ declare_rule! {
     /// ## What it does
     /// Reports a timestamp version (`YYYYMMDDHHMMSS`, 14 digits) that is not a real UTC date and
     /// time (month 18, hour 34), that lies more than a day in the future, or that has a
-    /// different number of digits than the 14-digit timestamps beside it. The all-zero version
-    /// (`00000000000000`, diesel's initial setup) is accepted.
+    /// different number of digits than the 14-digit timestamps beside it. Versions in year 0000
+    /// (`00000000000000`, diesel's initial setup; `00000000000001`, sequence numbers padded to
+    /// timestamp width as in supabase's init-scripts) are accepted.
     ///
     /// ## Why is this bad
     /// The version was typed by hand, not generated. A far-future version stays the newest
@@ -65,7 +66,8 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
 
 /// What is wrong with a 14-digit `YYYYMMDDHHMMSS` version, if anything.
 fn problem(d: &str, now: i64) -> Option<String> {
-    if d.bytes().all(|b| b == b'0') {
+    // Year 0000: a sequence number padded to timestamp width (`00000000000001`), not a date.
+    if d.starts_with("0000") {
         return None;
     }
     let n = |r: std::ops::Range<usize>| d[r].parse::<i64>().unwrap_or(0);
@@ -117,6 +119,7 @@ mod tests {
         assert_eq!(problem("20250117000001", NOW), None);
         assert_eq!(problem("20240229120000", NOW), None);
         assert_eq!(problem("00000000000000", NOW), None);
+        assert_eq!(problem("00000000000003", NOW), None);
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2025, 11, 21), NOW / 86400);
     }

@@ -4,8 +4,13 @@ use crate::model::MigrationSet;
 declare_rule! {
     /// ## What it does
     /// Reports an up migration that has no down, in formats that pair them (golang-migrate,
-    /// sqlx reversible migrations). sqlx's simple `{version}_{desc}.sql` migrations are
-    /// irreversible by design and never reported.
+    /// sqlx reversible migrations, dbmate and sql-migrate sections). sqlx's simple
+    /// `{version}_{desc}.sql` migrations are irreversible by design and never reported.
+    ///
+    /// Where the format makes the down optional it is a warning: a goose file without a
+    /// `-- +goose Down` section, a psql-rollback file without a commented rollback section, a
+    /// Flyway `V` without its `U` undo (only in directories that use undo migrations at all).
+    /// Prisma and refinery have no downs and are never reported.
     ///
     /// ## Why is this bad
     /// Without a down the migration cannot be rolled back, and `migrate down` stops there with
@@ -34,7 +39,19 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             Severity::Warning
         };
         let up_name = set.file(up.file).file_name();
-        let down_name = up_name.replacen(".up.", ".down.", 1);
+        let help = match set.format {
+            "goose" => "add a `-- +goose Down` section that reverses the up".to_string(),
+            "dbmate" => "add a `-- migrate:down` section that reverses the up".to_string(),
+            "sql-migrate" => "add a `-- +migrate Down` section that reverses the up".to_string(),
+            "psql-rollback" => {
+                "add a commented `-- Rollback` section at the bottom with the statements that reverse it".to_string()
+            }
+            "flyway" => format!("add `U{}__{}.sql` that undoes it", m.version, m.name),
+            _ => format!(
+                "add `{}` that reverses it (a comment-only down declares it irreversible)",
+                up_name.replacen(".up.", ".down.", 1)
+            ),
+        };
         out.push(
             Finding::new(
                 &RULE,
@@ -43,9 +60,7 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             )
             .severity(severity)
             .label("no down for this up")
-            .help(format!(
-                "add `{down_name}` that reverses it (a comment-only down declares it irreversible)"
-            )),
+            .help(help),
         );
     }
 }

@@ -24,12 +24,17 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod bad_section_marker;
+pub mod duplicate_repeatable;
 pub mod duplicate_version;
 pub mod empty_migration;
 pub mod invalid_timestamp;
 pub mod missing_down;
+pub mod missing_up_marker;
+pub mod mixed_formats;
 pub mod orphan_down;
 pub mod pair_name_mismatch;
+pub mod prisma_lock_file;
 pub mod psql_meta_command;
 pub mod syntax_error;
 pub mod unreadable_file;
@@ -124,8 +129,28 @@ pub static REGISTRY: &[Entry] = &[
         check: invalid_timestamp::check,
     },
     Entry {
+        rule: &mixed_formats::RULE,
+        check: mixed_formats::check,
+    },
+    Entry {
+        rule: &missing_up_marker::RULE,
+        check: missing_up_marker::check,
+    },
+    Entry {
+        rule: &bad_section_marker::RULE,
+        check: bad_section_marker::check,
+    },
+    Entry {
+        rule: &prisma_lock_file::RULE,
+        check: prisma_lock_file::check,
+    },
+    Entry {
         rule: &unreadable_file::RULE,
         check: unreadable_file::check,
+    },
+    Entry {
+        rule: &duplicate_repeatable::RULE,
+        check: duplicate_repeatable::check,
     },
     Entry {
         rule: &missing_down::RULE,

@@ -27,25 +27,23 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     if set.rules.psql_meta_allowed {
         return;
     }
-    for m in &set.migrations {
-        for script in m.up.iter().chain(&m.down) {
-            let Some(sql) = &script.sql else { continue };
-            let text = set.file(script.file).text();
-            for span in &sql.meta_commands {
-                let command = text[span.clone()].split_whitespace().next().unwrap_or("\\");
-                out.push(
-                    Finding::new(
-                        &RULE,
-                        Location::in_file(set, script.file, span.clone()),
-                        format!(
-                            "`{command}` is a psql meta-command; {} sends this file to the server, which rejects it",
-                            set.format
-                        ),
-                    )
-                    .label("psql only")
-                    .help("remove the meta-command and write its effect in plain SQL"),
-                );
-            }
+    for script in set.scripts() {
+        let Some(sql) = &script.sql else { continue };
+        let text = set.file(script.file).text();
+        for span in &sql.meta_commands {
+            let command = text[span.clone()].split_whitespace().next().unwrap_or("\\");
+            out.push(
+                Finding::new(
+                    &RULE,
+                    Location::in_file(set, script.file, span.clone()),
+                    format!(
+                        "`{command}` is a psql meta-command; {} sends this file to the server, which rejects it",
+                        set.format
+                    ),
+                )
+                .label("psql only")
+                .help("remove the meta-command and write its effect in plain SQL"),
+            );
         }
     }
 }

@@ -26,33 +26,31 @@ declare_rule! {
 }
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    for m in &set.migrations {
-        for script in m.up.iter().chain(&m.down) {
-            let Some(sql) = &script.sql else { continue };
-            let text = set.file(script.file).text();
-            let mut reported_statement = None;
-            for error in &sql.syntax_errors {
-                // One finding per statement: the first error; the rest usually follow from it.
-                let statement = sql
-                    .statements
-                    .iter()
-                    .position(|s| s.start <= error.span.start && error.span.start <= s.end);
-                if statement.is_some() && statement == reported_statement {
-                    continue;
-                }
-                reported_statement = statement;
-                let span = widen(text, error.span.clone());
-                let (message, label) = explain(&error.message, &text[span.clone()]);
-                out.push(
-                    Finding::new(
-                        &RULE,
-                        Location::in_file(set, script.file, span),
-                        format!("PostgreSQL's grammar rejects this statement: {message}"),
-                    )
-                    .label(label)
-                    .help("fix the statement; PostgreSQL will refuse the migration as written"),
-                );
+    for script in set.scripts() {
+        let Some(sql) = &script.sql else { continue };
+        let text = set.file(script.file).text();
+        let mut reported_statement = None;
+        for error in &sql.syntax_errors {
+            // One finding per statement: the first error; the rest usually follow from it.
+            let statement = sql
+                .statements
+                .iter()
+                .position(|s| s.start <= error.span.start && error.span.start <= s.end);
+            if statement.is_some() && statement == reported_statement {
+                continue;
             }
+            reported_statement = statement;
+            let span = widen(text, error.span.clone());
+            let (message, label) = explain(&error.message, &text[span.clone()]);
+            out.push(
+                Finding::new(
+                    &RULE,
+                    Location::in_file(set, script.file, span),
+                    format!("PostgreSQL's grammar rejects this statement: {message}"),
+                )
+                .label(label)
+                .help("fix the statement; PostgreSQL will refuse the migration as written"),
+            );
         }
     }
 }

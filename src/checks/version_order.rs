@@ -6,6 +6,8 @@ declare_rule! {
     /// Reports migrations whose file names do not sort in the same order as their versions:
     /// mixed zero-padding widths (`09_a` beside `0010_b`) or unpadded numbers (`9_a` beside `10_b`).
     ///
+    /// Not reported for Flyway and refinery, whose convention is unpadded `V1`, `V2`, `V10`.
+    ///
     /// ## Why is this bad
     /// Runners order by the number, but people, `ls`, editors and scripts that sort by name see a
     /// different order, and tools that apply files in name order (psql loops, Docker entrypoints)
@@ -22,7 +24,14 @@ declare_rule! {
     pub static RULE = ("MC002", "version-order", Warning);
 }
 
+/// Formats whose convention is unpadded versions (`V1`, `V2`, `V10`) and whose files are only
+/// ever run by a runner that sorts by version.
+const UNPADDED_BY_CONVENTION: &[&str] = &["flyway", "refinery"];
+
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
+    if UNPADDED_BY_CONVENTION.contains(&set.format) {
+        return;
+    }
     let mut by_name: Vec<(&str, &crate::model::Migration)> = set
         .migrations
         .iter()

@@ -44,17 +44,14 @@ impl Format for GolangMigrate {
 
 /// An empty set for `dir` with the pair layout's rules.
 pub fn new_set(dir: &DirListing, format: &'static str) -> MigrationSet {
-    MigrationSet {
-        display: dir.display.clone(),
-        path: dir.path.clone(),
+    MigrationSet::new(
+        dir.display.clone(),
+        dir.path.clone(),
         format,
-        rules: FormatRules {
+        FormatRules {
             has_downs: true,
             down_required: true,
             psql_meta_allowed: false,
         },
-        files: Vec::new(),
-        migrations: Vec::new(),
-        stray: Vec::new(),
-    }
+    )
 }

@@ -4,15 +4,79 @@
 //! names (cheap, no reading) and says how well the format fits; `load` reads the files into a
 //! [`MigrationSet`]. The checks never see a format, only the model.
 
+mod dbmate;
+mod flyway;
 mod golang_migrate;
+mod goose;
 mod pairs;
+mod prisma;
+mod psql_rollback;
+mod refinery;
+pub mod sections;
+mod sql_migrate;
 mod sqlx;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::Error;
-use crate::model::MigrationSet;
+use crate::model::{MigrationSet, SetIssue};
+
+/// The distinctive marks of one `.sql` file of a directory, read once and shared by all
+/// detectors (and by the mixed-formats check).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sniff {
+    pub name: String,
+    /// Has a `-- +goose Up` line.
+    pub goose: bool,
+    /// Has a `-- migrate:up` line.
+    pub dbmate: bool,
+    /// Has a `-- +migrate Up` line.
+    pub sql_migrate: bool,
+    /// Ends with a commented-out rollback section.
+    pub rollback: bool,
+}
+
+impl Sniff {
+    fn of(name: &str, text: &str) -> Sniff {
+        let has_up = |dialect: &sections::Dialect, needle: &str| {
+            text.contains(needle)
+                && text
+                    .lines()
+                    .any(|l| matches!((dialect.classify)(l), Some((sections::Marker::Up, _))))
+        };
+        let goose = text.to_ascii_lowercase().contains("+goose") && has_up(&goose::DIALECT, "");
+        let dbmate = has_up(&dbmate::DIALECT, "migrate:up");
+        let sql_migrate = has_up(&sql_migrate::DIALECT, "+migrate Up");
+        Sniff {
+            name: name.to_string(),
+            goose,
+            dbmate,
+            sql_migrate,
+            rollback: !(goose || dbmate || sql_migrate)
+                && pairs::parse_pair_name(name).is_none()
+                && psql_rollback::find_rollback(text).is_some_and(|r| !r.comment_marks.is_empty()),
+        }
+    }
+
+    /// The format whose marks this file carries, by its content first, then by its name.
+    fn format(&self) -> Option<&'static str> {
+        if self.goose {
+            Some("goose")
+        } else if self.dbmate {
+            Some("dbmate")
+        } else if self.sql_migrate {
+            Some("sql-migrate")
+        } else if pairs::parse_pair_name(&self.name).is_some() {
+            Some("golang-migrate")
+        } else if flyway::parse_name(&self.name).is_some() {
+            Some("flyway")
+        } else {
+            None
+        }
+    }
+}
 
 /// A directory's entries, read once and shared by all detectors.
 #[derive(Debug, Clone)]
@@ -24,6 +88,8 @@ pub struct DirListing {
     pub files: Vec<String>,
     /// Names of its subdirectories, sorted.
     pub dirs: Vec<String>,
+    /// The marks of its `.sql` files, read on first use.
+    sniffed: OnceLock<Vec<Sniff>>,
 }
 
 impl DirListing {
@@ -51,6 +117,22 @@ impl DirListing {
             display: display.to_string(),
             files,
             dirs,
+            sniffed: OnceLock::new(),
+        })
+    }
+
+    /// The marks of every `.sql` file of this directory (read once, on first use; a file that
+    /// cannot be read has none).
+    pub fn sniff(&self) -> &[Sniff] {
+        self.sniffed.get_or_init(|| {
+            self.files
+                .iter()
+                .filter(|f| f.to_ascii_lowercase().ends_with(".sql"))
+                .map(|f| {
+                    let text = std::fs::read(self.path.join(f)).unwrap_or_default();
+                    Sniff::of(f, &String::from_utf8_lossy(&text))
+                })
+                .collect()
         })
     }
 
@@ -96,20 +178,84 @@ pub trait Format: Sync {
     fn load(&self, dir: &DirListing) -> MigrationSet;
 }
 
-/// Every format migcheck knows, most specific first.
-pub static FORMATS: &[&dyn Format] = &[&sqlx::Sqlx, &golang_migrate::GolangMigrate];
+/// Every format migcheck knows, most specific first (on equal scores the earlier one wins).
+///
+/// Scores: content markers (goose, dbmate, sql-migrate) and dedicated layouts (Flyway names,
+/// Prisma folders) 30, refinery's Rust hints 35 (above Flyway, which also fits), the psql
+/// rollback section 25, sqlx 20, golang-migrate 10. So `-- +goose Up` beats the plain
+/// `{version}_{name}.sql` that sqlx also accepts.
+pub static FORMATS: &[&dyn Format] = &[
+    &goose::Goose,
+    &dbmate::Dbmate,
+    &sql_migrate::SqlMigrate,
+    &refinery::Refinery,
+    &flyway::Flyway,
+    &prisma::Prisma,
+    &psql_rollback::PsqlRollback,
+    &sqlx::Sqlx,
+    &golang_migrate::GolangMigrate,
+];
 
-/// The format that fits `dir` best, with why.
+/// A format by its name (`goose`), as given to `--format-of`.
+pub fn format_named(name: &str) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
+}
+
+/// The names of every format, comma-separated (for messages).
+pub fn format_names() -> String {
+    FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// The format that fits `dir` best, with why. When several fit, the reason names the ones
+/// that lost, so `--verbose` says why this one was preferred.
 pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
-    let mut best: Option<(&'static dyn Format, Detection)> = None;
-    for &format in FORMATS {
-        if let Some(d) = format.detect(dir)
-            && best.as_ref().is_none_or(|(_, b)| d.score > b.score)
+    let mut fits: Vec<(&'static dyn Format, Detection)> =
+        FORMATS.iter().filter_map(|&f| f.detect(dir).map(|d| (f, d))).collect();
+    // Stable: on equal scores the format listed first stays first.
+    fits.sort_by_key(|f| std::cmp::Reverse(f.1.score));
+    let mut fits = fits.into_iter();
+    let (format, mut detection) = fits.next()?;
+    let losers: Vec<String> = fits.map(|(f, d)| format!("{} (score {})", f.name(), d.score)).collect();
+    if !losers.is_empty() {
+        detection.reason = format!(
+            "{}; preferred (score {}) over {}",
+            detection.reason,
+            detection.score,
+            losers.join(", ")
+        );
+    }
+    Some((format, detection))
+}
+
+/// Groups formats that share file layouts (sqlx and golang-migrate pairs, Flyway and refinery
+/// names), so files of one do not count as mixed with the other.
+fn family(format: &str) -> &str {
+    match format {
+        "sqlx" => "golang-migrate",
+        "refinery" => "flyway",
+        other => other,
+    }
+}
+
+/// Loads a found directory and notes the files in it that carry another format's marks.
+pub fn load(found: &Found) -> MigrationSet {
+    let mut set = found.format.load(&found.dir);
+    let own = family(found.format.name());
+    let mut others: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for sniff in found.dir.sniff() {
+        if let Some(format) = sniff.format()
+            && family(format) != own
         {
-            best = Some((format, d));
+            others
+                .entry(format)
+                .or_default()
+                .push(found.dir.child_display(&sniff.name));
         }
     }
-    best
+    for (format, files) in others {
+        set.issues.push(SetIssue::MixedFormats { format, files });
+    }
+    set
 }
 
 /// A directory found to hold migrations, with the format chosen for it.

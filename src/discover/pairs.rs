@@ -54,6 +54,11 @@ pub fn always_ignored(name: &str) -> bool {
 
 static BACKUP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(~|\.bak|\.orig|\.rej|\.swp|\.swo|\.tmp|\.old)$").unwrap());
+/// An editor backup or merge leftover (`x.sql~`, `x.sql.orig`, `x.sql.bak`).
+pub fn is_leftover(name: &str) -> bool {
+    BACKUP.is_match(&name.to_ascii_lowercase())
+}
+
 static UNDERSCORE_DIRECTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+_.*_(up|down)\.sql$").unwrap());
 static WRONG_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+[^0-9_].*\.(up|down)\.sql$").unwrap());
 static SINGLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]+_.*\.sql$").unwrap());

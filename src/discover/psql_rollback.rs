@@ -1,0 +1,268 @@
+//! Single-file timestamp migrations run by `psql -v ON_ERROR_STOP=1` (seed 003):
+//! `YYYYMMDDHHMMSS_name.sql`, with the rollback written as a commented-out section at the
+//! bottom, under a heading comment such as `-- Rollback` or `-- DOWN Migration (Rollback)`:
+//!
+//! ```sql
+//! -- Rollback (run by hand)
+//! -- DROP TABLE memories CASCADE;
+//! -- DROP EXTENSION IF EXISTS vector CASCADE;
+//! ```
+//!
+//! The section is taken as the down: its commented-out SQL lines are uncommented in a derived
+//! copy of the file (the `--` replaced by spaces, so every line and column stays where it is)
+//! and parsed like any other script. psql meta-commands are legal. A `seeds/` subfolder holds
+//! seed data run by hand: its files are parse-checked but not numbered.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Detection, DirListing, Format, join_display, pairs};
+use crate::model::{
+    FormatRules, Migration, MigrationSet, Script, SourceFile, StrayFile, Unversioned, UnversionedKind, Version,
+};
+
+pub struct PsqlRollback;
+
+/// The subfolder of seed data.
+const SEEDS: &str = "seeds";
+
+static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.+)\.sql$").unwrap());
+static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(rollback|down\s+migration|undo)\b").unwrap());
+static SQL_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(drop|alter|delete|truncate|revoke|grant|create|select|update|insert|set|reset|begin|commit|comment|do|refresh|reindex|with)\b|^\\",
+    )
+    .unwrap()
+});
+
+/// The commented rollback at the bottom of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollback {
+    /// The heading comment line.
+    pub heading: Range<usize>,
+    /// From the end of the heading line to the end of the file.
+    pub body: Range<usize>,
+    /// The `--` of each commented-out SQL line (blanked in the derived copy).
+    pub comment_marks: Vec<Range<usize>>,
+}
+
+/// Finds the rollback section: the trailing block of comment lines (blank lines allowed),
+/// from its first line that names a rollback or a down migration.
+pub fn find_rollback(text: &str) -> Option<Rollback> {
+    let mut lines: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for l in text.split_inclusive('\n') {
+        let content = l.trim_end_matches('\n').trim_end_matches('\r');
+        lines.push(start..start + content.len());
+        start += l.len();
+    }
+    // The trailing block of comment and blank lines.
+    let first_trailing = lines
+        .iter()
+        .rposition(|r| {
+            let t = text[r.clone()].trim();
+            !(t.is_empty() || t.starts_with("--"))
+        })
+        .map_or(0, |i| i + 1);
+    let heading = lines[first_trailing..]
+        .iter()
+        .find(|r| {
+            let t = text[(*r).clone()].trim();
+            t.starts_with("--") && HEADING.is_match(t) && !SQL_START.is_match(comment_content(t))
+        })?
+        .clone();
+    let body_start = text[heading.end..]
+        .find('\n')
+        .map_or(text.len(), |i| heading.end + i + 1);
+    let body = body_start..text.len();
+    let mut comment_marks = Vec::new();
+    let mut open_statement = false;
+    for r in lines.iter().filter(|r| r.start >= body.start) {
+        let line = &text[r.clone()];
+        let t = line.trim_start();
+        let Some(after) = t.strip_prefix("--") else { continue };
+        let content = after.trim();
+        let sqlish =
+            !content.starts_with("--") && (SQL_START.is_match(content) || (open_statement && !content.is_empty()));
+        if sqlish {
+            let at = r.start + (line.len() - t.len());
+            comment_marks.push(at..at + 2);
+            open_statement = !content.ends_with(';') && !content.starts_with('\\');
+        }
+    }
+    Some(Rollback {
+        heading,
+        body,
+        comment_marks,
+    })
+}
+
+/// A comment line's text without its `--` and decoration (`-- === Rollback ===`).
+fn comment_content(line: &str) -> &str {
+    line.trim_start_matches('-')
+        .trim()
+        .trim_matches(|c: char| c == '=' || c == '#' || c == '*')
+        .trim()
+}
+
+/// `text` with the rollback's comment marks replaced by spaces.
+fn uncommented(text: &str, rollback: &Rollback) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for r in &rollback.comment_marks {
+        bytes[r.clone()].fill(b' ');
+    }
+    // Only ASCII `--` was replaced, so the text stays UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+}
+
+fn parse_name(name: &str) -> Option<(Version, String)> {
+    let c = NAME.captures(name)?;
+    Some((Version::parse(&c[1])?, c[2].to_string()))
+}
+
+impl Format for PsqlRollback {
+    fn name(&self) -> &'static str {
+        "psql-rollback"
+    }
+
+    fn detect(&self, dir: &DirListing) -> Option<Detection> {
+        // Up/down pair files are another layout; psql-rollback must be most of the directory.
+        let pairs = dir.files.iter().filter(|f| pairs::parse_pair_name(f).is_some()).count();
+        let named = dir.files.iter().filter(|f| parse_name(f).is_some()).count() - pairs;
+        if named <= pairs {
+            return None;
+        }
+        let n = dir.sniff().iter().filter(|s| s.rollback).count();
+        if n > 0 {
+            return Some(Detection {
+                score: 25,
+                reason: format!("{n} `{{timestamp}}_{{name}}.sql` files end with a commented-out rollback section"),
+            });
+        }
+        (dir.dirs.iter().any(|d| d == SEEDS)).then(|| Detection {
+            score: 15,
+            reason: format!("{named} `{{timestamp}}_{{name}}.sql` files beside a `seeds/` folder"),
+        })
+    }
+
+    fn load(&self, dir: &DirListing) -> MigrationSet {
+        let rules = FormatRules {
+            has_downs: true,
+            down_required: false,
+            psql_meta_allowed: true,
+        };
+        let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
+        for name in &dir.files {
+            let Some((version, title)) = parse_name(name) else {
+                if let Some(reason) = stray_reason(name) {
+                    set.stray.push(StrayFile {
+                        display: dir.child_display(name),
+                        reason,
+                    });
+                }
+                continue;
+            };
+            let id = set.add_file(dir.read_file(name));
+            let text = set.file(id).text().to_string();
+            let rollback = find_rollback(&text);
+            let up_end = rollback.as_ref().map_or(text.len(), |r| r.heading.start);
+            // psql runs every statement on its own (autocommit) unless the file says BEGIN.
+            let up = Script {
+                file: id,
+                span: 0..up_end,
+                no_transaction: true,
+                sql: None,
+            };
+            let down = rollback.map(|r| {
+                let derived: SourceFile = set.file(id).derived(uncommented(&text, &r));
+                let down_id = set.add_file(derived);
+                Script {
+                    file: down_id,
+                    span: r.body.clone(),
+                    no_transaction: true,
+                    sql: None,
+                }
+            });
+            set.migrations.push(Migration {
+                version,
+                name: title,
+                up: Some(up),
+                down,
+                down_name: None,
+                needs_down: true,
+            });
+        }
+        load_seeds(&mut set, dir);
+        set.sort();
+        set
+    }
+}
+
+/// Seed files: parse-checked, never numbered.
+fn load_seeds(set: &mut MigrationSet, dir: &DirListing) {
+    if !dir.dirs.iter().any(|d| d == SEEDS) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir.path.join(SEEDS)) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    let seeds_display = join_display(&dir.display, SEEDS);
+    for name in names {
+        let file = SourceFile::read(dir.path.join(SEEDS).join(&name), join_display(&seeds_display, &name));
+        let id = set.add_file(file);
+        let mut script = Script::whole(id, set.file(id).text());
+        script.no_transaction = true;
+        set.others.push(Unversioned {
+            name: name.trim_end_matches(".sql").to_string(),
+            kind: UnversionedKind::Seed,
+            script,
+        });
+    }
+}
+
+fn stray_reason(name: &str) -> Option<String> {
+    if pairs::always_ignored(name) {
+        return None;
+    }
+    if pairs::is_leftover(name) {
+        return Some("is an editor or merge leftover; it is not a migration".to_string());
+    }
+    name.to_ascii_lowercase()
+        .ends_with(".sql")
+        .then(|| "does not match `{timestamp}_{name}.sql`, so a run over the timestamped files misses it".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "CREATE TABLE a (id int);\n\n-- ============\n-- Rollback (commented out for safety)\n-- ============\n-- WARNING: deletes data\n-- DROP TABLE a\n--   CASCADE;\n-- \\echo done\n";
+
+    #[test]
+    fn finds_and_uncomments_the_rollback() {
+        let r = find_rollback(FILE).unwrap();
+        assert_eq!(&FILE[r.heading.clone()], "-- Rollback (commented out for safety)");
+        let text = uncommented(FILE, &r);
+        assert_eq!(text.len(), FILE.len());
+        let body = &text[r.body.clone()];
+        assert!(body.contains("\n   DROP TABLE a\n     CASCADE;\n"), "{body}");
+        assert!(body.contains("-- WARNING: deletes data"), "{body}");
+        assert!(body.contains("   \\echo done"), "{body}");
+    }
+
+    #[test]
+    fn no_rollback_without_heading_or_below_code() {
+        assert!(find_rollback("CREATE TABLE a (id int);\n-- the end\n").is_none());
+        assert!(find_rollback("-- Rollback\n-- DROP TABLE a;\nCREATE TABLE a (id int);\n").is_none());
+        assert!(find_rollback("-- DROP TABLE rollback_log;\n").is_none());
+    }
+}
