@@ -77,9 +77,14 @@ pub fn check(paths: &[PathBuf]) -> Result<Outcome, Error> {
 pub fn analyze(set: &mut MigrationSet) {
     let files = &set.files;
     set.migrations.par_iter_mut().for_each(|m| {
+        let grammar = sql::Grammar::of_dialect(m.dialect.as_deref());
         for script in m.up.iter_mut().chain(m.down.iter_mut()) {
             if let Ok(text) = &files[script.file].text {
-                script.sql = Some(sql::analyze(text, script.span.clone()));
+                script.sql = Some(if script.more_spans.is_empty() && grammar == sql::Grammar::Postgres {
+                    sql::analyze(text, script.span.clone())
+                } else {
+                    sql::analyze_spans(text, script.spans(), grammar)
+                });
             }
         }
     });
@@ -132,12 +137,27 @@ fn find(paths: &[PathBuf], notes: &mut Vec<String>) -> Result<Vec<Found>, Error>
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
             let listing = DirListing::read(parent, &display_of(parent))?;
-            match discover::detect(&listing) {
-                Some((format, detection)) => found.push(Found {
+            if let Some((format, detection)) = discover::detect(&listing) {
+                found.push(Found {
                     dir: listing,
                     format,
                     detection,
-                }),
+                });
+                continue;
+            }
+            // A file of a directory-per-migration format (`migrations/2017-…_x/up.sql`): the
+            // set is the grandparent.
+            let grand = parent
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let grand_listing = DirListing::read(grand, &display_of(grand)).ok();
+            match grand_listing.and_then(|l| {
+                discover::detect(&l)
+                    .filter(|(f, _)| f.claims_subdirectories())
+                    .map(|(format, detection)| (l, format, detection))
+            }) {
+                Some((dir, format, detection)) => found.push(Found { dir, format, detection }),
                 None => notes.push(format!("{display}: not in a migration directory, skipped")),
             }
         }

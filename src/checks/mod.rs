@@ -24,8 +24,10 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod concurrently_in_transaction;
 pub mod duplicate_version;
 pub mod empty_migration;
+pub mod invalid_metadata;
 pub mod invalid_timestamp;
 pub mod missing_down;
 pub mod orphan_down;
@@ -40,6 +42,8 @@ pub mod version_order;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Information only: something migcheck did not check, and why. Never fails a run.
+    Note,
     Warning,
     Error,
 }
@@ -47,6 +51,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -126,6 +131,14 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &unreadable_file::RULE,
         check: unreadable_file::check,
+    },
+    Entry {
+        rule: &invalid_metadata::RULE,
+        check: invalid_metadata::check,
+    },
+    Entry {
+        rule: &concurrently_in_transaction::RULE,
+        check: concurrently_in_transaction::check,
     },
     Entry {
         rule: &missing_down::RULE,

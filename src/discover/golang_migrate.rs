@@ -52,9 +52,14 @@ pub fn new_set(dir: &DirListing, format: &'static str) -> MigrationSet {
             has_downs: true,
             down_required: true,
             psql_meta_allowed: false,
+            wraps_in_transaction: false,
+            empty_allowed: false,
         },
         files: Vec::new(),
         migrations: Vec::new(),
         stray: Vec::new(),
+        metadata_problems: Vec::new(),
+        unanalysed: Vec::new(),
+        registry: None,
     }
 }

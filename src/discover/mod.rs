@@ -4,6 +4,7 @@
 //! names (cheap, no reading) and says how well the format fits; `load` reads the files into a
 //! [`MigrationSet`]. The checks never see a format, only the model.
 
+mod diesel;
 mod golang_migrate;
 mod pairs;
 mod sqlx;
@@ -94,10 +95,15 @@ pub trait Format: Sync {
     /// Reads the directory into a migration set. Never fails: unreadable files become part
     /// of the set and are reported by the checks.
     fn load(&self, dir: &DirListing) -> MigrationSet;
+    /// The format keeps each migration in a subdirectory of its own (diesel, sourcegraph), so
+    /// the subdirectories of a directory in this format are never migration sets themselves.
+    fn claims_subdirectories(&self) -> bool {
+        false
+    }
 }
 
 /// Every format migcheck knows, most specific first.
-pub static FORMATS: &[&dyn Format] = &[&sqlx::Sqlx, &golang_migrate::GolangMigrate];
+pub static FORMATS: &[&dyn Format] = &[&diesel::Diesel, &sqlx::Sqlx, &golang_migrate::GolangMigrate];
 
 /// The format that fits `dir` best, with why.
 pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
@@ -120,7 +126,7 @@ pub struct Found {
 }
 
 /// Subfolders of a migration directory that hold test data or seeds, not migrations.
-const NOT_MIGRATIONS: &[&str] = &["testdata", "fixtures", "seeds"];
+pub(crate) const NOT_MIGRATIONS: &[&str] = &["testdata", "fixtures", "seeds"];
 
 /// Walks `root` (respecting .gitignore, skipping hidden dirs, `target/` and `node_modules/`)
 /// and returns every migration directory in it, sorted by path.
@@ -156,12 +162,16 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
     }
     let mut found: Vec<Found> = Vec::new();
     for (path, shown) in dirs {
-        // A migration directory's testdata/, fixtures/ and seeds/ are not migration sets.
+        // A migration directory's testdata/, fixtures/ and seeds/ are not migration sets, and
+        // nothing under a directory-per-migration set is.
         let inside_set = found.iter().any(|f| {
             path.strip_prefix(&f.dir.path)
                 .ok()
                 .and_then(|rest| rest.components().next())
-                .is_some_and(|c| NOT_MIGRATIONS.contains(&c.as_os_str().to_string_lossy().as_ref()))
+                .is_some_and(|c| {
+                    f.format.claims_subdirectories()
+                        || NOT_MIGRATIONS.contains(&c.as_os_str().to_string_lossy().as_ref())
+                })
         });
         if inside_set {
             continue;

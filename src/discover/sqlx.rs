@@ -81,6 +81,8 @@ impl Format for Sqlx {
                     down: None,
                     down_name: None,
                     needs_down: false,
+                    dialect: None,
+                    parents: None,
                 });
             }
         }

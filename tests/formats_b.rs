@@ -1,0 +1,86 @@
+//! Per-format fixture cases for diesel, sourcegraph, pop, ts-registry and TypeORM
+//! (`fixtures/formats/<format>/<case>/`): the format detected, the number of migrations and the
+//! exact findings, plus a snapshot of the human report.
+
+use std::path::Path;
+
+use migcheck::report::human;
+
+/// Checks a case and returns `(format, migrations, ["CODE file-name:line", …])`.
+fn run(case: &str) -> (String, usize, Vec<String>) {
+    let path = Path::new("fixtures/formats").join(case);
+    let outcome = migcheck::check(std::slice::from_ref(&path)).unwrap_or_else(|e| panic!("{case}: {e}"));
+    assert_eq!(outcome.sets.len(), 1, "{case}: one set expected");
+    let name = format!("formats__{}", case.replace('/', "__"));
+    insta::assert_snapshot!(name, human::render(&outcome, &human::Style::plain()));
+    let findings = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let file = f
+                .location
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&f.location.path)
+                .to_string();
+            format!("{} {}:{}", f.rule.code, file, f.location.line_col().0)
+        })
+        .collect();
+    (
+        outcome.sets[0].format.to_string(),
+        outcome.sets[0].migrations.len(),
+        findings,
+    )
+}
+
+#[test]
+fn diesel_basic_is_clean() {
+    let (format, n, findings) = run("diesel/pass_basic");
+    assert_eq!(format, "diesel");
+    // Three version shapes, a directory name with spaces, two versions that differ only by
+    // the `-0000` suffix (distinct to diesel), and a top-level data script that is not one.
+    assert_eq!(n, 7);
+    assert_eq!(findings, Vec::<String>::new());
+}
+
+#[test]
+fn diesel_versions_compare_as_digit_strings() {
+    let outcome = migcheck::check(&["fixtures/formats/diesel/pass_basic".into()]).unwrap();
+    let versions: Vec<&str> = outcome.sets[0]
+        .migrations
+        .iter()
+        .map(|m| m.version.text.as_str())
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            "00000000000000",
+            "20140924113530",
+            "20170831230457",
+            "20191115182353",
+            "20240305120032",
+            // A prefix sorts first: the suffix-less version runs before the `-0000` one.
+            "20251119091444",
+            "202511190914440000",
+        ]
+    );
+    // The metadata.toml makes that migration run outside a transaction, both ways.
+    let indexed = &outcome.sets[0].migrations[4];
+    assert_eq!(indexed.name, "add_users_email_index");
+    assert!(indexed.up.as_ref().unwrap().no_transaction);
+    assert!(indexed.down.as_ref().unwrap().no_transaction);
+}
+
+#[test]
+fn diesel_subdirectories_are_not_sets_of_their_own() {
+    // Walking from above finds the one diesel set, not its 7 migration directories.
+    let outcome = migcheck::check(&["fixtures/formats/diesel".into()]).unwrap();
+    assert_eq!(outcome.sets.len(), 1);
+    assert_eq!(outcome.sets[0].format, "diesel");
+    // A file inside a migration directory (as pre-commit passes it) checks the whole set.
+    let outcome =
+        migcheck::check(&["fixtures/formats/diesel/pass_basic/20140924113530_create_users/up.sql".into()]).unwrap();
+    assert_eq!(outcome.sets.len(), 1);
+    assert_eq!(outcome.sets[0].migrations.len(), 7);
+}
