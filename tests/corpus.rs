@@ -239,3 +239,34 @@ fn crates_io_is_diesel_with_its_oddities() {
     // The first migration is diesel's all-zero initial setup, accepted as a timestamp.
     assert_eq!(set.migrations[0].name, "diesel_initial_setup");
 }
+
+#[test]
+fn memorall_is_a_ts_registry_with_its_oddities() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("zrg-team__memorall/src/services/database/migrations"));
+    let set = &outcome.sets[0];
+    assert_eq!(set.format, "ts-registry");
+    // initial.ts (version 1) and 002_example_future_migration.ts; index.ts is the registry.
+    assert_eq!(set.migrations.len(), 2);
+    let registry = set.registry.as_ref().expect("index.ts is read as the registry");
+    // Only `initial` is registered: the 002 entry (and its import) are commented out.
+    assert_eq!(registry.entries.len(), 1);
+    assert_eq!(registry.entries[0].id.as_deref(), Some("initial"));
+    assert_eq!(registry.entries[0].version, Some(1));
+    // So the 002 example module is a migration file that never runs: the one finding.
+    let found: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule.code, f.location.path.rsplit('/').next().unwrap()))
+        .collect();
+    assert_eq!(found, ["MC022 002_example_future_migration.ts"]);
+    // There is no 001 file, but none is missing: initial.ts is version 1, so 1 → 2 has no gap
+    // (no MC004), and the registry's versions (just 1) start at 1 (no MC025).
+    // The initial schema's SQL (extensions vector/pg_trgm/uuid-ossp, tables, plpgsql
+    // functions) was parsed from the template literal with no syntax error, and initial.ts
+    // has no `down` (optional in this registry), which is not a finding.
+    let initial = &set.migrations[0];
+    assert_eq!(initial.name, "initial");
+    assert!(initial.down.is_none());
+    assert!(initial.up.as_ref().unwrap().sql.as_ref().unwrap().statements.len() > 10);
+}

@@ -84,3 +84,47 @@ fn diesel_subdirectories_are_not_sets_of_their_own() {
     assert_eq!(outcome.sets.len(), 1);
     assert_eq!(outcome.sets[0].migrations.len(), 7);
 }
+
+#[test]
+fn ts_registry_seed_004_layout() {
+    let (format, n, findings) = run("ts-registry/pass_seed_004");
+    assert_eq!(format, "ts-registry");
+    assert_eq!(n, 3);
+    // The only finding is the note on the interpolated `DROP TABLE ${TABLE}`; the commented-out
+    // registry entry is not an entry, and `index.ts`'s own runner SQL is not a migration.
+    assert_eq!(findings, ["MC027 003_add_user_settings.ts:20"]);
+    let outcome = migcheck::check(&["fixtures/formats/ts-registry/pass_seed_004".into()]).unwrap();
+    let set = &outcome.sets[0];
+    assert_eq!(set.registry.as_ref().unwrap().entries.len(), 3);
+    // initial.ts is version 1; its SQL (extensions, a table, a plpgsql function) was parsed
+    // with spans inside the .ts file.
+    let initial = &set.migrations[0];
+    assert_eq!(
+        (initial.name.as_str(), initial.version.as_number()),
+        ("initial", Some(1))
+    );
+    let up = initial.up.as_ref().unwrap();
+    let sql = up.sql.as_ref().unwrap();
+    assert_eq!(sql.statements.len(), 4);
+    let text = set.file(up.file).text();
+    assert!(text[sql.statements[0].clone()].starts_with("CREATE EXTENSION IF NOT EXISTS vector"));
+    // Two exec calls in one `up` are two parts of one script.
+    let messages = set.migrations[1].up.as_ref().unwrap();
+    assert_eq!(messages.more_spans.len(), 1);
+    assert_eq!(messages.sql.as_ref().unwrap().statements.len(), 2);
+}
+
+#[test]
+fn typeorm_basic_is_clean() {
+    let (format, n, findings) = run("typeorm/pass_basic");
+    assert_eq!(format, "typeorm");
+    assert_eq!(n, 2);
+    assert_eq!(findings, Vec::<String>::new());
+}
+
+#[test]
+fn typeorm_syntax_error_points_into_the_ts_file() {
+    let (format, n, findings) = run("typeorm/fail_syntax");
+    assert_eq!((format.as_str(), n), ("typeorm", 1));
+    assert_eq!(findings, ["MC201 1700000000000-CreateUsers.ts:6"]);
+}

@@ -25,6 +25,7 @@ macro_rules! declare_rule {
 }
 
 pub mod concurrently_in_transaction;
+pub mod duplicate_registry_id;
 pub mod duplicate_version;
 pub mod empty_migration;
 pub mod invalid_metadata;
@@ -33,9 +34,14 @@ pub mod missing_down;
 pub mod orphan_down;
 pub mod pair_name_mismatch;
 pub mod psql_meta_command;
+pub mod registry_entry_without_file;
+pub mod registry_name_mismatch;
+pub mod registry_version_sequence;
+pub mod sql_not_analysed;
 pub mod syntax_error;
 pub mod unreadable_file;
 pub mod unrecognized_file;
+pub mod unregistered_migration;
 pub mod version_gap;
 pub mod version_order;
 
@@ -139,6 +145,30 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &concurrently_in_transaction::RULE,
         check: concurrently_in_transaction::check,
+    },
+    Entry {
+        rule: &unregistered_migration::RULE,
+        check: unregistered_migration::check,
+    },
+    Entry {
+        rule: &registry_entry_without_file::RULE,
+        check: registry_entry_without_file::check,
+    },
+    Entry {
+        rule: &duplicate_registry_id::RULE,
+        check: duplicate_registry_id::check,
+    },
+    Entry {
+        rule: &registry_version_sequence::RULE,
+        check: registry_version_sequence::check,
+    },
+    Entry {
+        rule: &registry_name_mismatch::RULE,
+        check: registry_name_mismatch::check,
+    },
+    Entry {
+        rule: &sql_not_analysed::RULE,
+        check: sql_not_analysed::check,
     },
     Entry {
         rule: &missing_down::RULE,

@@ -8,6 +8,9 @@ mod diesel;
 mod golang_migrate;
 mod pairs;
 mod sqlx;
+mod ts_registry;
+mod typeorm;
+mod typescript;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -103,7 +106,13 @@ pub trait Format: Sync {
 }
 
 /// Every format migcheck knows, most specific first.
-pub static FORMATS: &[&dyn Format] = &[&diesel::Diesel, &sqlx::Sqlx, &golang_migrate::GolangMigrate];
+pub static FORMATS: &[&dyn Format] = &[
+    &diesel::Diesel,
+    &ts_registry::TsRegistry,
+    &typeorm::TypeOrm,
+    &sqlx::Sqlx,
+    &golang_migrate::GolangMigrate,
+];
 
 /// The format that fits `dir` best, with why.
 pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
