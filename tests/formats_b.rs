@@ -128,3 +128,18 @@ fn typeorm_syntax_error_points_into_the_ts_file() {
     assert_eq!((format.as_str(), n), ("typeorm", 1));
     assert_eq!(findings, ["MC201 1700000000000-CreateUsers.ts:6"]);
 }
+
+#[test]
+fn sourcegraph_dag_is_clean() {
+    let (format, n, findings) = run("sourcegraph/pass_dag");
+    assert_eq!(format, "sourcegraph");
+    // One root, a fork joined again by a migration with two parents; the index is created
+    // concurrently with `createIndexConcurrently: true`, so outside a transaction.
+    assert_eq!(n, 4);
+    assert_eq!(findings, Vec::<String>::new());
+    let outcome = migcheck::check(&["fixtures/formats/sourcegraph/pass_dag".into()]).unwrap();
+    let last = outcome.sets[0].migrations.last().unwrap();
+    assert_eq!(last.parents.as_ref().unwrap().len(), 2);
+    assert!(last.up.as_ref().unwrap().no_transaction);
+    assert!(!last.down.as_ref().unwrap().no_transaction);
+}

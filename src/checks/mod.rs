@@ -28,17 +28,22 @@ pub mod concurrently_in_transaction;
 pub mod duplicate_registry_id;
 pub mod duplicate_version;
 pub mod empty_migration;
+mod graph;
+pub mod graph_roots;
 pub mod invalid_metadata;
 pub mod invalid_timestamp;
 pub mod missing_down;
+pub mod multiple_leaves;
 pub mod orphan_down;
 pub mod pair_name_mismatch;
+pub mod parent_cycle;
 pub mod psql_meta_command;
 pub mod registry_entry_without_file;
 pub mod registry_name_mismatch;
 pub mod registry_version_sequence;
 pub mod sql_not_analysed;
 pub mod syntax_error;
+pub mod unknown_parent;
 pub mod unreadable_file;
 pub mod unrecognized_file;
 pub mod unregistered_migration;
@@ -169,6 +174,22 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &sql_not_analysed::RULE,
         check: sql_not_analysed::check,
+    },
+    Entry {
+        rule: &unknown_parent::RULE,
+        check: unknown_parent::check,
+    },
+    Entry {
+        rule: &parent_cycle::RULE,
+        check: parent_cycle::check,
+    },
+    Entry {
+        rule: &graph_roots::RULE,
+        check: graph_roots::check,
+    },
+    Entry {
+        rule: &multiple_leaves::RULE,
+        check: multiple_leaves::check,
     },
     Entry {
         rule: &missing_down::RULE,

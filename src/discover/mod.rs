@@ -7,6 +7,7 @@
 mod diesel;
 mod golang_migrate;
 mod pairs;
+mod sourcegraph;
 mod sqlx;
 mod ts_registry;
 mod typeorm;
@@ -107,6 +108,7 @@ pub trait Format: Sync {
 
 /// Every format migcheck knows, most specific first.
 pub static FORMATS: &[&dyn Format] = &[
+    &sourcegraph::Sourcegraph,
     &diesel::Diesel,
     &ts_registry::TsRegistry,
     &typeorm::TypeOrm,
