@@ -143,3 +143,23 @@ fn sourcegraph_dag_is_clean() {
     assert!(last.up.as_ref().unwrap().no_transaction);
     assert!(!last.down.as_ref().unwrap().no_transaction);
 }
+
+#[test]
+fn pop_pairs_and_numbers_per_dialect() {
+    let (format, n, findings) = run("pop/pass_dialects");
+    assert_eq!(format, "pop");
+    // Version 1: all databases + mysql + sqlite3; version 2: postgres (autocommit), cockroach,
+    // mysql and sqlite3 (empty, legitimate). Same version in several dialects is no duplicate.
+    assert_eq!(n, 7);
+    assert_eq!(findings, Vec::<String>::new());
+    let outcome = migcheck::check(&["fixtures/formats/pop/pass_dialects".into()]).unwrap();
+    let pg = outcome.sets[0]
+        .migrations
+        .iter()
+        .find(|m| m.dialect.as_deref() == Some("postgres"))
+        .unwrap();
+    assert!(
+        pg.up.as_ref().unwrap().no_transaction,
+        ".autocommit runs outside a transaction"
+    );
+}

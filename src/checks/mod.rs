@@ -25,6 +25,7 @@ macro_rules! declare_rule {
 }
 
 pub mod concurrently_in_transaction;
+pub mod dialect_syntax_error;
 pub mod duplicate_registry_id;
 pub mod duplicate_version;
 pub mod empty_migration;
@@ -214,6 +215,10 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &psql_meta_command::RULE,
         check: psql_meta_command::check,
+    },
+    Entry {
+        rule: &dialect_syntax_error::RULE,
+        check: dialect_syntax_error::check,
     },
 ];
 

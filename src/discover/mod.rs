@@ -7,6 +7,7 @@
 mod diesel;
 mod golang_migrate;
 mod pairs;
+mod pop;
 mod sourcegraph;
 mod sqlx;
 mod ts_registry;
@@ -112,6 +113,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &diesel::Diesel,
     &ts_registry::TsRegistry,
     &typeorm::TypeOrm,
+    &pop::Pop,
     &sqlx::Sqlx,
     &golang_migrate::GolangMigrate,
 ];
