@@ -106,15 +106,22 @@ fn check_here(paths: &[PathBuf], format_of: &[(PathBuf, String)]) -> Result<Outc
 /// Splits and parses every script of a set (in parallel), filling `Script::sql`.
 pub fn analyze(set: &mut MigrationSet) {
     let files = &set.files;
-    let fill = |script: &mut model::Script| {
+    let fill = |script: &mut model::Script, grammar: sql::Grammar| {
         if let Ok(text) = &files[script.file].text {
-            script.sql = Some(sql::analyze(text, script.span.clone()));
+            script.sql = Some(if script.more_spans.is_empty() && grammar == sql::Grammar::Postgres {
+                sql::analyze(text, script.span.clone())
+            } else {
+                sql::analyze_spans(text, script.spans(), grammar)
+            });
         }
     };
     set.migrations.par_iter_mut().for_each(|m| {
-        m.up.iter_mut().chain(m.down.iter_mut()).for_each(fill);
+        let grammar = sql::Grammar::of_dialect(m.dialect.as_deref());
+        m.up.iter_mut().chain(m.down.iter_mut()).for_each(|s| fill(s, grammar));
     });
-    set.others.par_iter_mut().for_each(|o| fill(&mut o.script));
+    set.others
+        .par_iter_mut()
+        .for_each(|o| fill(&mut o.script, sql::Grammar::Postgres));
 }
 
 /// A directory (canonical) and the format `--format-of` gives it.
@@ -188,12 +195,27 @@ fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> R
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
             let listing = DirListing::read(parent, &display_of(parent))?;
-            match discover::detect(&listing) {
-                Some((format, detection)) => found.push(Found {
+            if let Some((format, detection)) = discover::detect(&listing) {
+                found.push(Found {
                     dir: listing,
                     format,
                     detection,
-                }),
+                });
+                continue;
+            }
+            // A file of a directory-per-migration format (`migrations/2017-…_x/up.sql`): the
+            // set is the grandparent.
+            let grand = parent
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let grand_listing = DirListing::read(grand, &display_of(grand)).ok();
+            match grand_listing.and_then(|l| {
+                discover::detect(&l)
+                    .filter(|(f, _)| f.claims_subdirectories())
+                    .map(|(format, detection)| (l, format, detection))
+            }) {
+                Some((dir, format, detection)) => found.push(Found { dir, format, detection }),
                 None => notes.push(format!("{display}: not in a migration directory, skipped")),
             }
         }

@@ -20,10 +20,13 @@ use crate::sql::ParsedSql;
 pub struct Version {
     /// The version as written in the file name (`000056`).
     pub text: String,
-    /// Numeric parts with leading zeros removed (`["56"]`).
+    /// Numeric parts with leading zeros removed (`["56"]`); for a lexical version, its one
+    /// digit string as written.
     parts: Vec<String>,
     /// A name without a number (sql-migrate's `init.sql`): sorts after every number, by text.
     named: bool,
+    /// Compared as a string of digits (diesel), not as a number.
+    lexical: bool,
 }
 
 impl Version {
@@ -48,6 +51,7 @@ impl Version {
             text: text.to_string(),
             parts,
             named: false,
+            lexical: false,
         })
     }
 
@@ -58,12 +62,35 @@ impl Version {
             text: text.to_string(),
             parts: Vec::new(),
             named: true,
+            lexical: false,
         }
     }
 
     /// Whether this is a [`Version::named`] version.
     pub fn is_named(&self) -> bool {
         self.named
+    }
+
+    /// A version that is the digits of `text` (separators dropped) compared as a string, the
+    /// way diesel compares them: `2017-08-31-230457` is `20170831230457`, and of two digit
+    /// strings where one starts the other, the shorter sorts first.
+    pub fn digit_string(text: &str) -> Option<Version> {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return None;
+        }
+        Some(Version {
+            text: digits.clone(),
+            parts: vec![digits],
+            named: false,
+            lexical: true,
+        })
+    }
+
+    /// The version is compared as a digit string ([`Version::digit_string`]), so versions of
+    /// different lengths do not sort by length.
+    pub fn is_lexical(&self) -> bool {
+        self.lexical
     }
 
     /// The version as a single integer, when it has one part that fits in a `u128`.
@@ -88,6 +115,9 @@ impl PartialEq for Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
+        if self.lexical || other.lexical {
+            return self.parts.cmp(&other.parts);
+        }
         // Numbers without leading zeros compare by length first, then digit by digit; names
         // come after every number.
         let key = |p: &String| (p.len(), p.clone());
@@ -215,6 +245,9 @@ pub struct Script {
     pub no_transaction: bool,
     /// Statements, syntax errors and meta-commands; filled by [`crate::analyze`].
     pub sql: Option<ParsedSql>,
+    /// Further byte ranges of the same file that belong to this script but are sent to the
+    /// server separately (one per `db.exec(…)` call after the first); analysed each on its own.
+    pub more_spans: Vec<Range<usize>>,
 }
 
 impl Script {
@@ -225,7 +258,24 @@ impl Script {
             span: 0..text.len(),
             no_transaction: false,
             sql: None,
+            more_spans: Vec::new(),
         }
+    }
+
+    /// A script that is `span` of `file`.
+    pub fn part(file: FileId, span: Range<usize>) -> Script {
+        Script {
+            file,
+            span,
+            no_transaction: false,
+            sql: None,
+            more_spans: Vec::new(),
+        }
+    }
+
+    /// Every byte range of the script: `span`, then `more_spans`.
+    pub fn spans(&self) -> impl Iterator<Item = &Range<usize>> {
+        std::iter::once(&self.span).chain(&self.more_spans)
     }
 }
 
@@ -241,6 +291,14 @@ pub struct Migration {
     pub down_name: Option<String>,
     /// The format expects a down for this migration (false for sqlx's simple migrations).
     pub needs_down: bool,
+    /// The database this migration is written for, when the format keeps one variant per
+    /// database (pop: `postgres`, `cockroach`, `mysql`, `sqlite3`); `None` for all databases.
+    /// Versions are compared within one dialect; a dialect-free migration and a specific one
+    /// of the same version are alternatives, not duplicates.
+    pub dialect: Option<String>,
+    /// The versions this migration declares as its parents, when the format orders migrations
+    /// by a graph instead of by version (sourcegraph's `metadata.yaml`).
+    pub parents: Option<Vec<Version>>,
 }
 
 impl Migration {
@@ -278,6 +336,52 @@ pub struct FormatRules {
     pub down_required: bool,
     /// psql meta-commands (`\set`) are legal because psql runs the files.
     pub psql_meta_allowed: bool,
+    /// The runner runs each script inside a transaction unless the script is marked
+    /// `no_transaction`, so statements that refuse a transaction (`CREATE INDEX CONCURRENTLY`)
+    /// fail there.
+    pub wraps_in_transaction: bool,
+    /// Empty scripts are a normal part of the format (pop keeps empty per-database variants).
+    pub empty_allowed: bool,
+}
+
+/// A problem the loader found in a file the runner reads besides the SQL (a `metadata.toml`,
+/// a `metadata.yaml`, a registry): reported by `invalid-metadata`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataProblem {
+    pub file: FileId,
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+/// SQL the loader found but could not hand to the analyser (a template literal with `${…}`
+/// interpolation): reported as a note by `sql-not-analysed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unanalysed {
+    pub file: FileId,
+    pub span: Range<usize>,
+    pub reason: String,
+}
+
+/// One entry of a TypeScript migration registry (`index.ts`'s `migrations` array).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryEntry {
+    /// The `id` property, when it is a string literal.
+    pub id: Option<String>,
+    /// The `version` property, when it is a number literal.
+    pub version: Option<u64>,
+    /// The module the entry's `up` function is imported from (`./initial`), when found.
+    pub module: Option<String>,
+    /// The entry's text in the registry file (`{ … }`).
+    pub span: Range<usize>,
+}
+
+/// A migration registry: the file that lists the migrations in the order they run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    pub file: FileId,
+    /// Where the list is (for findings about the list as a whole).
+    pub span: Range<usize>,
+    pub entries: Vec<RegistryEntry>,
 }
 
 /// What an unversioned script is to its runner.
@@ -350,6 +454,12 @@ pub struct MigrationSet {
     pub others: Vec<Unversioned>,
     /// Layout problems noticed while loading.
     pub issues: Vec<SetIssue>,
+    /// Problems in metadata files, found while loading.
+    pub metadata_problems: Vec<MetadataProblem>,
+    /// SQL that could not be analysed.
+    pub unanalysed: Vec<Unanalysed>,
+    /// The registry, for formats that list their migrations in code.
+    pub registry: Option<Registry>,
 }
 
 impl MigrationSet {
@@ -369,6 +479,9 @@ impl MigrationSet {
             stray: Vec::new(),
             others: Vec::new(),
             issues: Vec::new(),
+            metadata_problems: Vec::new(),
+            unanalysed: Vec::new(),
+            registry: None,
         }
     }
 

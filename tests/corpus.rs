@@ -263,3 +263,124 @@ fn ghostfolio_is_prisma() {
     );
     assert_eq!(outcome.findings.len(), 1);
 }
+
+/// Finds of `code` in `outcome`, as paths relative to the set's directory.
+fn paths_of(outcome: &migcheck::Outcome, code: &str) -> BTreeSet<String> {
+    let root = &outcome.sets[0].display;
+    outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == code)
+        .map(|f| {
+            f.location
+                .path
+                .strip_prefix(root.as_str())
+                .unwrap_or(&f.location.path)
+                .trim_start_matches('/')
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn crates_io_is_diesel_with_its_oddities() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("rust-lang__crates.io/migrations"));
+    assert_eq!(
+        outcome.sets.len(),
+        1,
+        "the migration subdirectories are not sets of their own"
+    );
+    let set = &outcome.sets[0];
+    assert_eq!(set.format, "diesel");
+    assert_eq!(set.migrations.len(), 285);
+    // 285 up + 285 down + 7 metadata.toml; the top-level data script is not part of the set.
+    assert_eq!(set.files.len(), 577);
+
+    // The only syntax error is the down with a missing `;`.
+    assert_eq!(
+        paths_of(&outcome, "MC201"),
+        BTreeSet::from(["20170318181441_downloads_need_no_id/down.sql".to_string()])
+    );
+    // The CONCURRENTLY down without metadata.toml fails inside diesel's transaction (both of
+    // its CREATE INDEX CONCURRENTLY statements); the 7 dirs with `run_in_transaction = false`
+    // and the files that mention CONCURRENTLY only in comments or in REFRESH MATERIALIZED VIEW
+    // CONCURRENTLY raise nothing.
+    assert_eq!(
+        paths_of(&outcome, "MC021"),
+        BTreeSet::from(["2024-04-12-144536_remove-downloads-column/down.sql".to_string()])
+    );
+    let no_tx = set
+        .migrations
+        .iter()
+        .filter(|m| m.up.as_ref().is_some_and(|s| s.no_transaction))
+        .count();
+    assert_eq!(no_tx, 7);
+    // Those are all the errors: no false ones.
+    let errors = errors(&outcome);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+
+    // Two versions that differ only by the `-0000` suffix are distinct digit strings to diesel
+    // (20260527120000 and 202605271200000000): no duplicate, and the shorter one runs first.
+    assert!(paths_of(&outcome, "MC001").is_empty());
+    let position = |name: &str| set.migrations.iter().position(|m| m.name == name).unwrap();
+    assert!(position("add_username_to_users") < position("semver_ord_v2_not_null"));
+    // The 24 suffixed versions are judged by their 14-digit timestamp: the only invalid
+    // timestamps are three hand-written seconds past 59 (10:37:60, :61, :63), warnings.
+    assert_eq!(
+        paths_of(&outcome, "MC005"),
+        BTreeSet::from([
+            "20140929103760_dumped_migration_32/up.sql".to_string(),
+            "20140929103761_dumped_migration_33/up.sql".to_string(),
+            "20140929103763_dumped_migration_34/up.sql".to_string(),
+        ])
+    );
+    // The directory with spaces is an ordinary migration.
+    assert!(
+        set.migrations
+            .iter()
+            .any(|m| m.name == "Add email notifications to crate owners" && m.down.is_some())
+    );
+    // `data_oauth_github.sql` sits at the top level, where diesel never looks; it is not named
+    // like a migration (no version), so it is a data script, not a misplaced migration: no MC003.
+    assert!(paths_of(&outcome, "MC003").is_empty());
+    assert!(
+        !outcome
+            .findings
+            .iter()
+            .any(|f| f.location.path.contains("data_oauth_github"))
+    );
+    // The first migration is diesel's all-zero initial setup, accepted as a timestamp.
+    assert_eq!(set.migrations[0].name, "diesel_initial_setup");
+}
+
+#[test]
+fn memorall_is_a_ts_registry_with_its_oddities() {
+    let Some(root) = corpus() else { return };
+    let outcome = check(&root.join("zrg-team__memorall/src/services/database/migrations"));
+    let set = &outcome.sets[0];
+    assert_eq!(set.format, "ts-registry");
+    // initial.ts (version 1) and 002_example_future_migration.ts; index.ts is the registry.
+    assert_eq!(set.migrations.len(), 2);
+    let registry = set.registry.as_ref().expect("index.ts is read as the registry");
+    // Only `initial` is registered: the 002 entry (and its import) are commented out.
+    assert_eq!(registry.entries.len(), 1);
+    assert_eq!(registry.entries[0].id.as_deref(), Some("initial"));
+    assert_eq!(registry.entries[0].version, Some(1));
+    // So the 002 example module is a migration file that never runs: the one finding.
+    let found: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule.code, f.location.path.rsplit('/').next().unwrap()))
+        .collect();
+    assert_eq!(found, ["MC022 002_example_future_migration.ts"]);
+    // There is no 001 file, but none is missing: initial.ts is version 1, so 1 → 2 has no gap
+    // (no MC004), and the registry's versions (just 1) start at 1 (no MC025).
+    // The initial schema's SQL (extensions vector/pg_trgm/uuid-ossp, tables, plpgsql
+    // functions) was parsed from the template literal with no syntax error, and initial.ts
+    // has no `down` (optional in this registry), which is not a finding.
+    let initial = &set.migrations[0];
+    assert_eq!(initial.name, "initial");
+    assert!(initial.down.is_none());
+    assert!(initial.up.as_ref().unwrap().sql.as_ref().unwrap().statements.len() > 10);
+}

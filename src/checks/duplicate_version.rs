@@ -23,7 +23,23 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     // Migrations are sorted by version, so equal versions are adjacent.
-    for group in set.migrations.chunk_by(|a, b| a.version == b.version) {
+    // Per dialect: a migration for one database and one for another (or for all) are
+    // alternatives, not duplicates.
+    let mut dialects: Vec<Option<&str>> = set.migrations.iter().map(|m| m.dialect.as_deref()).collect();
+    dialects.sort();
+    dialects.dedup();
+    for dialect in dialects {
+        let of_dialect: Vec<&crate::model::Migration> = set
+            .migrations
+            .iter()
+            .filter(|m| m.dialect.as_deref() == dialect)
+            .collect();
+        report(set, &of_dialect, out);
+    }
+}
+
+fn report(set: &MigrationSet, migrations: &[&crate::model::Migration], out: &mut Vec<Finding>) {
+    for group in migrations.chunk_by(|a, b| a.version == b.version) {
         if group.len() < 2 {
             continue;
         }

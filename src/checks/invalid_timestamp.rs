@@ -42,6 +42,10 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         let Some(d) = d else { continue };
         let problem = if d.len() == 14 {
             problem(d, now)
+        } else if m.version.is_lexical() && d.len() > 14 {
+            // Compared as strings, a longer version sorts by its leading digits, so only the
+            // timestamp at the front matters (diesel's `2025-11-19-091444-0000`).
+            problem(&d[..14], now)
         } else if mostly_timestamps && d.len() >= 12 {
             Some(format!(
                 "has {} digits where the other versions are 14-digit timestamps",

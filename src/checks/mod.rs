@@ -25,26 +25,42 @@ macro_rules! declare_rule {
 }
 
 pub mod bad_section_marker;
+pub mod concurrently_in_transaction;
+pub mod dialect_syntax_error;
+pub mod duplicate_registry_id;
 pub mod duplicate_repeatable;
 pub mod duplicate_version;
 pub mod empty_migration;
+mod graph;
+pub mod graph_roots;
+pub mod invalid_metadata;
 pub mod invalid_timestamp;
 pub mod missing_down;
 pub mod missing_up_marker;
 pub mod mixed_formats;
+pub mod multiple_leaves;
 pub mod orphan_down;
 pub mod pair_name_mismatch;
+pub mod parent_cycle;
 pub mod prisma_lock_file;
 pub mod psql_meta_command;
+pub mod registry_entry_without_file;
+pub mod registry_name_mismatch;
+pub mod registry_version_sequence;
+pub mod sql_not_analysed;
 pub mod syntax_error;
+pub mod unknown_parent;
 pub mod unreadable_file;
 pub mod unrecognized_file;
+pub mod unregistered_migration;
 pub mod version_gap;
 pub mod version_order;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Information only: something migcheck did not check, and why. Never fails a run.
+    Note,
     Warning,
     Error,
 }
@@ -52,6 +68,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -153,6 +170,54 @@ pub static REGISTRY: &[Entry] = &[
         check: duplicate_repeatable::check,
     },
     Entry {
+        rule: &invalid_metadata::RULE,
+        check: invalid_metadata::check,
+    },
+    Entry {
+        rule: &concurrently_in_transaction::RULE,
+        check: concurrently_in_transaction::check,
+    },
+    Entry {
+        rule: &unregistered_migration::RULE,
+        check: unregistered_migration::check,
+    },
+    Entry {
+        rule: &registry_entry_without_file::RULE,
+        check: registry_entry_without_file::check,
+    },
+    Entry {
+        rule: &duplicate_registry_id::RULE,
+        check: duplicate_registry_id::check,
+    },
+    Entry {
+        rule: &registry_version_sequence::RULE,
+        check: registry_version_sequence::check,
+    },
+    Entry {
+        rule: &registry_name_mismatch::RULE,
+        check: registry_name_mismatch::check,
+    },
+    Entry {
+        rule: &sql_not_analysed::RULE,
+        check: sql_not_analysed::check,
+    },
+    Entry {
+        rule: &unknown_parent::RULE,
+        check: unknown_parent::check,
+    },
+    Entry {
+        rule: &parent_cycle::RULE,
+        check: parent_cycle::check,
+    },
+    Entry {
+        rule: &graph_roots::RULE,
+        check: graph_roots::check,
+    },
+    Entry {
+        rule: &multiple_leaves::RULE,
+        check: multiple_leaves::check,
+    },
+    Entry {
         rule: &missing_down::RULE,
         check: missing_down::check,
     },
@@ -175,6 +240,10 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &psql_meta_command::RULE,
         check: psql_meta_command::check,
+    },
+    Entry {
+        rule: &dialect_syntax_error::RULE,
+        check: dialect_syntax_error::check,
     },
 ];
 

@@ -66,6 +66,8 @@ impl Format for Dbmate {
             has_downs: true,
             down_required: true,
             psql_meta_allowed: false,
+            wraps_in_transaction: true,
+            empty_allowed: false,
         };
         sections::load(dir, &DIALECT, rules, parse_name)
     }

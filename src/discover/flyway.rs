@@ -106,6 +106,8 @@ impl Format for Flyway {
             has_downs: uses_undo,
             down_required: false,
             psql_meta_allowed: false,
+            wraps_in_transaction: false,
+            empty_allowed: false,
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         let mut undos = Vec::new();
@@ -121,6 +123,8 @@ impl Format for Flyway {
                     down: None,
                     down_name: None,
                     needs_down: uses_undo,
+                    dialect: None,
+                    parents: None,
                 }),
                 ('U', Some(version)) => undos.push((version, name.description, script)),
                 (prefix, version) => set.others.push(Unversioned {
@@ -173,6 +177,8 @@ pub fn attach_downs(set: &mut MigrationSet, downs: Vec<(Version, String, Script)
                 down: Some(script),
                 down_name: None,
                 needs_down: true,
+                dialect: None,
+                parents: None,
             }),
         }
     }

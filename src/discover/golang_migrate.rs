@@ -52,6 +52,8 @@ pub fn new_set(dir: &DirListing, format: &'static str) -> MigrationSet {
             has_downs: true,
             down_required: true,
             psql_meta_allowed: false,
+            wraps_in_transaction: false,
+            empty_allowed: false,
         },
     )
 }

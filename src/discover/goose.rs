@@ -76,6 +76,8 @@ impl Format for Goose {
             has_downs: true,
             down_required: false,
             psql_meta_allowed: false,
+            wraps_in_transaction: true,
+            empty_allowed: false,
         };
         sections::load(dir, &DIALECT, rules, parse_name)
     }

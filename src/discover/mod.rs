@@ -5,16 +5,22 @@
 //! [`MigrationSet`]. The checks never see a format, only the model.
 
 mod dbmate;
+mod diesel;
 mod flyway;
 mod golang_migrate;
 mod goose;
 mod pairs;
+mod pop;
 mod prisma;
 mod psql_rollback;
 mod refinery;
 pub mod sections;
+mod sourcegraph;
 mod sql_migrate;
 mod sqlx;
+mod ts_registry;
+mod typeorm;
+mod typescript;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -176,22 +182,33 @@ pub trait Format: Sync {
     /// Reads the directory into a migration set. Never fails: unreadable files become part
     /// of the set and are reported by the checks.
     fn load(&self, dir: &DirListing) -> MigrationSet;
+    /// The format keeps each migration in a subdirectory of its own (diesel, sourcegraph), so
+    /// the subdirectories of a directory in this format are never migration sets themselves.
+    fn claims_subdirectories(&self) -> bool {
+        false
+    }
 }
 
 /// Every format migcheck knows, most specific first (on equal scores the earlier one wins).
 ///
-/// Scores: content markers (goose, dbmate, sql-migrate) and dedicated layouts (Flyway names,
-/// Prisma folders) 30, refinery's Rust hints 35 (above Flyway, which also fits), the psql
-/// rollback section 25, sqlx 20, golang-migrate 10. So `-- +goose Up` beats the plain
-/// `{version}_{name}.sql` that sqlx also accepts.
+/// Scores: sourcegraph's `metadata.yaml` folders 40; refinery's Rust hints 35 (above Flyway,
+/// which also fits); content markers (goose, dbmate, sql-migrate) and dedicated layouts
+/// (Flyway names, Prisma and diesel folders, TypeScript registries, TypeORM names) 30; the psql
+/// rollback section and pop's dialect suffixes 25; sqlx 20; golang-migrate 10. So
+/// `-- +goose Up` beats the plain `{version}_{name}.sql` that sqlx also accepts.
 pub static FORMATS: &[&dyn Format] = &[
     &goose::Goose,
     &dbmate::Dbmate,
     &sql_migrate::SqlMigrate,
+    &sourcegraph::Sourcegraph,
     &refinery::Refinery,
     &flyway::Flyway,
     &prisma::Prisma,
+    &diesel::Diesel,
+    &ts_registry::TsRegistry,
+    &typeorm::TypeOrm,
     &psql_rollback::PsqlRollback,
+    &pop::Pop,
     &sqlx::Sqlx,
     &golang_migrate::GolangMigrate,
 ];
@@ -227,11 +244,11 @@ pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
     Some((format, detection))
 }
 
-/// Groups formats that share file layouts (sqlx and golang-migrate pairs, Flyway and refinery
-/// names), so files of one do not count as mixed with the other.
+/// Groups formats that share file layouts (sqlx, pop and golang-migrate pairs, Flyway and
+/// refinery names), so files of one do not count as mixed with the other.
 fn family(format: &str) -> &str {
     match format {
-        "sqlx" => "golang-migrate",
+        "sqlx" | "pop" => "golang-migrate",
         "refinery" => "flyway",
         other => other,
     }
@@ -266,7 +283,7 @@ pub struct Found {
 }
 
 /// Subfolders of a migration directory that hold test data or seeds, not migrations.
-const NOT_MIGRATIONS: &[&str] = &["testdata", "fixtures", "seeds"];
+pub(crate) const NOT_MIGRATIONS: &[&str] = &["testdata", "fixtures", "seeds"];
 
 /// Walks `root` (respecting .gitignore, skipping hidden dirs, `target/` and `node_modules/`)
 /// and returns every migration directory in it, sorted by path.
@@ -302,12 +319,16 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
     }
     let mut found: Vec<Found> = Vec::new();
     for (path, shown) in dirs {
-        // A migration directory's testdata/, fixtures/ and seeds/ are not migration sets.
+        // A migration directory's testdata/, fixtures/ and seeds/ are not migration sets, and
+        // nothing under a directory-per-migration set is.
         let inside_set = found.iter().any(|f| {
             path.strip_prefix(&f.dir.path)
                 .ok()
                 .and_then(|rest| rest.components().next())
-                .is_some_and(|c| NOT_MIGRATIONS.contains(&c.as_os_str().to_string_lossy().as_ref()))
+                .is_some_and(|c| {
+                    f.format.claims_subdirectories()
+                        || NOT_MIGRATIONS.contains(&c.as_os_str().to_string_lossy().as_ref())
+                })
         });
         if inside_set {
             continue;

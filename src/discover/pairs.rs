@@ -168,6 +168,8 @@ fn migration(
         down: down.map(script),
         down_name,
         needs_down: set.rules.has_downs,
+        dialect: None,
+        parents: None,
     }
 }
 

@@ -57,6 +57,8 @@ impl Format for Prisma {
             has_downs: false,
             down_required: false,
             psql_meta_allowed: false,
+            wraps_in_transaction: false,
+            empty_allowed: false,
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for (folder, version, name) in migration_folders(dir) {
@@ -77,6 +79,8 @@ impl Format for Prisma {
                 down: None,
                 down_name: None,
                 needs_down: false,
+                dialect: None,
+                parents: None,
             });
         }
         let lock_display = dir.child_display(LOCK);

@@ -152,6 +152,8 @@ impl Format for PsqlRollback {
             has_downs: true,
             down_required: false,
             psql_meta_allowed: true,
+            wraps_in_transaction: false,
+            empty_allowed: false,
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for name in &dir.files {
@@ -174,6 +176,7 @@ impl Format for PsqlRollback {
                 span: 0..up_end,
                 no_transaction: true,
                 sql: None,
+                more_spans: Vec::new(),
             };
             let down = rollback.map(|r| {
                 let derived: SourceFile = set.file(id).derived(uncommented(&text, &r));
@@ -183,6 +186,7 @@ impl Format for PsqlRollback {
                     span: r.body.clone(),
                     no_transaction: true,
                     sql: None,
+                    more_spans: Vec::new(),
                 }
             });
             set.migrations.push(Migration {
@@ -192,6 +196,8 @@ impl Format for PsqlRollback {
                 down,
                 down_name: None,
                 needs_down: true,
+                dialect: None,
+                parents: None,
             });
         }
         load_seeds(&mut set, dir);

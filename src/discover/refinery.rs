@@ -72,6 +72,8 @@ impl Format for Refinery {
             has_downs: false,
             down_required: false,
             psql_meta_allowed: false,
+            wraps_in_transaction: false,
+            empty_allowed: false,
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for file in &dir.files {
@@ -107,6 +109,8 @@ impl Format for Refinery {
                 down: None,
                 down_name: None,
                 needs_down: false,
+                dialect: None,
+                parents: None,
             });
         }
         set.sort();

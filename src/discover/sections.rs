@@ -228,6 +228,7 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
         span: section.body.clone(),
         no_transaction: file_no_tx || (dialect.no_transaction_option)(&section.options),
         sql: None,
+        more_spans: Vec::new(),
     };
     let up = match &split.up {
         Some(section) => script(section),
@@ -260,6 +261,8 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
         down,
         down_name: None,
         needs_down: set.rules.has_downs,
+        dialect: None,
+        parents: None,
     }
 }
 

@@ -71,6 +71,8 @@ impl Format for SqlMigrate {
             has_downs: true,
             down_required: true,
             psql_meta_allowed: false,
+            wraps_in_transaction: true,
+            empty_allowed: false,
         };
         sections::load(dir, &DIALECT, rules, parse_name)
     }

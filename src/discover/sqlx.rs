@@ -64,6 +64,7 @@ impl Format for Sqlx {
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = new_set(dir, self.name());
+        set.rules.wraps_in_transaction = true;
         let mut named = Vec::new();
         for name in &dir.files {
             if let Some(p) = parse_pair_name(name).filter(|p| p.ext == "sql") {
@@ -81,6 +82,8 @@ impl Format for Sqlx {
                     down: None,
                     down_name: None,
                     needs_down: false,
+                    dialect: None,
+                    parents: None,
                 });
             }
         }

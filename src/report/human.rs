@@ -60,6 +60,7 @@ impl View {
             severity: match f.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
+                Severity::Note => miette::Severity::Advice,
             },
             message,
             help: help_with_related(f),

@@ -20,6 +20,72 @@ pub struct ParsedSql {
     pub meta_commands: Vec<Range<usize>>,
     /// What PostgreSQL's grammar rejects.
     pub syntax_errors: Vec<SyntaxError>,
+    /// What another database's grammar rejects, for scripts written for MySQL or SQLite
+    /// (checked with sqlparser; their `syntax_errors` stay empty).
+    pub dialect_errors: Vec<SyntaxError>,
+}
+
+/// The grammar a script is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grammar {
+    /// PostgreSQL (and CockroachDB, which speaks its dialect): the exact grammar.
+    Postgres,
+    MySql,
+    Sqlite,
+}
+
+impl Grammar {
+    /// The grammar of a migration written for `dialect` (a database name as pop spells it);
+    /// `None` means PostgreSQL.
+    pub fn of_dialect(dialect: Option<&str>) -> Grammar {
+        match dialect {
+            Some("mysql" | "mariadb") => Grammar::MySql,
+            Some("sqlite3" | "sqlite") => Grammar::Sqlite,
+            _ => Grammar::Postgres,
+        }
+    }
+
+    /// The database's name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grammar::Postgres => "PostgreSQL",
+            Grammar::MySql => "MySQL",
+            Grammar::Sqlite => "SQLite",
+        }
+    }
+}
+
+/// Analyses every span of a script and merges the results, each span on its own.
+pub fn analyze_spans<'a>(text: &str, spans: impl Iterator<Item = &'a Range<usize>>, grammar: Grammar) -> ParsedSql {
+    let mut out = ParsedSql::default();
+    for span in spans {
+        let one = analyze_as(text, span.clone(), grammar);
+        out.statements.extend(one.statements);
+        out.meta_commands.extend(one.meta_commands);
+        out.syntax_errors.extend(one.syntax_errors);
+        out.dialect_errors.extend(one.dialect_errors);
+    }
+    out
+}
+
+/// Analyses the part `span` of `text` as one script in `grammar`.
+pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql {
+    if grammar == Grammar::Postgres {
+        return analyze(text, span);
+    }
+    let scan = lexer::scan(text, span.clone());
+    let masked = lexer::mask(text, span, &[]);
+    let dialect_errors = if scan.statements.is_empty() {
+        Vec::new()
+    } else {
+        parse::dialect_errors(&masked, grammar)
+    };
+    ParsedSql {
+        statements: scan.statements,
+        meta_commands: Vec::new(),
+        syntax_errors: Vec::new(),
+        dialect_errors,
+    }
 }
 
 /// Analyses the part `span` of `text` as one script.
@@ -45,5 +111,6 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
         statements: scan.statements,
         meta_commands: scan.meta_commands,
         syntax_errors,
+        dialect_errors: Vec::new(),
     }
 }

@@ -36,6 +36,55 @@ pub fn syntax_errors(sql: &str) -> Vec<SyntaxError> {
     errors
 }
 
+/// Parses `sql` (already masked to one script) with sqlparser's MySQL or SQLite dialect and
+/// returns its first error. sqlparser stops at the first error and reports a line and column,
+/// which are turned back into a byte offset of `sql` (the masked text has the file's layout).
+pub fn dialect_errors(sql: &str, grammar: super::Grammar) -> Vec<SyntaxError> {
+    use sqlparser::dialect::{Dialect, MySqlDialect, SQLiteDialect};
+    let dialect: &dyn Dialect = match grammar {
+        super::Grammar::Sqlite => &SQLiteDialect {},
+        _ => &MySqlDialect {},
+    };
+    let Err(e) = sqlparser::parser::Parser::parse_sql(dialect, sql) else {
+        return Vec::new();
+    };
+    let message = e.to_string();
+    static AT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*at Line: (\d+), Column: (\d+)").unwrap());
+    let (offset, message) = match AT.captures(&message) {
+        Some(c) => {
+            let line: usize = c[1].parse().unwrap_or(1);
+            let col: usize = c[2].parse().unwrap_or(1);
+            (offset_of(sql, line, col), AT.replace(&message, "").into_owned())
+        }
+        None => (sql.len() - sql.trim_start().len(), message),
+    };
+    let message = message
+        .trim_start_matches("sql parser error: ")
+        .trim_start_matches("sql tokenizer error: ")
+        .to_string();
+    vec![SyntaxError {
+        span: offset..offset,
+        message,
+    }]
+}
+
+/// The byte offset of 1-based `line` and `col` (in characters) in `text`, clamped to it.
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    rest[..line_end]
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(start + line_end, |(i, _)| start + i)
+}
+
 /// Parser token names (`EXISTS_KW`, `R_PAREN`) as a user would write them (`EXISTS`, `)`).
 fn readable(message: &str) -> String {
     static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9_]*[A-Z0-9])\b").unwrap());
