@@ -42,6 +42,13 @@ pub struct CheckArgs {
     /// Say which directories were found and why each format was chosen (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Compare with this git ref (branch, tag or commit, e.g. `origin/main`): report edited,
+    /// deleted and out-of-order migrations, and limit other findings to what changed since.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// With `--base`, report offline findings in every migration, not only in changed ones.
+    #[arg(long, requires = "base")]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,13 +4,17 @@
 //! [`analyze`] splits and parses their SQL ([`sql`]); [`checks`] turn the model into findings;
 //! [`report`] renders them. [`check`] runs the whole pipeline without printing anything.
 
+pub mod base;
 pub mod checks;
 pub mod cli;
 pub mod discover;
 pub mod error;
+pub mod git;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod sql;
+pub mod versions;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -64,23 +68,29 @@ impl Outcome {
 /// Finds, loads, analyses and checks the migration directories named by `paths` (or found
 /// under the current directory when there are none).
 pub fn check(paths: &[PathBuf]) -> Result<Outcome, Error> {
+    check_with(paths, &pipeline::Options::default())
+}
+
+/// [`check`] with options: a git base, a configuration ([`pipeline::Options`]).
+pub fn check_with(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome, Error> {
     // The parser is recursive: its threads get large stacks (reserved, not committed) so that
     // deeply nested SQL up to `sql::lexer::MAX_NESTING` cannot overflow them.
     match rayon::ThreadPoolBuilder::new().stack_size(PARSER_STACK).build() {
-        Ok(pool) => pool.install(|| check_here(paths)),
-        Err(_) => check_here(paths),
+        Ok(pool) => pool.install(|| check_here(paths, options)),
+        Err(_) => check_here(paths, options),
     }
 }
 
 /// Stack size of the threads that parse SQL.
 const PARSER_STACK: usize = 512 << 20;
 
-fn check_here(paths: &[PathBuf]) -> Result<Outcome, Error> {
+fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome, Error> {
     let mut notes = Vec::new();
     let found = find(paths, &mut notes)?;
     let mut sets: Vec<MigrationSet> = found.par_iter().map(|f| f.format.load(&f.dir)).collect();
     sets.par_iter_mut().for_each(analyze);
-    let mut findings: Vec<Finding> = sets.par_iter().flat_map_iter(checks::run).collect();
+    let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
+    let mut findings = pipeline::finish(&sets, offline, options)?;
     checks::sort(&mut findings);
     Ok(Outcome { sets, findings, notes })
 }
@@ -200,7 +210,11 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    let outcome = check(&args.paths)?;
+    let options = pipeline::Options {
+        base: args.base.clone(),
+        all: args.all,
+    };
+    let outcome = check_with(&args.paths, &options)?;
     if args.verbose {
         for note in &outcome.notes {
             eprintln!("migcheck: {note}");

@@ -24,11 +24,14 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod deleted_applied_migration;
 pub mod duplicate_version;
+pub mod edited_applied_migration;
 pub mod empty_migration;
 pub mod invalid_timestamp;
 pub mod missing_down;
 pub mod orphan_down;
+pub mod out_of_order_migration;
 pub mod pair_name_mismatch;
 pub mod psql_meta_command;
 pub mod syntax_error;
@@ -150,6 +153,19 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &psql_meta_command::RULE,
         check: psql_meta_command::check,
+    },
+    // Git-aware (`check --base REF`): reported by `crate::base`.
+    Entry {
+        rule: &edited_applied_migration::RULE,
+        check: edited_applied_migration::check,
+    },
+    Entry {
+        rule: &deleted_applied_migration::RULE,
+        check: deleted_applied_migration::check,
+    },
+    Entry {
+        rule: &out_of_order_migration::RULE,
+        check: out_of_order_migration::check,
     },
 ];
 
