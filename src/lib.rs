@@ -10,6 +10,7 @@ pub mod cli;
 pub mod discover;
 pub mod error;
 pub mod git;
+pub mod ignore_directives;
 pub mod model;
 pub mod pipeline;
 pub mod report;

@@ -1,8 +1,8 @@
-//! What happens to findings after the offline checks: the git-aware comparison with `--base`
-//! and the limiting of offline findings to what changed.
+//! What happens to findings after the offline checks: the git-aware comparison with `--base`,
+//! inline ignore directives (and MC011), and the limiting of offline findings to what changed.
 
 use crate::base;
-use crate::checks::Finding;
+use crate::checks::{Finding, Rule};
 use crate::error::Error;
 use crate::git;
 use crate::model::MigrationSet;
@@ -20,18 +20,31 @@ pub struct Options {
 /// to report.
 pub fn finish(sets: &[MigrationSet], offline: Vec<Vec<Finding>>, options: &Options) -> Result<Vec<Finding>, Error> {
     let mut findings = Vec::new();
+    let ran = |rule: &Rule| options.base.is_some() || !is_git_aware(rule);
     for (set, mut set_findings) in sets.iter().zip(offline) {
+        let mut changed = None;
         if let Some(name) = &options.base {
             let base = git::resolve(&set.path, &set.display, name)?;
             let at_base = base::load(set, &base)?;
-            let mut git_findings = Vec::new();
-            let changed = base::compare(set, &at_base, &mut git_findings);
-            if !options.all {
-                set_findings.retain(|f| base::involves(f, &changed));
-            }
-            set_findings.extend(git_findings);
+            changed = Some(base::compare(set, &at_base, &mut set_findings));
+        }
+        crate::ignore_directives::apply(set, &mut set_findings, &ran);
+        if let Some(changed) = changed.filter(|_| !options.all) {
+            set_findings.retain(|f| is_git_aware(f.rule) || base::involves(f, &changed));
         }
         findings.extend(set_findings);
     }
     Ok(findings)
+}
+
+/// The rules only `--base` reports.
+fn is_git_aware(rule: &Rule) -> bool {
+    use crate::checks::{deleted_applied_migration, edited_applied_migration, out_of_order_migration};
+    [
+        &edited_applied_migration::RULE,
+        &deleted_applied_migration::RULE,
+        &out_of_order_migration::RULE,
+    ]
+    .iter()
+    .any(|r| r.code == rule.code)
 }

@@ -37,6 +37,7 @@ pub mod psql_meta_command;
 pub mod syntax_error;
 pub mod unreadable_file;
 pub mod unrecognized_file;
+pub mod unused_ignore;
 pub mod version_gap;
 pub mod version_order;
 
@@ -153,6 +154,11 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &psql_meta_command::RULE,
         check: psql_meta_command::check,
+    },
+    // Reported after the other checks, by `crate::ignore_directives`.
+    Entry {
+        rule: &unused_ignore::RULE,
+        check: unused_ignore::check,
     },
     // Git-aware (`check --base REF`): reported by `crate::base`.
     Entry {
