@@ -33,9 +33,10 @@ pub struct CheckArgs {
     /// Migration directories, directories to search, or migration files (each file's whole
     /// directory is checked once). Default: search the current directory.
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format [default: human; with GITHUB_ACTIONS=true, human followed by GitHub
+    /// annotations].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
     /// Treat warnings as errors for the exit code.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -55,4 +56,10 @@ pub struct CheckArgs {
 pub enum OutputFormat {
     Human,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
+    /// JUnit XML: one test case per directory and check.
+    Junit,
 }

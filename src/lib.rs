@@ -221,11 +221,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
             eprintln!("migcheck: {note}");
         }
     }
-    let rendered = match args.format {
-        cli::OutputFormat::Human => report::human::render(&outcome, &report::human::Style::detect()),
-        cli::OutputFormat::Json => report::json::render(&outcome),
-    };
-    out.write_all(rendered.as_bytes())?;
+    out.write_all(report::render(&outcome, args).as_bytes())?;
     let summary = outcome.summary();
     let failing = summary.errors + if args.deny_warnings { summary.warnings } else { 0 };
     Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })
