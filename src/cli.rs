@@ -50,6 +50,9 @@ pub struct CheckArgs {
     /// With `--base`, report offline findings in every migration, not only in changed ones.
     #[arg(long, requires = "base")]
     pub all: bool,
+    /// Use this configuration file instead of the nearest `migcheck.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

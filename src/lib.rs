@@ -7,6 +7,7 @@
 pub mod base;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod error;
 pub mod git;
@@ -87,7 +88,11 @@ const PARSER_STACK: usize = 512 << 20;
 
 fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome, Error> {
     let mut notes = Vec::new();
-    let found = find(paths, &mut notes)?;
+    let configured = options.config.as_ref().map(|c| c.paths(paths));
+    let mut found = find(configured.as_deref().unwrap_or(paths), &mut notes)?;
+    if let Some(config) = &options.config {
+        config.adjust(&mut found, &mut notes);
+    }
     let mut sets: Vec<MigrationSet> = found.par_iter().map(|f| f.format.load(&f.dir)).collect();
     sets.par_iter_mut().for_each(analyze);
     let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
@@ -214,6 +219,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     let options = pipeline::Options {
         base: args.base.clone(),
         all: args.all,
+        config: config::load_for_cli(args.config.as_deref())?,
     };
     let outcome = check_with(&args.paths, &options)?;
     if args.verbose {

@@ -14,13 +14,16 @@ pub struct Options {
     pub base: Option<String>,
     /// `--all`: with a base, keep offline findings in unchanged migrations too.
     pub all: bool,
+    /// `migcheck.toml`: severities, checks switched off, ignore globs.
+    pub config: Option<crate::config::Config>,
 }
 
 /// Turns each set's offline findings (`offline[i]` belongs to `sets[i]`) into the findings
 /// to report.
 pub fn finish(sets: &[MigrationSet], offline: Vec<Vec<Finding>>, options: &Options) -> Result<Vec<Finding>, Error> {
     let mut findings = Vec::new();
-    let ran = |rule: &Rule| options.base.is_some() || !is_git_aware(rule);
+    let config = options.config.as_ref();
+    let ran = |rule: &Rule| (options.base.is_some() || !is_git_aware(rule)) && !config.is_some_and(|c| c.is_off(rule));
     for (set, mut set_findings) in sets.iter().zip(offline) {
         let mut changed = None;
         if let Some(name) = &options.base {
@@ -28,9 +31,15 @@ pub fn finish(sets: &[MigrationSet], offline: Vec<Vec<Finding>>, options: &Optio
             let at_base = base::load(set, &base)?;
             changed = Some(base::compare(set, &at_base, &mut set_findings));
         }
+        if let Some(config) = config {
+            config.apply_levels(&mut set_findings);
+        }
         crate::ignore_directives::apply(set, &mut set_findings, &ran);
         if let Some(changed) = changed.filter(|_| !options.all) {
             set_findings.retain(|f| is_git_aware(f.rule) || base::involves(f, &changed));
+        }
+        if let Some(config) = config {
+            set_findings.retain(|f| !config.ignored(&f.location.path));
         }
         findings.extend(set_findings);
     }
