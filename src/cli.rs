@@ -26,6 +26,32 @@ pub enum Command {
         /// The rule's code (MC001) or name (duplicate-version).
         code: String,
     },
+    /// Create the next migration (up and down) in a directory's own naming and numbering.
+    New {
+        /// What the migration does (`add_users_email`); made lowercase with `_` between words.
+        name: String,
+        /// The migration directory (default: the only one configured or found).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Configuration file instead of the nearest `migcheck.toml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Renumber the migrations added since REF so they come after its highest version.
+    Renumber {
+        /// The git ref to compare with (`origin/main`).
+        #[arg(long, value_name = "REF")]
+        base: String,
+        /// The migration directory (default: the only one configured or found).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Rename the files (default: only print what would be renamed).
+        #[arg(long)]
+        write: bool,
+        /// Configuration file instead of the nearest `migcheck.toml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -15,6 +15,7 @@ pub mod ignore_directives;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod scaffold;
 pub mod sql;
 pub mod versions;
 
@@ -205,6 +206,15 @@ pub fn run(cli: Cli) -> u8 {
                 .map_err(Error::from),
             None => Err(Error::UnknownRule(code)),
         },
+        Command::New { name, dir, config } => config::load_for_cli(config.as_deref())
+            .and_then(|c| scaffold::new(&name, dir.as_deref(), c.as_ref(), &mut out)),
+        Command::Renumber {
+            base,
+            dir,
+            write,
+            config,
+        } => config::load_for_cli(config.as_deref())
+            .and_then(|c| scaffold::renumber(&base, dir.as_deref(), write, c.as_ref(), &mut out)),
     };
     match result {
         Ok(code) => code,

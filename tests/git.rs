@@ -315,3 +315,43 @@ fn works_in_a_shallow_clone_of_the_branch_with_the_base_fetched_shallow() {
     let a = repo.run(&clone, "origin/main", &[]).code(1);
     assert!(stdout(&a).contains("MC052 out-of-order-migration"), "{}", stdout(&a));
 }
+
+fn renumber(repo: &Repo, extra: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("migcheck")
+        .unwrap()
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .current_dir(repo.path())
+        .args(["renumber", "--base", "main", "--dir", "db"])
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn renumber_is_a_dry_run_unless_write() {
+    let repo = two_branches_take_the_same_number();
+    let before = repo.git(&["status", "--porcelain"]);
+    let a = renumber(&repo, &[]).code(0);
+    insta::assert_snapshot!("renumber_dry_run", stdout(&a));
+    assert_eq!(repo.git(&["status", "--porcelain"]), before);
+    let a = renumber(&repo, &["--write"]).code(0);
+    assert!(stdout(&a).ends_with("renamed 4 files\n"), "{}", stdout(&a));
+    assert!(repo.path().join("db/004_add_orders.up.sql").exists());
+    assert!(repo.path().join("db/005_add_order_index.down.sql").exists());
+    assert!(!repo.path().join("db/003_add_orders.up.sql").exists());
+    // Now the branch checks clean against main, and there is nothing left to renumber.
+    repo.check("main", &[]).code(0);
+    let a = renumber(&repo, &[]).code(0);
+    assert!(stdout(&a).starts_with("nothing to renumber"), "{}", stdout(&a));
+}
+
+#[test]
+fn renumber_with_a_missing_ref_is_exit_2() {
+    let repo = Repo::with_two_migrations();
+    Command::cargo_bin("migcheck")
+        .unwrap()
+        .current_dir(repo.path())
+        .args(["renumber", "--base", "nope", "--dir", "db"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("base `nope` does not exist"));
+}
