@@ -8,7 +8,12 @@ fn main() {
     let mut files: Vec<String> = Vec::new();
     for arg in std::env::args().skip(1) {
         match arg.strip_prefix('@') {
-            Some(list) => files.extend(std::fs::read_to_string(list).expect("list file").lines().map(String::from)),
+            Some(list) => files.extend(
+                std::fs::read_to_string(list)
+                    .expect("list file")
+                    .lines()
+                    .map(String::from),
+            ),
             None => files.push(arg),
         }
     }

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("usage: gen_synthetic DIR N"));
-    let n: usize = args.next().and_then(|n| n.parse().ok()).expect("usage: gen_synthetic DIR N");
+    let n: usize = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("usage: gen_synthetic DIR N");
     std::fs::create_dir_all(&dir).expect("create DIR");
     let width = n.to_string().len().max(6);
     for i in 1..=n {
@@ -29,14 +32,13 @@ fn title(i: usize) -> String {
 /// Four kinds of migration in turn: a table, new columns, indexes, a PL/pgSQL trigger.
 fn migration(i: usize) -> (String, String) {
     let mut up = String::new();
-    let down;
-    match i % 4 {
+    let down = match i % 4 {
         0 => {
             let _ = write!(
                 up,
                 "-- Table t{i}: entities of kind {i}.\nCREATE TABLE t{i} (\n    id          BIGSERIAL PRIMARY KEY,\n    tenant_id   UUID NOT NULL,\n    name        TEXT NOT NULL CHECK (length(name) > 0),\n    status      TEXT NOT NULL DEFAULT 'active',\n    payload     JSONB NOT NULL DEFAULT '{{}}'::jsonb,\n    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),\n    updated_at  TIMESTAMPTZ,\n    CONSTRAINT t{i}_tenant_name_key UNIQUE (tenant_id, name)\n);\n\nCOMMENT ON TABLE t{i} IS 'synthetic table {i}';\n"
             );
-            down = format!("DROP TABLE IF EXISTS t{i};\n");
+            format!("DROP TABLE IF EXISTS t{i};\n")
         }
         1 => {
             let t = i - 1;
@@ -44,7 +46,7 @@ fn migration(i: usize) -> (String, String) {
                 up,
                 "ALTER TABLE t{t}\n    ADD COLUMN IF NOT EXISTS owner_id BIGINT,\n    ADD COLUMN IF NOT EXISTS archived BOOLEAN NOT NULL DEFAULT false;\n\nUPDATE t{t} SET archived = true WHERE status = 'deleted';\n"
             );
-            down = format!("ALTER TABLE t{t}\n    DROP COLUMN IF EXISTS archived,\n    DROP COLUMN IF EXISTS owner_id;\n");
+            format!("ALTER TABLE t{t}\n    DROP COLUMN IF EXISTS archived,\n    DROP COLUMN IF EXISTS owner_id;\n")
         }
         2 => {
             let t = i - 2;
@@ -52,7 +54,7 @@ fn migration(i: usize) -> (String, String) {
                 up,
                 "CREATE INDEX IF NOT EXISTS t{t}_tenant_created_idx ON t{t} (tenant_id, created_at DESC);\nCREATE INDEX IF NOT EXISTS t{t}_active_idx ON t{t} (name) WHERE NOT archived;\n"
             );
-            down = format!("DROP INDEX IF EXISTS t{t}_active_idx;\nDROP INDEX IF EXISTS t{t}_tenant_created_idx;\n");
+            format!("DROP INDEX IF EXISTS t{t}_active_idx;\nDROP INDEX IF EXISTS t{t}_tenant_created_idx;\n")
         }
         _ => {
             let t = i - 3;
@@ -60,8 +62,8 @@ fn migration(i: usize) -> (String, String) {
                 up,
                 "CREATE OR REPLACE FUNCTION t{t}_touch() RETURNS trigger\nLANGUAGE plpgsql AS $$\nBEGIN\n    NEW.updated_at := now();\n    RETURN NEW;\nEND;\n$$;\n\nCREATE TRIGGER t{t}_touch BEFORE UPDATE ON t{t}\n    FOR EACH ROW EXECUTE FUNCTION t{t}_touch();\n"
             );
-            down = format!("DROP TRIGGER IF EXISTS t{t}_touch ON t{t};\nDROP FUNCTION IF EXISTS t{t}_touch();\n");
+            format!("DROP TRIGGER IF EXISTS t{t}_touch ON t{t};\nDROP FUNCTION IF EXISTS t{t}_touch();\n")
         }
-    }
+    };
     (up, down)
 }

@@ -26,6 +26,32 @@ pub enum Command {
         /// The rule's code (MC001) or name (duplicate-version).
         code: String,
     },
+    /// Create the next migration (up and down) in a directory's own naming and numbering.
+    New {
+        /// What the migration does (`add_users_email`); made lowercase with `_` between words.
+        name: String,
+        /// The migration directory (default: the only one configured or found).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Configuration file instead of the nearest `migcheck.toml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Renumber the migrations added since REF so they come after its highest version.
+    Renumber {
+        /// The git ref to compare with (`origin/main`).
+        #[arg(long, value_name = "REF")]
+        base: String,
+        /// The migration directory (default: the only one configured or found).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Rename the files (default: only print what would be renamed).
+        #[arg(long)]
+        write: bool,
+        /// Configuration file instead of the nearest `migcheck.toml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -33,15 +59,26 @@ pub struct CheckArgs {
     /// Migration directories, directories to search, or migration files (each file's whole
     /// directory is checked once). Default: search the current directory.
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format [default: human; with GITHUB_ACTIONS=true, human followed by GitHub
+    /// annotations].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
     /// Treat warnings as errors for the exit code.
     #[arg(long)]
     pub deny_warnings: bool,
     /// Say which directories were found and why each format was chosen (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Compare with this git ref (branch, tag or commit, e.g. `origin/main`): report edited,
+    /// deleted and out-of-order migrations, and limit other findings to what changed since.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// With `--base`, report offline findings in every migration, not only in changed ones.
+    #[arg(long, requires = "base")]
+    pub all: bool,
+    /// Use this configuration file instead of the nearest `migcheck.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Check directory DIR as format FORMAT instead of detecting it (`db/migrations=goose`).
     /// Repeatable.
     #[arg(long = "format-of", value_name = "DIR=FORMAT", value_parser = parse_format_of)]
@@ -60,4 +97,10 @@ fn parse_format_of(s: &str) -> Result<(PathBuf, String), String> {
 pub enum OutputFormat {
     Human,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
+    /// JUnit XML: one test case per directory and check.
+    Junit,
 }

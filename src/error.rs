@@ -17,6 +17,18 @@ pub enum Error {
     UnknownFormat { name: String, formats: String },
     #[error("unknown rule `{0}`: `migcheck rules` lists every rule")]
     UnknownRule(String),
+    #[error("`{path}` is not inside a git repository, which `--base` needs: {reason}")]
+    NotARepository { path: String, reason: String },
+    #[error(
+        "base `{0}` does not exist in this repository: give a branch, tag or commit (in a shallow CI clone, fetch it first, e.g. `git fetch --depth=1 origin main`)"
+    )]
+    UnknownBase(String),
+    #[error("git failed for `{path}`: {reason}")]
+    Git { path: String, reason: String },
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
 }

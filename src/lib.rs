@@ -4,13 +4,20 @@
 //! [`analyze`] splits and parses their SQL ([`sql`]); [`checks`] turn the model into findings;
 //! [`report`] renders them. [`check`] runs the whole pipeline without printing anything.
 
+pub mod base;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod error;
+pub mod git;
+pub mod ignore_directives;
 pub mod model;
+pub mod pipeline;
 pub mod report;
+pub mod scaffold;
 pub mod sql;
+pub mod versions;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -68,26 +75,25 @@ impl Outcome {
 /// Finds, loads, analyses and checks the migration directories named by `paths` (or found
 /// under the current directory when there are none).
 pub fn check(paths: &[PathBuf]) -> Result<Outcome, Error> {
-    check_with(paths, &[])
+    check_with(paths, &pipeline::Options::default())
 }
 
-/// [`check`], with the format of some directories given instead of detected
-/// (`--format-of DIR=FORMAT`). An unknown format name is an error.
-pub fn check_with(paths: &[PathBuf], format_of: &[(PathBuf, String)]) -> Result<Outcome, Error> {
+/// [`check`] with options: a git base, a configuration, format overrides ([`pipeline::Options`]).
+pub fn check_with(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome, Error> {
     // The parser is recursive: its threads get large stacks (reserved, not committed) so that
     // deeply nested SQL up to `sql::lexer::MAX_NESTING` cannot overflow them.
     match rayon::ThreadPoolBuilder::new().stack_size(PARSER_STACK).build() {
-        Ok(pool) => pool.install(|| check_here(paths, format_of)),
-        Err(_) => check_here(paths, format_of),
+        Ok(pool) => pool.install(|| check_here(paths, options)),
+        Err(_) => check_here(paths, options),
     }
 }
 
 /// Stack size of the threads that parse SQL.
 const PARSER_STACK: usize = 512 << 20;
 
-fn check_here(paths: &[PathBuf], format_of: &[(PathBuf, String)]) -> Result<Outcome, Error> {
+fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome, Error> {
     let mut overrides = Vec::new();
-    for (dir, name) in format_of {
+    for (dir, name) in &options.format_of {
         let format = discover::format_named(name).ok_or_else(|| Error::UnknownFormat {
             name: name.clone(),
             formats: discover::format_names(),
@@ -95,10 +101,22 @@ fn check_here(paths: &[PathBuf], format_of: &[(PathBuf, String)]) -> Result<Outc
         overrides.push((canonical(dir), format));
     }
     let mut notes = Vec::new();
-    let found = find(paths, &overrides, &mut notes)?;
+    let configured = options.config.as_ref().map(|c| c.paths(paths));
+    let mut found = find(configured.as_deref().unwrap_or(paths), &overrides, &mut notes)?;
+    if let Some(config) = &options.config {
+        config.adjust(&mut found, &mut notes);
+        // Command-line flags win over the configuration file.
+        for f in &mut found {
+            let here = canonical(&f.dir.path);
+            if let Some((_, format)) = overrides.iter().find(|(dir, _)| *dir == here) {
+                f.format = *format;
+            }
+        }
+    }
     let mut sets: Vec<MigrationSet> = found.par_iter().map(discover::load).collect();
     sets.par_iter_mut().for_each(analyze);
-    let mut findings: Vec<Finding> = sets.par_iter().flat_map_iter(checks::run).collect();
+    let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
+    let mut findings = pipeline::finish(&sets, offline, options)?;
     checks::sort(&mut findings);
     Ok(Outcome { sets, findings, notes })
 }
@@ -267,6 +285,15 @@ pub fn run(cli: Cli) -> u8 {
                 .map_err(Error::from),
             None => Err(Error::UnknownRule(code)),
         },
+        Command::New { name, dir, config } => config::load_for_cli(config.as_deref())
+            .and_then(|c| scaffold::new(&name, dir.as_deref(), c.as_ref(), &mut out)),
+        Command::Renumber {
+            base,
+            dir,
+            write,
+            config,
+        } => config::load_for_cli(config.as_deref())
+            .and_then(|c| scaffold::renumber(&base, dir.as_deref(), write, c.as_ref(), &mut out)),
     };
     match result {
         Ok(code) => code,
@@ -278,17 +305,19 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    let outcome = check_with(&args.paths, &args.format_of)?;
+    let options = pipeline::Options {
+        base: args.base.clone(),
+        all: args.all,
+        config: config::load_for_cli(args.config.as_deref())?,
+        format_of: args.format_of.clone(),
+    };
+    let outcome = check_with(&args.paths, &options)?;
     if args.verbose {
         for note in &outcome.notes {
             eprintln!("migcheck: {note}");
         }
     }
-    let rendered = match args.format {
-        cli::OutputFormat::Human => report::human::render(&outcome, &report::human::Style::detect()),
-        cli::OutputFormat::Json => report::json::render(&outcome),
-    };
-    out.write_all(rendered.as_bytes())?;
+    out.write_all(report::render(&outcome, args).as_bytes())?;
     let summary = outcome.summary();
     let failing = summary.errors + if args.deny_warnings { summary.warnings } else { 0 };
     Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })

@@ -4,6 +4,9 @@
 //! - `fail_*`: the rule named by the parent folder must report at least one finding.
 //! - `pass_*`: that rule must report nothing.
 //! - `fixtures/seeds/pass_*`: valid trees shaped like the seed systems; no findings at all.
+//! - A rule whose cases cannot be folders (the git-aware MC05x rules need git repositories)
+//!   has instead a `fixtures/<rule-name>/README.md` with a line `Covered by: tests/FILE.rs::TEST`
+//!   naming the test that builds its cases; that test must exist.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +42,15 @@ fn snapshot_name(case: &Path) -> String {
         .replace(['/', '\\'], "__")
 }
 
+/// The test named by `fixtures/<rule>/README.md` (`Covered by: tests/git.rs::test_name`).
+fn covered_by(rule: &str) -> Option<String> {
+    let readme = std::fs::read_to_string(Path::new("fixtures").join(rule).join("README.md")).ok()?;
+    readme
+        .lines()
+        .find_map(|l| l.strip_prefix("Covered by: "))
+        .map(|t| t.trim().to_string())
+}
+
 #[test]
 fn every_rule_has_fixtures_and_every_fixture_names_a_rule() {
     let groups = rule_groups();
@@ -49,6 +61,16 @@ fn every_rule_has_fixtures_and_every_fixture_names_a_rule() {
             "no fixtures/{name}/ for {}",
             entry.rule.code
         );
+        if let Some(test) = covered_by(name) {
+            let (file, function) = test.split_once("::").expect("`Covered by: tests/FILE.rs::TEST`");
+            let source =
+                std::fs::read_to_string(file).unwrap_or_else(|e| panic!("fixtures/{name}/README.md: {file}: {e}"));
+            assert!(
+                source.contains(&format!("fn {function}(")),
+                "fixtures/{name}/README.md names {test}, which does not exist"
+            );
+            continue;
+        }
         assert!(
             cases(name)
                 .iter()

@@ -221,13 +221,27 @@ fn psql_rollback_down_is_the_uncommented_section() {
 #[test]
 fn format_of_overrides_detection() {
     let dir = Path::new("fixtures/formats/goose/pass_basic").to_path_buf();
-    let outcome = migcheck::check_with(std::slice::from_ref(&dir), &[(dir.clone(), "sqlx".to_string())]).unwrap();
+    let outcome = migcheck::check_with(
+        std::slice::from_ref(&dir),
+        &migcheck::pipeline::Options {
+            format_of: vec![(dir.clone(), "sqlx".to_string())],
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(outcome.sets[0].format, "sqlx");
     assert!(outcome.notes.iter().any(|n| n.contains("set by --format-of")));
     // As sqlx, the goose file whose Up ends without `;` runs into its Down: a syntax error.
     assert!(outcome.findings.iter().any(|f| f.rule.code == "MC201"));
     // Its goose markers make the directory mixed.
     assert!(outcome.findings.iter().any(|f| f.rule.code == "MC006"));
-    let err = migcheck::check_with(std::slice::from_ref(&dir), &[(dir.clone(), "nope".to_string())]).unwrap_err();
+    let err = migcheck::check_with(
+        std::slice::from_ref(&dir),
+        &migcheck::pipeline::Options {
+            format_of: vec![(dir.clone(), "nope".to_string())],
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("goose, dbmate"), "{err}");
 }

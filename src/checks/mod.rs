@@ -26,10 +26,12 @@ macro_rules! declare_rule {
 
 pub mod bad_section_marker;
 pub mod concurrently_in_transaction;
+pub mod deleted_applied_migration;
 pub mod dialect_syntax_error;
 pub mod duplicate_registry_id;
 pub mod duplicate_repeatable;
 pub mod duplicate_version;
+pub mod edited_applied_migration;
 pub mod empty_migration;
 mod graph;
 pub mod graph_roots;
@@ -40,6 +42,7 @@ pub mod missing_up_marker;
 pub mod mixed_formats;
 pub mod multiple_leaves;
 pub mod orphan_down;
+pub mod out_of_order_migration;
 pub mod pair_name_mismatch;
 pub mod parent_cycle;
 pub mod prisma_lock_file;
@@ -53,6 +56,7 @@ pub mod unknown_parent;
 pub mod unreadable_file;
 pub mod unrecognized_file;
 pub mod unregistered_migration;
+pub mod unused_ignore;
 pub mod version_gap;
 pub mod version_order;
 
@@ -244,6 +248,24 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &dialect_syntax_error::RULE,
         check: dialect_syntax_error::check,
+    },
+    // Reported after the other checks, by `crate::ignore_directives`.
+    Entry {
+        rule: &unused_ignore::RULE,
+        check: unused_ignore::check,
+    },
+    // Git-aware (`check --base REF`): reported by `crate::base`.
+    Entry {
+        rule: &edited_applied_migration::RULE,
+        check: edited_applied_migration::check,
+    },
+    Entry {
+        rule: &deleted_applied_migration::RULE,
+        check: deleted_applied_migration::check,
+    },
+    Entry {
+        rule: &out_of_order_migration::RULE,
+        check: out_of_order_migration::check,
     },
 ];
 

@@ -1,0 +1,357 @@
+//! `migcheck.toml`: found by walking up from the current directory, or named by `--config`.
+//!
+//! ```toml
+//! ignore = ["legacy/**", "db/migrations/0001_*"]   # globs, relative to this file
+//!
+//! [[directories]]                                  # what `migcheck check` checks by default
+//! path = "db/migrations"
+//! format = "golang-migrate"                        # optional: skip detection
+//!
+//! [checks]                                         # by code or name: error, warning or off
+//! version-gap = "off"
+//! MC103 = "error"
+//!
+//! [roundtrip]
+//! bin-dir = "/usr/lib/postgresql/16/bin"           # initdb, pg_ctl, postgres
+//! database-url-env = "DATABASE_URL"
+//! timeout-secs = 120
+//! ```
+//!
+//! Unknown keys are errors naming the key and the file. Command-line flags win: paths given on
+//! the command line replace `directories`, and `--config` replaces the search.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::checks::{self, Finding, Rule, Severity};
+use crate::discover::{self, Found};
+use crate::error::Error;
+
+/// The file name searched for.
+pub const FILE_NAME: &str = "migcheck.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    directories: Vec<DirectoryConfig>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    checks: BTreeMap<String, Level>,
+    #[serde(default)]
+    roundtrip: RoundtripConfig,
+}
+
+/// One `[[directories]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryConfig {
+    /// Relative to the configuration file.
+    pub path: PathBuf,
+    /// A format name (`golang-migrate`, `sqlx`, …) that replaces detection.
+    pub format: Option<String>,
+}
+
+/// A check's configured severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+/// `[roundtrip]`: settings for checking against a real server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RoundtripConfig {
+    /// Where `initdb`, `pg_ctl` and `postgres` are.
+    pub bin_dir: Option<PathBuf>,
+    /// The environment variable holding the database URL.
+    pub database_url_env: Option<String>,
+    /// How long one round trip may take.
+    pub timeout_secs: Option<u64>,
+}
+
+/// A loaded configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// The file's directory: paths and globs are relative to it.
+    pub root: PathBuf,
+    pub directories: Vec<DirectoryConfig>,
+    pub roundtrip: RoundtripConfig,
+    /// Rule code → level.
+    levels: BTreeMap<&'static str, Level>,
+    ignore: GlobSet,
+}
+
+/// The nearest `migcheck.toml` in `start` or one of its parents.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+}
+
+/// The configuration to use: `--config FILE` if given, else the nearest `migcheck.toml`.
+pub fn load_for_cli(explicit: Option<&Path>) -> Result<Option<Config>, Error> {
+    match explicit {
+        Some(file) => Config::load(file).map(Some),
+        None => match find(Path::new(".")) {
+            Some(file) => Config::load(&file).map(Some),
+            None => Ok(None),
+        },
+    }
+}
+
+impl Config {
+    /// Reads and validates `file`.
+    pub fn load(file: &Path) -> Result<Config, Error> {
+        let shown = file.display().to_string();
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::Config(format!("cannot read the configuration `{shown}`: {}", e.kind())))?;
+        Config::parse(&text, file)
+    }
+
+    /// Parses the text of configuration file `file`.
+    pub fn parse(text: &str, file: &Path) -> Result<Config, Error> {
+        let shown = file.display().to_string();
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let message = e.message().replace("unknown field", "unknown key");
+            let at = line.map_or(String::new(), |l| format!(":{l}"));
+            Error::Config(format!("`{shown}`{at}: {message}"))
+        })?;
+        let mut levels = BTreeMap::new();
+        for (key, level) in raw.checks {
+            let rule = checks::find_rule(&key).ok_or_else(|| {
+                Error::Config(format!(
+                    "`{shown}`: [checks] names unknown check `{key}` (`migcheck rules` lists them)"
+                ))
+            })?;
+            levels.insert(rule.code, level);
+        }
+        for d in &raw.directories {
+            if let Some(format) = &d.format
+                && !discover::FORMATS.iter().any(|f| f.name() == format)
+            {
+                let known: Vec<&str> = discover::FORMATS.iter().map(|f| f.name()).collect();
+                return Err(Error::Config(format!(
+                    "`{shown}`: directory `{}` has unknown format `{format}` (known: {})",
+                    d.path.display(),
+                    known.join(", ")
+                )));
+            }
+        }
+        let mut globs = GlobSetBuilder::new();
+        for g in &raw.ignore {
+            let glob = Glob::new(g)
+                .map_err(|e| Error::Config(format!("`{shown}`: ignore glob `{g}` is invalid: {}", e.kind())))?;
+            globs.add(glob);
+        }
+        let ignore = globs
+            .build()
+            .map_err(|e| Error::Config(format!("`{shown}`: ignore globs: {e}")))?;
+        let root = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        Ok(Config {
+            file: file.to_path_buf(),
+            root,
+            directories: raw.directories,
+            roundtrip: raw.roundtrip,
+            levels,
+            ignore,
+        })
+    }
+
+    /// The paths to check: the command line's when it names any, else the configured
+    /// directories (relative to the current directory).
+    pub fn paths(&self, cli: &[PathBuf]) -> Vec<PathBuf> {
+        if !cli.is_empty() || self.directories.is_empty() {
+            return cli.to_vec();
+        }
+        let cwd = std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok());
+        self.directories
+            .iter()
+            .map(|d| {
+                let abs = absolute(&self.root.join(&d.path));
+                match &cwd {
+                    Some(cwd) => relative(&abs, cwd).unwrap_or(abs),
+                    None => abs,
+                }
+            })
+            .collect()
+    }
+
+    /// Applies per-directory format overrides and drops ignored directories.
+    pub fn adjust(&self, found: &mut Vec<Found>, notes: &mut Vec<String>) {
+        found.retain(|f| {
+            let ignored = self.ignored(&f.dir.display);
+            if ignored {
+                notes.push(format!("{}: ignored by {}", f.dir.display, self.file.display()));
+            }
+            !ignored
+        });
+        for f in found.iter_mut() {
+            let here = std::fs::canonicalize(&f.dir.path).ok();
+            let configured = self
+                .directories
+                .iter()
+                .find(|d| d.format.is_some() && std::fs::canonicalize(self.root.join(&d.path)).ok() == here);
+            if let Some(d) = configured
+                && let Some(format) = discover::FORMATS.iter().find(|x| Some(x.name()) == d.format.as_deref())
+            {
+                f.format = *format;
+                f.detection = discover::Detection {
+                    score: u32::MAX,
+                    reason: format!("set in {}", self.file.display()),
+                };
+                notes.push(format!("{}: {} ({})", f.dir.display, format.name(), f.detection.reason));
+            }
+        }
+    }
+
+    /// The level configured for `rule`, if any.
+    pub fn level(&self, rule: &Rule) -> Option<Level> {
+        self.levels.get(rule.code).copied()
+    }
+
+    /// Whether a check is switched off.
+    pub fn is_off(&self, rule: &Rule) -> bool {
+        self.level(rule) == Some(Level::Off)
+    }
+
+    /// Sets configured severities and drops findings of checks that are off.
+    pub fn apply_levels(&self, findings: &mut Vec<Finding>) {
+        findings.retain(|f| !self.is_off(f.rule));
+        for f in findings {
+            match self.level(f.rule) {
+                Some(Level::Error) => f.severity = Severity::Error,
+                Some(Level::Warning) => f.severity = Severity::Warning,
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether a path (as displayed, relative to the current directory) matches an ignore glob.
+    pub fn ignored(&self, display: &str) -> bool {
+        if self.ignore.is_empty() {
+            return false;
+        }
+        let abs = absolute(Path::new(display));
+        relative(&abs, &self.root).is_some_and(|rel| {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            self.ignore.is_match(&rel)
+        })
+    }
+}
+
+/// `path` made absolute against the current directory, with `.`/`..` resolved as far as the
+/// path exists (a deleted file is resolved through its directory).
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            absolute(parent).join(name)
+        }
+        _ => std::env::current_dir()
+            .map(|c| c.join(path))
+            .unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
+/// `path` relative to `base` (both absolute), with `..` where needed.
+fn relative(path: &Path, base: &Path) -> Option<PathBuf> {
+    let path: Vec<Component> = path.components().collect();
+    let base: Vec<Component> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..base.len() {
+        rel.push("..");
+    }
+    for c in &path[common..] {
+        rel.push(c);
+    }
+    if rel.as_os_str().is_empty() {
+        rel.push(".");
+    }
+    Some(rel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("/repo/migcheck.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let e = parse("ignore = []\ncolour = true\n").unwrap_err();
+        assert!(e.contains("`/repo/migcheck.toml`:2: unknown key `colour`"), "{e}");
+        let e = parse("[roundtrip]\ntimeout = 3\n").unwrap_err();
+        assert!(e.contains("unknown key `timeout`") && e.contains(":2"), "{e}");
+        let e = parse("[[directories]]\npath = \"db\"\nfromat = \"sqlx\"\n").unwrap_err();
+        assert!(e.contains("unknown key `fromat`"), "{e}");
+    }
+
+    #[test]
+    fn checks_formats_levels_and_globs_are_validated() {
+        assert!(
+            parse("[checks]\nMC999 = \"off\"\n")
+                .unwrap_err()
+                .contains("unknown check `MC999`")
+        );
+        assert!(
+            parse("[checks]\nMC004 = \"loud\"\n")
+                .unwrap_err()
+                .contains("unknown variant `loud`")
+        );
+        assert!(
+            parse("[[directories]]\npath = \"db\"\nformat = \"flyway2\"\n")
+                .unwrap_err()
+                .contains("unknown format `flyway2`")
+        );
+        assert!(parse("ignore = [\"a/[\"]\n").unwrap_err().contains("ignore glob `a/[`"));
+        let c = parse("[checks]\nversion-gap = \"off\"\nMC103 = \"error\"\n[roundtrip]\ntimeout-secs = 5\n").unwrap();
+        assert!(c.is_off(checks::find_rule("MC004").unwrap()));
+        assert_eq!(
+            c.level(checks::find_rule("pair-name-mismatch").unwrap()),
+            Some(Level::Error)
+        );
+        assert_eq!(c.roundtrip.timeout_secs, Some(5));
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("/a/b/c"), Path::new("/a")).unwrap(),
+            Path::new("b/c")
+        );
+        assert_eq!(
+            relative(Path::new("/a/x"), Path::new("/a/b")).unwrap(),
+            Path::new("../x")
+        );
+        assert_eq!(relative(Path::new("/a"), Path::new("/a")).unwrap(), Path::new("."));
+    }
+}
