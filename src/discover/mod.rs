@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::model::{MigrationSet, SetIssue};
 
@@ -42,6 +44,8 @@ pub struct Sniff {
     pub sql_migrate: bool,
     /// Ends with a commented-out rollback section.
     pub rollback: bool,
+    /// Starts with sqlx's `-- no-transaction` line.
+    pub no_transaction: bool,
 }
 
 impl Sniff {
@@ -63,6 +67,7 @@ impl Sniff {
             rollback: !(goose || dbmate || sql_migrate)
                 && pairs::parse_pair_name(name).is_none()
                 && psql_rollback::find_rollback(text).is_some_and(|r| !r.comment_marks.is_empty()),
+            no_transaction: text.starts_with(sqlx::NO_TRANSACTION),
         }
     }
 
@@ -110,10 +115,17 @@ impl DirListing {
         for entry in std::fs::read_dir(path).map_err(unreadable)? {
             let entry = entry.map_err(unreadable)?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            // Follow symlinks for the kind; a dangling link counts as a file (it will be unreadable).
-            match std::fs::metadata(entry.path()) {
-                Ok(m) if m.is_dir() => dirs.push(name),
-                _ => files.push(name),
+            // The entry's own type needs no extra system call; only a symlink is followed for
+            // the kind of what it points to (a dangling link counts as a file: it is unreadable).
+            let is_dir = match entry.file_type() {
+                Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
+                Ok(t) => t.is_dir(),
+                Err(_) => false,
+            };
+            if is_dir {
+                dirs.push(name);
+            } else {
+                files.push(name);
             }
         }
         files.sort();
@@ -132,7 +144,7 @@ impl DirListing {
     pub fn sniff(&self) -> &[Sniff] {
         self.sniffed.get_or_init(|| {
             self.files
-                .iter()
+                .par_iter()
                 .filter(|f| f.to_ascii_lowercase().ends_with(".sql"))
                 .map(|f| {
                     let text = std::fs::read(self.path.join(f)).unwrap_or_default();

@@ -19,7 +19,7 @@ pub struct Sqlx;
 
 static SIMPLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.+)\.sql$").unwrap());
 
-const NO_TRANSACTION: &str = "-- no-transaction";
+pub(super) const NO_TRANSACTION: &str = "-- no-transaction";
 
 /// A simple migration's version and description, unless the name is an up/down file.
 fn parse_simple(name: &str) -> Option<(Version, String)> {
@@ -51,11 +51,11 @@ impl Format for Sqlx {
                 reason: format!("{simple} simple `{{timestamp}}_{{desc}}.sql` migrations beside timestamp versions"),
             });
         }
-        let marked = dir
-            .files
-            .iter()
-            .filter(|f| f.ends_with(".sql") && versions.iter().any(|v| f.starts_with(v)))
-            .any(|f| std::fs::read(dir.path.join(f)).is_ok_and(|b| b.starts_with(NO_TRANSACTION.as_bytes())));
+        let marked = !versions.is_empty()
+            && dir
+                .sniff()
+                .iter()
+                .any(|s| s.no_transaction && s.name.starts_with(|c: char| c.is_ascii_digit()));
         marked.then(|| Detection {
             score: 20,
             reason: "a `-- no-transaction` first line".to_string(),
