@@ -47,19 +47,10 @@ pub fn load(set: &MigrationSet, base: &Base) -> Result<BaseSet, Error> {
             path: set.display.clone(),
             reason: format!("no loader for format `{}`", set.format),
         })?;
-    let tmp_failed = |e: std::io::Error| Error::Git {
-        path: set.display.clone(),
-        reason: format!(
-            "cannot copy the directory at `{}` to a temporary directory: {e}",
-            base.name
-        ),
-    };
-    let tmp = tempfile::tempdir().map_err(tmp_failed)?;
-    for (name, content) in &files {
-        std::fs::write(tmp.path().join(name), content).map_err(tmp_failed)?;
-    }
-    // The display path is the directory's real one, so findings and names line up with today's.
-    let listing = DirListing::read(tmp.path(), &set.display)?;
+    // The directory at the base is loaded from memory: writing it out would cost a file
+    // creation per migration, which dominates on large directories.
+    let in_memory: BTreeMap<String, Vec<u8>> = files.iter().cloned().collect();
+    let listing = DirListing::in_memory(&set.path, &set.display, in_memory);
     let mut loaded = format.load(&listing);
     loaded.path = set.path.clone();
     Ok(BaseSet {

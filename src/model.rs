@@ -186,7 +186,13 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads a file, turning every failure into an [`Unreadable`] instead of an error.
     pub fn read(path: PathBuf, display: String) -> SourceFile {
-        let text = match std::fs::read(&path) {
+        let bytes = std::fs::read(&path);
+        SourceFile::from_bytes(path, display, bytes)
+    }
+
+    /// A file whose bytes were read elsewhere (from disk, or from git).
+    pub fn from_bytes(path: PathBuf, display: String, bytes: std::io::Result<Vec<u8>>) -> SourceFile {
+        let text = match bytes {
             Err(e) => Err(Unreadable::Io(e.kind().to_string())),
             Ok(bytes) => decode(bytes),
         };

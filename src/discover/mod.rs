@@ -101,6 +101,9 @@ pub struct DirListing {
     pub dirs: Vec<String>,
     /// The marks of its `.sql` files, read on first use.
     sniffed: OnceLock<Vec<Sniff>>,
+    /// File contents held in memory instead of on disk (the directory as it was at a git
+    /// base); `None` for a real directory.
+    memory: Option<BTreeMap<String, Vec<u8>>>,
 }
 
 impl DirListing {
@@ -131,6 +134,7 @@ impl DirListing {
         files.sort();
         dirs.sort();
         Ok(DirListing {
+            memory: None,
             path: path.to_path_buf(),
             display: display.to_string(),
             files,
@@ -147,7 +151,7 @@ impl DirListing {
                 .par_iter()
                 .filter(|f| f.to_ascii_lowercase().ends_with(".sql"))
                 .map(|f| {
-                    let text = std::fs::read(self.path.join(f)).unwrap_or_default();
+                    let text = self.read_bytes(f).unwrap_or_default();
                     Sniff::of(f, &String::from_utf8_lossy(&text))
                 })
                 .collect()
@@ -159,9 +163,38 @@ impl DirListing {
         join_display(&self.display, name)
     }
 
+    /// A listing of files held in memory (name → content), shown as directory `display` at
+    /// `path`. Formats load it like a real directory, without touching the disk.
+    pub fn in_memory(path: &Path, display: &str, files: BTreeMap<String, Vec<u8>>) -> DirListing {
+        DirListing {
+            path: path.to_path_buf(),
+            display: display.to_string(),
+            files: files.keys().cloned().collect(),
+            dirs: Vec::new(),
+            sniffed: OnceLock::new(),
+            memory: Some(files),
+        }
+    }
+
+    /// The bytes of an entry of this directory.
+    pub fn read_bytes(&self, name: &str) -> std::io::Result<Vec<u8>> {
+        match &self.memory {
+            Some(files) => files
+                .get(name)
+                .cloned()
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into()),
+            None => std::fs::read(self.path.join(name)),
+        }
+    }
+
     /// Reads an entry of this directory.
     pub fn read_file(&self, name: &str) -> crate::model::SourceFile {
-        crate::model::SourceFile::read(self.path.join(name), self.child_display(name))
+        let path = self.path.join(name);
+        let display = self.child_display(name);
+        match &self.memory {
+            Some(_) => crate::model::SourceFile::from_bytes(path, display, self.read_bytes(name)),
+            None => crate::model::SourceFile::read(path, display),
+        }
     }
 }
 
