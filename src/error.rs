@@ -15,6 +15,8 @@ pub enum Error {
     NoMigrations { path: String, formats: String },
     #[error("unknown rule `{0}`: `migcheck rules` lists every rule")]
     UnknownRule(String),
+    #[error("--roundtrip: {0}")]
+    Roundtrip(String),
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
 }

@@ -158,6 +158,22 @@ fn decode(bytes: Vec<u8>) -> Result<Arc<str>, Unreadable> {
 /// Index of a file in [`MigrationSet::files`].
 pub type FileId = usize;
 
+/// How a format's runner sends a script to the server. `--roundtrip` applies scripts exactly
+/// this way, or it would prove the wrong thing (a lone `CREATE INDEX CONCURRENTLY` works as one
+/// simple query and fails inside `BEGIN`). Format loaders set it; a new format only picks one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Apply {
+    /// The whole script as one simple query, which the server runs as one implicit transaction
+    /// (golang-migrate; sqlx with `-- no-transaction`).
+    #[default]
+    OneQuery,
+    /// `BEGIN`, the whole script as one query, `COMMIT` (sqlx, diesel, dbmate).
+    Transaction,
+    /// Statement by statement: inside one transaction (goose), or each on its own in autocommit
+    /// (psql files, goose `NO TRANSACTION`).
+    Statements { transaction: bool },
+}
+
 /// The SQL one direction of a migration runs: a byte range of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
@@ -166,6 +182,8 @@ pub struct Script {
     pub span: Range<usize>,
     /// The runner sends this script outside a transaction.
     pub no_transaction: bool,
+    /// How the runner sends it (see [`Apply`]).
+    pub apply: Apply,
     /// Statements, syntax errors and meta-commands; filled by [`crate::analyze`].
     pub sql: Option<ParsedSql>,
 }
@@ -177,6 +195,7 @@ impl Script {
             file,
             span: 0..text.len(),
             no_transaction: false,
+            apply: Apply::OneQuery,
             sql: None,
         }
     }

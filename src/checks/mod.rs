@@ -24,6 +24,9 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod column_order_differs;
+pub mod down_failed;
+pub mod down_not_reversing;
 pub mod duplicate_version;
 pub mod empty_migration;
 pub mod invalid_timestamp;
@@ -31,9 +34,13 @@ pub mod missing_down;
 pub mod orphan_down;
 pub mod pair_name_mismatch;
 pub mod psql_meta_command;
+pub mod reapply_differs;
+pub mod reapply_failed;
+pub mod roundtrip_environment;
 pub mod syntax_error;
 pub mod unreadable_file;
 pub mod unrecognized_file;
+pub mod up_failed;
 pub mod version_gap;
 pub mod version_order;
 
@@ -139,6 +146,34 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &psql_meta_command::RULE,
         check: psql_meta_command::check,
+    },
+    Entry {
+        rule: &up_failed::RULE,
+        check: up_failed::check,
+    },
+    Entry {
+        rule: &down_failed::RULE,
+        check: down_failed::check,
+    },
+    Entry {
+        rule: &down_not_reversing::RULE,
+        check: down_not_reversing::check,
+    },
+    Entry {
+        rule: &reapply_failed::RULE,
+        check: reapply_failed::check,
+    },
+    Entry {
+        rule: &reapply_differs::RULE,
+        check: reapply_differs::check,
+    },
+    Entry {
+        rule: &roundtrip_environment::RULE,
+        check: roundtrip_environment::check,
+    },
+    Entry {
+        rule: &column_order_differs::RULE,
+        check: column_order_differs::check,
     },
 ];
 

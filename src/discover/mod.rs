@@ -103,10 +103,10 @@ pub static FORMATS: &[&dyn Format] = &[&sqlx::Sqlx, &golang_migrate::GolangMigra
 pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
     let mut best: Option<(&'static dyn Format, Detection)> = None;
     for &format in FORMATS {
-        if let Some(d) = format.detect(dir) {
-            if best.as_ref().is_none_or(|(_, b)| d.score > b.score) {
-                best = Some((format, d));
-            }
+        if let Some(d) = format.detect(dir)
+            && best.as_ref().is_none_or(|(_, b)| d.score > b.score)
+        {
+            best = Some((format, d));
         }
     }
     best

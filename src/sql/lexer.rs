@@ -267,6 +267,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn mask_keeps_offsets() {
         let text = "é\\x\nselect 1;";
         let masked = mask(text, 0..text.len(), &[2..4]);
