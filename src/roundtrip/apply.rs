@@ -21,6 +21,8 @@ pub struct Rejection {
     pub span: Range<usize>,
     /// The position came from the server (not a fallback).
     pub exact: bool,
+    /// The span is the failing statement (found by replaying the script).
+    pub located: bool,
 }
 
 impl Rejection {
@@ -40,9 +42,13 @@ pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duratio
     let span = script.span.start.min(text.len())..script.span.end.min(text.len());
     let body = &text[span.clone()];
     match script.apply {
-        Apply::OneQuery => client
-            .batch_execute(body)
-            .map_err(|e| reject(&e, text, span.clone(), true))?,
+        Apply::OneQuery => {
+            if let Err(e) = client.batch_execute(body) {
+                let mut r = reject(&e, text, span.clone(), true);
+                locate(client, text, span, &mut r);
+                return Err(r);
+            }
+        }
         Apply::Transaction => {
             client
                 .batch_execute("BEGIN")
@@ -55,10 +61,11 @@ pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duratio
                         .batch_execute("COMMIT")
                         .map_err(|e| reject(&e, text, span.clone(), false))
                 });
-            if result.is_err() {
+            if let Err(mut r) = result {
                 let _ = client.batch_execute("ROLLBACK");
+                locate(client, text, span, &mut r);
+                return Err(r);
             }
-            result?;
         }
         Apply::Statements { transaction } => {
             let statements = match &script.sql {
@@ -93,6 +100,42 @@ pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duratio
     Ok(started.elapsed())
 }
 
+/// The server gave no position (`already exists` errors): find the statement that fails by
+/// replaying the script statement by statement inside a transaction that is rolled back. The
+/// script failed as a whole, so the schema is as it was before it. If the replay fails
+/// differently (a statement that cannot run in a transaction block), the rejection is kept.
+fn locate(client: &mut Client, text: &str, span: Range<usize>, r: &mut Rejection) {
+    if r.exact {
+        return;
+    }
+    let statements = crate::sql::lexer::scan(text, span.clone()).statements;
+    if let [only] = statements.as_slice() {
+        r.span = only.start..only.start;
+        r.located = true;
+        return;
+    }
+    if client.batch_execute("BEGIN").is_err() {
+        return;
+    }
+    {
+        for statement in statements {
+            if let Err(e) = client.batch_execute(&text[statement.clone()]) {
+                let again = reject(&e, text, statement.clone(), true);
+                if again.code == r.code && again.message == r.message {
+                    r.span = again.span;
+                    r.exact = again.exact;
+                    if !r.exact {
+                        r.span = statement.start..statement.start;
+                        r.located = true;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    let _ = client.batch_execute("ROLLBACK");
+}
+
 /// A client error as a [`Rejection`]; `sent` is the part of `text` that was sent as the query
 /// (`positioned`: the server's position counts from its start).
 fn reject(error: &postgres::Error, text: &str, sent: Range<usize>, positioned: bool) -> Rejection {
@@ -104,6 +147,7 @@ fn reject(error: &postgres::Error, text: &str, sent: Range<usize>, positioned: b
             hint: None,
             span: sent.start..sent.start,
             exact: false,
+            located: false,
         };
     };
     let offset = if positioned { position(db) } else { None };
@@ -121,6 +165,7 @@ fn reject(error: &postgres::Error, text: &str, sent: Range<usize>, positioned: b
         hint: db.hint().map(str::to_string),
         span,
         exact,
+        located: false,
     }
 }
 

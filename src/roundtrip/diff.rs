@@ -55,6 +55,26 @@ impl Change {
         matches!(self, Change::ColumnOrder { .. })
     }
 
+    /// Both definitions, when [`Change::describe`] leaves them out (they are long).
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Change::Differs {
+                kind,
+                name,
+                what,
+                expected,
+                actual,
+            } if what == "definition" && kind != "comment" && (expected.len() > 60 || actual.len() > 60) => {
+                Some(format!(
+                    "{kind} `{name}`\n  expected: {}\n  actual:   {}",
+                    short(expected),
+                    short(actual)
+                ))
+            }
+            _ => None,
+        }
+    }
+
     /// One line naming the object, e.g. "table `audit_log` left behind".
     pub fn describe(&self, ctx: Context) -> String {
         let (extra, missing) = match ctx {
@@ -78,7 +98,9 @@ impl Change {
                         format!("`{}`", short(s))
                     }
                 };
-                if what == "definition" && (expected.len() > 60 || actual.len() > 60) {
+                if kind == "comment" {
+                    format!("comment `{name}` text differs: {} → {}", show(expected), show(actual))
+                } else if what == "definition" && (expected.len() > 60 || actual.len() > 60) {
                     format!("{kind} `{name}` definition differs")
                 } else {
                     format!("{kind} `{name}` {what} differs: {} → {}", show(expected), show(actual))
@@ -120,8 +142,8 @@ impl Change {
 
 fn short(s: &str) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 80 {
-        format!("{}…", one_line.chars().take(79).collect::<String>())
+    if one_line.chars().count() > 160 {
+        format!("{}…", one_line.chars().take(159).collect::<String>())
     } else {
         one_line
     }
@@ -144,7 +166,7 @@ fn display(name: &str) -> String {
 
 fn child_name(parent: &str, name: &str) -> String {
     if parent.is_empty() {
-        display(name)
+        display(name).replace(" public.", " ")
     } else {
         format!("{}.{name}", display(parent))
     }
@@ -306,24 +328,18 @@ pub fn diff(expected: &Snapshot, actual: &Snapshot) -> Vec<Change> {
     }
 
     // Column order, per relation present in both.
-    let order = |s: &BTreeMap<Key, Object>, rel: &Key| -> Vec<String> {
-        let mut cols: Vec<(i32, &String)> = s
-            .iter()
-            .filter(|(k, _)| (k.0 == "column" || k.0 == "attribute") && k.1 == rel.2)
-            .map(|(k, o)| (o.ord, &k.2))
-            .collect();
-        cols.sort();
-        cols.into_iter().map(|(_, n)| n.clone()).collect()
-    };
+    let (eorder, aorder) = (column_orders(e), column_orders(a));
+    let empty = Vec::new();
     for rel in e
         .keys()
         .filter(|k| RELATIONS.contains(&k.0.as_str()) && a.contains_key(*k))
     {
-        let (eo, ao) = (order(e, rel), order(a, rel));
-        let common = |v: &[String], other: &[String]| -> Vec<String> {
-            v.iter().filter(|c| other.contains(c)).cloned().collect()
+        let eo = eorder.get(rel.2.as_str()).unwrap_or(&empty);
+        let ao = aorder.get(rel.2.as_str()).unwrap_or(&empty);
+        let common = |v: &[&String], other: &[&String]| -> Vec<String> {
+            v.iter().filter(|c| other.contains(c)).map(|c| c.to_string()).collect()
         };
-        let (ec, ac) = (common(&eo, &ao), common(&ao, &eo));
+        let (ec, ac) = (common(eo, ao), common(ao, eo));
         if ec != ac || reordered_relations.contains(&rel.2) {
             changes.push(Change::ColumnOrder {
                 kind: rel.0.clone(),
@@ -334,6 +350,23 @@ pub fn diff(expected: &Snapshot, actual: &Snapshot) -> Vec<Change> {
         }
     }
     changes
+}
+
+/// Each relation's column names in position order.
+fn column_orders(s: &BTreeMap<Key, Object>) -> BTreeMap<&str, Vec<&String>> {
+    let mut by_rel: BTreeMap<&str, Vec<(i32, &String)>> = BTreeMap::new();
+    for (k, o) in s {
+        if k.0 == "column" || k.0 == "attribute" {
+            by_rel.entry(k.1.as_str()).or_default().push((o.ord, &k.2));
+        }
+    }
+    by_rel
+        .into_iter()
+        .map(|(rel, mut cols)| {
+            cols.sort();
+            (rel, cols.into_iter().map(|(_, n)| n).collect())
+        })
+        .collect()
 }
 
 /// An object's definition without its own name, to recognise a rename.
@@ -347,11 +380,14 @@ fn rename_key(k: &Key, o: &Object) -> String {
 /// Two view definitions with the same lines in another order (trailing commas aside).
 fn same_lines(x: &str, y: &str) -> bool {
     let lines = |s: &str| {
-        let mut v: Vec<String> = s.lines().map(|l| {
+        let mut v: Vec<String> = s
+            .lines()
+            .map(|l| {
                 let l = l.trim();
                 let l = l.strip_prefix("SELECT ").unwrap_or(l);
                 l.trim_end_matches(',').to_string()
-            }).collect();
+            })
+            .collect();
         v.sort();
         v
     };

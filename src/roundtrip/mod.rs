@@ -548,6 +548,10 @@ impl SetRun<'_> {
         if !errors.is_empty() {
             status = "not-reversing";
             let list: Vec<String> = errors.iter().map(|c| c.describe(Context::Down)).collect();
+            let mut help = vec![format!(
+                "make `{down_name}` undo every object `{up_name}` creates or changes"
+            )];
+            help.extend(errors.iter().filter_map(Change::detail));
             self.findings.push(
                 Finding::new(
                     &checks::down_not_reversing::RULE,
@@ -602,6 +606,8 @@ impl SetRun<'_> {
             .collect();
         if !again.is_empty() {
             let list: Vec<String> = again.iter().map(|c| c.describe(Context::Reapply)).collect();
+            let mut help = vec![format!("make `{down_name}` restore the schema exactly")];
+            help.extend(again.iter().filter_map(Change::detail));
             self.findings.push(
                 Finding::new(
                     &checks::reapply_differs::RULE,
@@ -612,7 +618,7 @@ impl SetRun<'_> {
                     ),
                 )
                 .label("second application differs from the first")
-                .help(format!("make `{down_name}` restore the schema exactly")),
+                .help(help.join("\n")),
             );
             return Ok(("reapply-differs", true));
         }
@@ -670,8 +676,10 @@ impl SetRun<'_> {
         }
         let mut f = Finding::new(rule, self.at(script, r), format!("{what}: {}", r.headline())).label(if r.exact {
             "the server points here"
+        } else if r.located {
+            "this statement fails"
         } else {
-            "in this statement"
+            "in this script"
         });
         if !help.is_empty() {
             f = f.help(help.join("\n"));
