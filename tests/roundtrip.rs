@@ -348,8 +348,73 @@ fn coder_corpus_round_trips_all_362_pairs() {
             count("MC303"),
             count("MC304"),
             count("MC305"),
-            count("MC306")
+            count("MC306"),
+            count("MC307")
         ],
-        [0, 1, 41, 3, 0, 0]
+        [0, 1, 44, 3, 0, 0, 18]
     );
+    // 41 downs leave a difference and the up applies again; 3 more make the re-up fail too.
+    let status = |s: &str| set.migrations.iter().filter(|m| m.status == s).count();
+    assert_eq!(
+        [
+            status("ok"),
+            status("not-reversing"),
+            status("reapply-failed"),
+            status("down-failed")
+        ],
+        [317, 41, 3, 1]
+    );
+}
+
+/// `--database-url`: a scratch database is created and dropped, the roles the migrations
+/// created are dropped, the named database is untouched and the password is never printed.
+#[test]
+fn named_server_gets_a_scratch_database_and_its_roles_back() {
+    let Some(_) = server_major() else { return };
+    let binaries = server::find_binaries(None).unwrap();
+    let pg = server::Throwaway::start(binaries).expect("server starts");
+    let url = format!(
+        "host={} port={} user=postgres password=hunter2-secret dbname=template1",
+        pg.socket_dir.display(),
+        pg.port
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+        .args([
+            "check",
+            "--roundtrip",
+            "fixtures/roundtrip/pass_role",
+            "fixtures/roundtrip/fail_forgotten_enum",
+        ])
+        .env("MIGCHECK_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    assert!(
+        stdout.contains("dropped roles the migrations created: migcheck_fixture_reader"),
+        "{stdout}"
+    );
+    let mut client = pg.config("template1").connect(postgres::NoTls).unwrap();
+    let left: Vec<String> = client
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'migcheck%' \
+             UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'migcheck%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // Nothing ran in the named database.
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'reports')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0);
 }

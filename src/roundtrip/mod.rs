@@ -157,8 +157,10 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
         indicatif::ProgressBar::hidden()
     };
     let mut reports = Vec::new();
+    let mut roles_dropped = Vec::new();
     for set in sets {
         bar.set_message(set.display.clone());
+        let roles_before = target.roles()?;
         let mut run = SetRun {
             set,
             target: &mut target,
@@ -169,9 +171,21 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
         let report = run.run()?;
         findings.append(&mut run.findings);
         reports.push(report);
+        // Roles are cluster-wide: the next directory starts without this one's.
+        let dropped = target.drop_roles_since(&roles_before, &[set], setup.as_ref().map(|s| &*s.1))?;
+        if target.roles_before.is_some() {
+            roles_dropped.extend(dropped);
+        }
     }
     bar.finish_and_clear();
-    let roles_dropped = target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?;
+    roles_dropped.extend(target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?);
+    if !roles_dropped.is_empty() {
+        eprintln!(
+            "migcheck: dropped the roles the migrations created on {}: {}",
+            target.description,
+            roles_dropped.join(", ")
+        );
+    }
     Ok(Report {
         server: target.description.clone(),
         server_ready_ms: target.ready.map(ms),
@@ -239,7 +253,7 @@ impl Target {
             None => {
                 let binaries = server::find_binaries(opts.pg_bin.as_deref())?;
                 let throwaway = server::Throwaway::start(binaries)?;
-                let base = throwaway.config("postgres");
+                let base = throwaway.config("template1");
                 let admin = base
                     .connect(NoTls)
                     .map_err(|e| format!("cannot connect to the throwaway server: {e}"))?;
@@ -316,19 +330,27 @@ impl Target {
         }
     }
 
-    /// On a named server: drops the roles that appeared during the run and that the migrations
-    /// (or the setup file) name. Roles are cluster-wide and survive `DROP DATABASE`.
-    fn drop_created_roles(&mut self, sets: &[MigrationSet], setup: Option<&str>) -> Result<Vec<String>, String> {
-        let Some(before) = &self.roles_before else {
-            return Ok(Vec::new());
-        };
-        let now: Vec<String> = self
+    /// The roles that exist now.
+    fn roles(&mut self) -> Result<BTreeSet<String>, String> {
+        Ok(self
             .admin
-            .query("SELECT rolname FROM pg_roles ORDER BY 1", &[])
+            .query("SELECT rolname FROM pg_roles", &[])
             .map_err(|e| e.to_string())?
             .iter()
             .map(|r| r.get(0))
-            .collect();
+            .collect())
+    }
+
+    /// Drops the roles that did not exist in `before` and that the migrations (or the setup
+    /// file) name: roles are cluster-wide and survive `DROP DATABASE`. Used before rebuilding a
+    /// directory's state (so its `CREATE ROLE` runs again) and, on a named server, at the end.
+    fn drop_roles_since(
+        &mut self,
+        before: &BTreeSet<String>,
+        sets: &[&MigrationSet],
+        setup: Option<&str>,
+    ) -> Result<Vec<String>, String> {
+        let now = self.roles()?;
         let texts: Vec<String> = sets
             .iter()
             .flat_map(|s| s.files.iter().map(|f| f.text().to_lowercase()))
@@ -346,14 +368,16 @@ impl Target {
                 }
             }
         }
-        if !dropped.is_empty() {
-            eprintln!(
-                "migcheck: dropped the roles the migrations created on {}: {}",
-                self.description,
-                dropped.join(", ")
-            );
-        }
         Ok(dropped)
+    }
+
+    /// On a named server: drops the roles the migrations created, and says so.
+    fn drop_created_roles(&mut self, sets: &[MigrationSet], setup: Option<&str>) -> Result<Vec<String>, String> {
+        let Some(before) = self.roles_before.clone() else {
+            return Ok(Vec::new());
+        };
+        let sets: Vec<&MigrationSet> = sets.iter().collect();
+        self.drop_roles_since(&before, &sets, setup)
     }
 }
 
@@ -404,6 +428,7 @@ impl SetRun<'_> {
                 snapshot_ms: 0.0,
             })
             .collect();
+        let roles_at_start = self.target.roles()?;
         let mut db = self.target.scratch()?;
         let mut status = SetStatus::Verified;
         if let Some(step) = self.run_setup(&mut db) {
@@ -467,6 +492,8 @@ impl SetRun<'_> {
             }
             if rebuild {
                 self.target.discard(db);
+                let setup_text = self.setup.map(|s| &*s.1);
+                self.target.drop_roles_since(&roles_at_start, &[set], setup_text)?;
                 db = self.target.scratch()?;
                 if let Some(step) = self.run_setup(&mut db) {
                     self.target.discard(db);

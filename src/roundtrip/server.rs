@@ -222,7 +222,7 @@ impl Throwaway {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if server.config("postgres").connect(NoTls).is_ok() {
+            if server.config("template1").connect(NoTls).is_ok() {
                 break;
             }
             // SAFETY: non-blocking check of our own child.
@@ -270,7 +270,7 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
     let cache = cache_dir().ok_or("cannot find a cache directory: set XDG_CACHE_HOME or HOME")?;
     // The bin dir is part of the key: two installs of one version may differ in defaults.
     let key = format!(
-        "pg{}-{:08x}",
+        "pg{}-w1t-{:08x}",
         binaries.version,
         fnv(binaries.dir.to_string_lossy().as_bytes()) as u32
     );
@@ -290,6 +290,8 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
     cmd.arg("-D")
         .arg(&data)
         .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"])
+        // 1 MB WAL segments instead of 16 MB: the copy made for every run is 40% smaller.
+        .arg("--wal-segsize=1")
         .stdin(Stdio::null());
     if let Some(user) = run_as {
         cmd.uid(user.uid).gid(user.gid);
@@ -300,6 +302,33 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
     if !out.status.success() {
         return Err(format!(
             "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    // The `postgres` database is not needed (migcheck administers from template1): dropping it
+    // in single-user mode makes every per-run copy another 7 MB smaller.
+    let mut single = Command::new(binaries.dir.join("postgres"));
+    single
+        .args(["--single", "-D"])
+        .arg(&data)
+        .args(["-c", "fsync=off", "template1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(user) = run_as {
+        single.uid(user.uid).gid(user.gid);
+    }
+    let mut child = single
+        .spawn()
+        .map_err(|e| format!("cannot run `{}`: {e}", binaries.dir.join("postgres").display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"DROP DATABASE postgres\n");
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "preparing the cluster template failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }

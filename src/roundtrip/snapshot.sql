@@ -6,13 +6,13 @@ WITH ns AS (
       AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%'
 ),
 ext_member AS (
-    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e' AND objid >= 16384
 ),
 rel AS (
     SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity,
            c.relispartition, c.reloptions, ns.nspname, quote_ident(ns.nspname) || '.' || quote_ident(c.relname) AS qname
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
+    WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
       AND NOT EXISTS (SELECT 1 FROM ext_member e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
 )
 SELECT 'schema'::text, ''::text, quote_ident(nspname)::text, ''::text, 0::int4
@@ -62,21 +62,21 @@ FROM pg_constraint co
 LEFT JOIN rel r ON r.oid = co.conrelid
 LEFT JOIN pg_type ty ON ty.oid = co.contypid
 LEFT JOIN pg_namespace tn ON tn.oid = ty.typnamespace
-WHERE r.oid IS NOT NULL OR (co.contypid <> 0 AND tn.nspname IN (SELECT nspname FROM ns))
+WHERE co.oid >= 16384 AND (r.oid IS NOT NULL OR (co.contypid <> 0 AND tn.nspname IN (SELECT nspname FROM ns)))
 UNION ALL
 SELECT 'index', r.qname, quote_ident(ic.relname), pg_get_indexdef(i.indexrelid), 0
 FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
 LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')
-WHERE co.oid IS NULL
+WHERE co.oid IS NULL AND i.indexrelid >= 16384
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, '',
        quote_ident(ns.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        CASE WHEN p.prokind = 'a' THEN pg_get_function_result(p.oid) ELSE pg_get_functiondef(p.oid) END, 0
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-WHERE NOT EXISTS (SELECT 1 FROM ext_member e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid)
+WHERE p.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM ext_member e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid)
 UNION ALL
 SELECT 'trigger', r.qname, quote_ident(tg.tgname), pg_get_triggerdef(tg.oid), 0
-FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid WHERE NOT tg.tgisinternal
+FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid WHERE tg.oid >= 16384 AND NOT tg.tgisinternal
 UNION ALL
 SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'type' END,
        '', quote_ident(ns.nspname) || '.' || quote_ident(t.typname),
@@ -87,11 +87,11 @@ SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 
          WHEN 'r' THEN (SELECT format_type(rg.rngsubtype, NULL) FROM pg_range rg WHERE rg.rngtypid = t.oid)
          ELSE t.typtype::text END, 0
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
-WHERE t.typtype IN ('e', 'd', 'r', 'b', 'p') AND (t.typtype <> 'b' OR t.typelem = 0 OR NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid))
+WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'r', 'b', 'p') AND (t.typtype <> 'b' OR t.typelem = 0 OR NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid))
   AND NOT EXISTS (SELECT 1 FROM ext_member e WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid)
 UNION ALL
 SELECT 'extension', '', quote_ident(x.extname), 'version ' || x.extversion || ' schema ' || quote_ident(n.nspname), 0
-FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'plpgsql'
+FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.oid >= 16384
 UNION ALL
 SELECT 'policy', r.qname, quote_ident(po.polname),
        concat_ws(' ', CASE WHEN po.polpermissive THEN 'permissive' ELSE 'restrictive' END,
@@ -103,34 +103,34 @@ UNION ALL
 SELECT 'comment', '', CASE WHEN d.objsubid = 0 THEN 'on ' || r.qname
                            ELSE 'on column ' || r.qname || '.' || (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attnum = d.objsubid) END,
        d.description, 0
-FROM pg_description d JOIN rel r ON d.classoid = 'pg_class'::regclass AND r.oid = d.objoid
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN rel r ON d.classoid = 'pg_class'::regclass AND r.oid = d.objoid
 UNION ALL
 SELECT 'comment', '', 'on index ' || quote_ident(ns.nspname) || '.' || quote_ident(c.relname), d.description, 0
-FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid AND c.relkind IN ('i', 'I')
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid AND c.relkind IN ('i', 'I')
 JOIN ns ON ns.oid = c.relnamespace
 UNION ALL
 SELECT 'comment', '', 'on function ' || quote_ident(ns.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        d.description, 0
-FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid JOIN ns ON ns.oid = p.pronamespace
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid JOIN ns ON ns.oid = p.pronamespace
 WHERE NOT EXISTS (SELECT 1 FROM ext_member e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid)
 UNION ALL
 SELECT 'comment', '', 'on type ' || quote_ident(ns.nspname) || '.' || quote_ident(t.typname), d.description, 0
-FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid JOIN ns ON ns.oid = t.typnamespace
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid JOIN ns ON ns.oid = t.typnamespace
 WHERE NOT EXISTS (SELECT 1 FROM ext_member e WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid)
 UNION ALL
 SELECT 'comment', '', 'on schema ' || quote_ident(ns.nspname), d.description, 0
-FROM pg_description d JOIN ns ON d.classoid = 'pg_namespace'::regclass AND ns.oid = d.objoid
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN ns ON d.classoid = 'pg_namespace'::regclass AND ns.oid = d.objoid
 UNION ALL
 SELECT 'comment', '', 'on constraint ' || quote_ident(co.conname) || ' of ' || COALESCE(r.qname, co.contypid::regtype::text), d.description, 0
-FROM pg_description d JOIN pg_constraint co ON d.classoid = 'pg_constraint'::regclass AND co.oid = d.objoid
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN pg_constraint co ON d.classoid = 'pg_constraint'::regclass AND co.oid = d.objoid
 LEFT JOIN rel r ON r.oid = co.conrelid
 WHERE r.oid IS NOT NULL OR co.contypid <> 0
 UNION ALL
 SELECT 'comment', '', 'on trigger ' || quote_ident(tg.tgname) || ' of ' || r.qname, d.description, 0
-FROM pg_description d JOIN pg_trigger tg ON d.classoid = 'pg_trigger'::regclass AND tg.oid = d.objoid JOIN rel r ON r.oid = tg.tgrelid
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN pg_trigger tg ON d.classoid = 'pg_trigger'::regclass AND tg.oid = d.objoid JOIN rel r ON r.oid = tg.tgrelid
 UNION ALL
 SELECT 'comment', '', 'on policy ' || quote_ident(po.polname) || ' of ' || r.qname, d.description, 0
-FROM pg_description d JOIN pg_policy po ON d.classoid = 'pg_policy'::regclass AND po.oid = d.objoid JOIN rel r ON r.oid = po.polrelid
+FROM (SELECT * FROM pg_description WHERE objoid >= 16384) d JOIN pg_policy po ON d.classoid = 'pg_policy'::regclass AND po.oid = d.objoid JOIN rel r ON r.oid = po.polrelid
 UNION ALL
 SELECT 'role', '', quote_ident(rolname),
        concat_ws(' ', CASE WHEN rolsuper THEN 'superuser' END, CASE WHEN rolcanlogin THEN 'login' END,
