@@ -418,3 +418,29 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
         .get(0);
     assert_eq!(tables, 0);
 }
+
+/// A directory that needs what the platform provides: not verified without `--setup` (MC306,
+/// exit 2), verified with it.
+#[test]
+fn setup_file_provides_platform_roles_and_schemas() {
+    let Some(_) = server_major() else { return };
+    let dir = "fixtures/roundtrip-setup/pass_platform_roles";
+    let without = roundtrip(&[dir]);
+    let report = without.roundtrip.as_ref().unwrap();
+    assert_eq!(report.sets[0].status, SetStatus::NotVerified);
+    let mc306: Vec<_> = without.findings.iter().filter(|f| f.rule.code == "MC306").collect();
+    assert_eq!(mc306.len(), 1);
+    assert_eq!(
+        mc306[0].message,
+        "role `supabase_auth_admin` does not exist on the round-trip server"
+    );
+    assert!(mc306[0].help.as_deref().unwrap().contains("--setup"));
+
+    let mut with = check(&[PathBuf::from(dir)]).unwrap();
+    let options = Options {
+        setup: Some(PathBuf::from("fixtures/roundtrip-setup/setup.sql")),
+        ..Options::default()
+    };
+    check_roundtrip(&mut with, &options).unwrap();
+    assert_eq!(listing(&with), format!("{dir}: verified [000001 ok]\n"));
+}
