@@ -444,3 +444,42 @@ fn setup_file_provides_platform_roles_and_schemas() {
     check_roundtrip(&mut with, &options).unwrap();
     assert_eq!(listing(&with), format!("{dir}: verified [000001 ok]\n"));
 }
+
+/// Each `Apply` mode behaves like its runner: two `CREATE INDEX CONCURRENTLY` fail as one
+/// simple query (an implicit transaction) and inside BEGIN, and work statement by statement.
+#[test]
+fn apply_modes_match_their_runners() {
+    use migcheck::model::{Apply, Script};
+    use migcheck::roundtrip::apply::apply;
+    let Some(_) = server_major() else { return };
+    let pg = server::Throwaway::start(server::find_binaries(None).unwrap()).unwrap();
+    let mut client = pg.config("template1").connect(postgres::NoTls).unwrap();
+    client
+        .batch_execute("CREATE DATABASE modes TEMPLATE template0")
+        .unwrap();
+    let mut client = pg.config("modes").connect(postgres::NoTls).unwrap();
+    client.batch_execute("CREATE TABLE t (a int, b int)").unwrap();
+    let text = "CREATE INDEX CONCURRENTLY t_a ON t (a);\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n";
+    let script = |apply: Apply| {
+        let mut s = Script::whole(0, text);
+        s.apply = apply;
+        s
+    };
+    let one = apply(&mut client, text, &script(Apply::OneQuery)).unwrap_err();
+    assert_eq!(one.code, "25001", "{one:?}");
+    let tx = apply(&mut client, text, &script(Apply::Transaction)).unwrap_err();
+    assert_eq!(tx.code, "25001", "{tx:?}");
+    assert!(apply(&mut client, text, &script(Apply::Statements { transaction: false })).is_ok());
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM pg_indexes WHERE tablename = 't'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+    // A lone CONCURRENTLY works as one simple query (golang-migrate), not inside BEGIN (sqlx).
+    let lone = "CREATE INDEX CONCURRENTLY t_ab ON t (a, b);";
+    let mut s = Script::whole(0, lone);
+    s.apply = Apply::Transaction;
+    assert!(apply(&mut client, lone, &s).is_err());
+    s.apply = Apply::OneQuery;
+    assert!(apply(&mut client, lone, &s).is_ok());
+}

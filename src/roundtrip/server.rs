@@ -309,6 +309,8 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     give(work.path(), run_as)?;
+    // Removed on Ctrl-C too (the TempDir removes it on every other path).
+    let _work_guard = cleanup::register(Task::Dir(work.path().to_path_buf()));
     let data = work.path().join("data");
     let mut cmd = Command::new(binaries.dir.join("initdb"));
     cmd.arg("-D")
