@@ -483,3 +483,22 @@ fn apply_modes_match_their_runners() {
     s.apply = Apply::OneQuery;
     assert!(apply(&mut client, lone, &s).is_ok());
 }
+
+/// An unreadable migration stops the directory: nothing after it is claimed as verified.
+#[test]
+fn unreadable_migration_stops_the_directory() {
+    let Some(_) = server_major() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    std::fs::write(dir.join("000001_a.up.sql"), "CREATE TABLE a (id int);\n").unwrap();
+    std::fs::write(dir.join("000001_a.down.sql"), "DROP TABLE a;\n").unwrap();
+    std::fs::write(dir.join("000002_b.up.sql"), b"CREATE TABLE b (id int); -- \xff\n").unwrap();
+    std::fs::write(dir.join("000002_b.down.sql"), "DROP TABLE b;\n").unwrap();
+    std::fs::write(dir.join("000003_c.up.sql"), "CREATE TABLE c (id int);\n").unwrap();
+    std::fs::write(dir.join("000003_c.down.sql"), "DROP TABLE c;\n").unwrap();
+    let outcome = roundtrip(&[dir.to_str().unwrap()]);
+    let set = &outcome.roundtrip.as_ref().unwrap().sets[0];
+    assert_eq!(set.status, SetStatus::Stopped);
+    let statuses: Vec<&str> = set.migrations.iter().map(|m| m.status).collect();
+    assert_eq!(statuses, ["ok", "unreadable", "not-run"]);
+}

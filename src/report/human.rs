@@ -192,7 +192,8 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
                 set.count("no-down")
             ));
         }
-        let not_run = set.count("not-run") + set.count("up-failed") + set.count("environment");
+        let not_run =
+            set.count("not-run") + set.count("up-failed") + set.count("environment") + set.count("unreadable");
         if not_run > 0 {
             notes.push(format!("{not_run} not round-tripped after a failure"));
         }

@@ -123,7 +123,7 @@ pub struct MigrationReport {
     pub version: String,
     pub name: String,
     /// `ok`, `no-down` (applied, not round-tripped), `up-failed`, `down-failed`, `not-reversing`,
-    /// `reapply-failed`, `reapply-differs`, `environment`, `no-up`, `not-run`.
+    /// `reapply-failed`, `reapply-differs`, `environment`, `unreadable`, `no-up`, `not-run`.
     pub status: &'static str,
     pub up_ms: Option<f64>,
     pub down_ms: Option<f64>,
@@ -445,6 +445,13 @@ impl SetRun<'_> {
                 reports[i].status = "no-up";
                 continue;
             };
+            // An unreadable file (reported offline as MC010) cannot be applied: later
+            // migrations would run on a schema no one intended, so the directory stops here.
+            if m.files().iter().any(|&f| set.file(f).text.is_err()) {
+                reports[i].status = "unreadable";
+                status = SetStatus::Stopped;
+                break;
+            }
             let text = set.file(up.file).text();
             let up_result = apply::apply(&mut db.client, text, up);
             match up_result {
