@@ -202,10 +202,16 @@ fn rules_list_the_round_trip_codes() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("roundtrip-environment"));
 }
 
-/// SIGINT while a migration runs: no postmaster and no temporary directory are left.
+/// SIGINT (Ctrl-C) or SIGTERM while a migration runs: no postmaster and no temporary
+/// directory are left.
 #[test]
 fn interrupted_run_leaves_nothing_behind() {
     let Some(_) = server_major() else { return };
+    interrupt_mid_run(libc::SIGINT);
+    interrupt_mid_run(libc::SIGTERM);
+}
+
+fn interrupt_mid_run(signal: i32) {
     let work = tempfile::tempdir().unwrap();
     let migrations = work.path().join("migrations");
     std::fs::create_dir(&migrations).unwrap();
@@ -251,14 +257,14 @@ fn interrupted_run_leaves_nothing_behind() {
         .parse()
         .unwrap();
     // SAFETY: signalling the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let started = Instant::now();
     let status = child.wait().unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "migcheck took too long to stop"
     );
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(128 + signal));
     // SAFETY: probing a pid with signal 0 has no effect.
     let alive = unsafe { libc::kill(postmaster, 0) } == 0;
     assert!(!alive, "postmaster {postmaster} still running");
@@ -501,4 +507,21 @@ fn unreadable_migration_stops_the_directory() {
     assert_eq!(set.status, SetStatus::Stopped);
     let statuses: Vec<&str> = set.migrations.iter().map(|m| m.status).collect();
     assert_eq!(statuses, ["ok", "unreadable", "not-run"]);
+}
+
+/// A bad `--database-url` is a clear error (exit 2) that never echoes the password.
+#[test]
+fn bad_database_url_is_an_error_without_the_password() {
+    let out = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+        .args(["check", "--roundtrip", "fixtures/roundtrip/pass_role"])
+        .env(
+            "MIGCHECK_DATABASE_URL",
+            "postgres://app:hunter2-secret@127.0.0.1:1/app?connect_timeout=2",
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot connect to app@127.0.0.1:1/app"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !String::from_utf8_lossy(&out.stdout).contains("hunter2"));
 }

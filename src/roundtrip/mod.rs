@@ -735,7 +735,10 @@ impl SetRun<'_> {
             let ext = c.get(1).or(c.get(2)).or(c.get(3)).map_or("", |m| m.as_str());
             let install = match debian_package(ext, major) {
                 Some(pkg) => {
-                    format!("install it: Debian/Ubuntu package `{pkg}` (`apt-get install {pkg}`), {elsewhere}")
+                    format!(
+                        "install it: Debian/Ubuntu package `{pkg}` (`apt-get install {pkg}`; from the PGDG apt \
+                         repository where the distribution lacks it), {elsewhere}"
+                    )
                 }
                 None => format!("install the package that provides it for PostgreSQL {major}, {elsewhere}"),
             };
