@@ -202,13 +202,14 @@ fn rules_list_the_round_trip_codes() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("roundtrip-environment"));
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM while a migration runs: no postmaster and no temporary
+/// SIGINT (Ctrl-C), SIGTERM or SIGHUP (terminal closed) while a migration runs: no postmaster and no temporary
 /// directory are left.
 #[test]
 fn interrupted_run_leaves_nothing_behind() {
     let Some(_) = server_major() else { return };
     interrupt_mid_run(libc::SIGINT);
     interrupt_mid_run(libc::SIGTERM);
+    interrupt_mid_run(libc::SIGHUP);
 }
 
 fn interrupt_mid_run(signal: i32) {

@@ -1,6 +1,7 @@
 //! Guaranteed cleanup: every throwaway server and scratch database is registered here the moment
 //! it exists, and removed from here when it is cleaned up. Dropping a guard cleans up (normal
-//! end, error, panic); SIGINT/SIGTERM run every registered task from a signal thread, then exit.
+//! end, error, panic); SIGINT/SIGTERM/SIGHUP run every registered task from a signal thread,
+//! then exit.
 //!
 //! The lock is held for the whole of a cleanup, so the signal thread never exits the process while
 //! the main thread is half-way through removing a directory.
@@ -65,11 +66,12 @@ pub fn register(task: Task) -> Guard {
     Guard(id)
 }
 
-/// On SIGINT/SIGTERM: undo everything registered, then exit with 128 + the signal number.
+/// On SIGINT/SIGTERM/SIGHUP: undo everything registered, then exit with 128 + the signal number.
 fn install_signal_handlers() {
     SIGNALS.call_once(|| {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        // SIGHUP too: a closed terminal must not leave a server behind.
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
         };
         std::thread::spawn(move || {

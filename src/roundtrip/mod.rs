@@ -149,7 +149,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
     let total: u64 = sets.iter().map(|s| s.migrations.len() as u64).sum();
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{bar:25}] {pos}/{len} {wide_msg}") {
             bar.set_style(style.progress_chars("=> "));
         }
         bar
@@ -707,6 +707,11 @@ impl SetRun<'_> {
         }
         if r.is_timeout() {
             help.push("the statement hit --statement-timeout / --lock-timeout".to_string());
+        }
+        if r.code == "3F000" {
+            help.push(
+                "if the platform provides this schema (Supabase's `auth`, …), create it in a --setup FILE".to_string(),
+            );
         }
         let mut f = Finding::new(rule, self.at(script, r), format!("{what}: {}", r.headline())).label(if r.exact {
             "the server points here"
