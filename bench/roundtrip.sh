@@ -10,10 +10,11 @@ BASE=$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )
 WORK=$(mktemp -d "$BASE/bench-XXXXXX")
 RUN=()
 if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; RUN=(runuser -u postgres --); fi
-trap '"${RUN[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+trap '"${RUN[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 "${RUN[@]}" "$BIN/initdb" -D "$WORK/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >/dev/null
 "${RUN[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/log" -w start -o "-k $WORK -c listen_addresses= \
-  -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off" >/dev/null
+  -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off \
+  -c dynamic_shared_memory_type=mmap" >/dev/null
 psql -q -h "$WORK" -U postgres -c 'CREATE DATABASE bench' >/dev/null
 start=$(date +%s.%N)
 for f in $(cd "$DIR" && ls *.up.sql | sort); do
