@@ -83,6 +83,29 @@ pub struct CheckArgs {
     /// Repeatable.
     #[arg(long = "format-of", value_name = "DIR=FORMAT", value_parser = parse_format_of)]
     pub format_of: Vec<(PathBuf, String)>,
+    /// Also prove on a real PostgreSQL that every down undoes its up (up → down → up, schema
+    /// compared at each step). Starts a throwaway server from the local binaries unless
+    /// --database-url is given.
+    #[arg(long)]
+    pub roundtrip: bool,
+    /// Directory of the PostgreSQL server binaries (`postgres`, `initdb`) for --roundtrip.
+    /// Default: PG_BIN, `pg_config --bindir`, PATH, then the highest /usr/lib/postgresql/*/bin.
+    #[arg(long, value_name = "DIR", env = "PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
+    /// Run --roundtrip on this server instead of a throwaway one, in a scratch database
+    /// `migcheck_<random>` that is dropped at the end. DATABASE_URL is never read.
+    #[arg(long, value_name = "URL", env = "MIGCHECK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// SQL run before the first migration in each scratch database (roles, schemas and
+    /// extensions the platform provides).
+    #[arg(long, value_name = "FILE")]
+    pub setup: Option<PathBuf>,
+    /// --roundtrip: statement_timeout for every migration, in seconds (0: none).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub statement_timeout: u64,
+    /// --roundtrip: lock_timeout for every migration, in seconds (0: none).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub lock_timeout: u64,
 }
 
 /// Splits `DIR=FORMAT` at its last `=` (the format name is checked later, against the list).

@@ -29,6 +29,8 @@ pub enum Error {
     Config(String),
     #[error("{0}")]
     Usage(String),
+    #[error("--roundtrip: {0}")]
+    Roundtrip(String),
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
 }

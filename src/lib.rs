@@ -15,6 +15,7 @@ pub mod ignore_directives;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod roundtrip;
 pub mod scaffold;
 pub mod sql;
 pub mod versions;
@@ -43,6 +44,8 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// What discovery decided and why (printed with `--verbose`).
     pub notes: Vec<String>,
+    /// The `--roundtrip` result, when it ran.
+    pub roundtrip: Option<roundtrip::Report>,
 }
 
 /// Counts for the report's last line and the JSON summary.
@@ -118,7 +121,12 @@ fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome,
     let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
     let mut findings = pipeline::finish(&sets, offline, options)?;
     checks::sort(&mut findings);
-    Ok(Outcome { sets, findings, notes })
+    Ok(Outcome {
+        sets,
+        findings,
+        notes,
+        roundtrip: None,
+    })
 }
 
 /// Splits and parses every script of a set (in parallel), filling `Script::sql`.
@@ -311,7 +319,11 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
         config: config::load_for_cli(args.config.as_deref())?,
         format_of: args.format_of.clone(),
     };
-    let outcome = check_with(&args.paths, &options)?;
+    let mut outcome = check_with(&args.paths, &options)?;
+    if args.roundtrip {
+        let options = roundtrip_options(args);
+        check_roundtrip(&mut outcome, &options)?;
+    }
     if args.verbose {
         for note in &outcome.notes {
             eprintln!("migcheck: {note}");
@@ -319,8 +331,32 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     }
     out.write_all(report::render(&outcome, args).as_bytes())?;
     let summary = outcome.summary();
+    if outcome.roundtrip.as_ref().is_some_and(|r| r.not_verified()) {
+        // A gate must not go green (or merely red) on a check that did not run.
+        return Ok(EXIT_FAILURE);
+    }
     let failing = summary.errors + if args.deny_warnings { summary.warnings } else { 0 };
     Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The round-trip options the command line asks for.
+pub fn roundtrip_options(args: &CheckArgs) -> roundtrip::Options {
+    roundtrip::Options {
+        pg_bin: args.pg_bin.clone(),
+        database_url: args.database_url.clone().filter(|u| !u.is_empty()),
+        setup: args.setup.clone(),
+        statement_timeout: std::time::Duration::from_secs(args.statement_timeout),
+        lock_timeout: std::time::Duration::from_secs(args.lock_timeout),
+        progress: true,
+    }
+}
+
+/// Runs `--roundtrip` over the sets of `outcome`, adding its findings and report.
+pub fn check_roundtrip(outcome: &mut Outcome, options: &roundtrip::Options) -> Result<(), Error> {
+    let report = roundtrip::run(&outcome.sets, options, &mut outcome.findings).map_err(Error::Roundtrip)?;
+    checks::sort(&mut outcome.findings);
+    outcome.roundtrip = Some(report);
+    Ok(())
 }
 
 #[cfg(test)]

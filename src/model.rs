@@ -241,6 +241,44 @@ fn decode(bytes: Vec<u8>) -> Result<Arc<str>, Unreadable> {
 /// Index of a file in [`MigrationSet::files`].
 pub type FileId = usize;
 
+/// How a format's runner sends a script to the server. `--roundtrip` applies scripts exactly
+/// this way, or it would prove the wrong thing (a lone `CREATE INDEX CONCURRENTLY` works as one
+/// simple query and fails inside `BEGIN`). Format loaders set it; a new format only picks one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Apply {
+    /// The whole script as one simple query, which the server runs as one implicit transaction
+    /// (golang-migrate; sqlx with `-- no-transaction`).
+    #[default]
+    OneQuery,
+    /// `BEGIN`, the whole script as one query, `COMMIT` (sqlx, diesel, dbmate).
+    Transaction,
+    /// Statement by statement: inside one transaction (goose), or each on its own in autocommit
+    /// (psql files, goose `NO TRANSACTION`).
+    Statements { transaction: bool },
+}
+
+impl Apply {
+    /// How the runner of `format` sends a script, given whether the script opted out of a
+    /// transaction (`-- +goose NO TRANSACTION`, `transaction:false`, `run_in_transaction = false`,
+    /// `-- no-transaction`, pop's `.autocommit`, sourcegraph's `createIndexConcurrently`).
+    pub fn of(format: &str, no_transaction: bool) -> Apply {
+        match format {
+            // Split into statements by the runner: each in autocommit, or all in one transaction.
+            "goose" | "sql-migrate" | "flyway" => Apply::Statements {
+                transaction: !no_transaction,
+            },
+            // psql runs each statement on its own.
+            "psql-rollback" => Apply::Statements { transaction: false },
+            // BEGIN, the script, COMMIT, unless the migration opted out.
+            "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" if !no_transaction => {
+                Apply::Transaction
+            }
+            // golang-migrate, Prisma, PGlite's exec and the opted-out ones: one simple query.
+            _ => Apply::OneQuery,
+        }
+    }
+}
+
 /// The SQL one direction of a migration runs: a byte range of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
@@ -249,6 +287,8 @@ pub struct Script {
     pub span: Range<usize>,
     /// The runner sends this script outside a transaction.
     pub no_transaction: bool,
+    /// How the runner sends it (see [`Apply`]).
+    pub apply: Apply,
     /// Statements, syntax errors and meta-commands; filled by [`crate::analyze`].
     pub sql: Option<ParsedSql>,
     /// Further byte ranges of the same file that belong to this script but are sent to the
@@ -263,6 +303,7 @@ impl Script {
             file,
             span: 0..text.len(),
             no_transaction: false,
+            apply: Apply::OneQuery,
             sql: None,
             more_spans: Vec::new(),
         }
@@ -274,6 +315,7 @@ impl Script {
             file,
             span,
             no_transaction: false,
+            apply: Apply::OneQuery,
             sql: None,
             more_spans: Vec::new(),
         }

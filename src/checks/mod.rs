@@ -25,9 +25,12 @@ macro_rules! declare_rule {
 }
 
 pub mod bad_section_marker;
+pub mod column_order_differs;
 pub mod concurrently_in_transaction;
 pub mod deleted_applied_migration;
 pub mod dialect_syntax_error;
+pub mod down_failed;
+pub mod down_not_reversing;
 pub mod duplicate_registry_id;
 pub mod duplicate_repeatable;
 pub mod duplicate_version;
@@ -47,9 +50,12 @@ pub mod pair_name_mismatch;
 pub mod parent_cycle;
 pub mod prisma_lock_file;
 pub mod psql_meta_command;
+pub mod reapply_differs;
+pub mod reapply_failed;
 pub mod registry_entry_without_file;
 pub mod registry_name_mismatch;
 pub mod registry_version_sequence;
+pub mod roundtrip_environment;
 pub mod sql_not_analysed;
 pub mod syntax_error;
 pub mod unknown_parent;
@@ -57,6 +63,7 @@ pub mod unreadable_file;
 pub mod unrecognized_file;
 pub mod unregistered_migration;
 pub mod unused_ignore;
+pub mod up_failed;
 pub mod version_gap;
 pub mod version_order;
 
@@ -266,6 +273,35 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &out_of_order_migration::RULE,
         check: out_of_order_migration::check,
+    },
+    // Round-trip (`check --roundtrip`): reported by `crate::roundtrip`.
+    Entry {
+        rule: &up_failed::RULE,
+        check: up_failed::check,
+    },
+    Entry {
+        rule: &down_failed::RULE,
+        check: down_failed::check,
+    },
+    Entry {
+        rule: &down_not_reversing::RULE,
+        check: down_not_reversing::check,
+    },
+    Entry {
+        rule: &reapply_failed::RULE,
+        check: reapply_failed::check,
+    },
+    Entry {
+        rule: &reapply_differs::RULE,
+        check: reapply_differs::check,
+    },
+    Entry {
+        rule: &roundtrip_environment::RULE,
+        check: roundtrip_environment::check,
+    },
+    Entry {
+        rule: &column_order_differs::RULE,
+        check: column_order_differs::check,
     },
 ];
 

@@ -1,7 +1,8 @@
 //! golang-migrate: `{version}_{title}.up.{ext}` and `{version}_{title}.down.{ext}`.
 //!
 //! The version is any run of digits and is compared as a number (`1_a` and `001_b` are the same
-//! version). Each file is sent to the server as one simple query. The directory is not recursive.
+//! version). Each file is sent to the server as one simple query ([`crate::model::Apply::OneQuery`],
+//! the default of [`crate::model::Script::whole`]). The directory is not recursive.
 
 use super::pairs::{self, parse_pair_name};
 use super::{Detection, DirListing, Format};

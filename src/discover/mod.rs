@@ -302,6 +302,13 @@ fn family(format: &str) -> &str {
 /// Loads a found directory and notes the files in it that carry another format's marks.
 pub fn load(found: &Found) -> MigrationSet {
     let mut set = found.format.load(&found.dir);
+    // How the runner sends each script (for the round-trip), from one table for every format.
+    let format = set.format;
+    for m in &mut set.migrations {
+        for script in m.up.iter_mut().chain(m.down.iter_mut()) {
+            script.apply = crate::model::Apply::of(format, script.no_transaction);
+        }
+    }
     let own = family(found.format.name());
     let mut others: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for sniff in found.dir.sniff() {

@@ -175,6 +175,7 @@ impl Format for PsqlRollback {
                 file: id,
                 span: 0..up_end,
                 no_transaction: true,
+                apply: crate::model::Apply::OneQuery,
                 sql: None,
                 more_spans: Vec::new(),
             };
@@ -185,6 +186,7 @@ impl Format for PsqlRollback {
                     file: down_id,
                     span: r.body.clone(),
                     no_transaction: true,
+                    apply: crate::model::Apply::OneQuery,
                     sql: None,
                     more_spans: Vec::new(),
                 }

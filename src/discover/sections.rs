@@ -227,6 +227,7 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
         file: id,
         span: section.body.clone(),
         no_transaction: file_no_tx || (dialect.no_transaction_option)(&section.options),
+        apply: crate::model::Apply::OneQuery,
         sql: None,
         more_spans: Vec::new(),
     };
@@ -242,6 +243,7 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
             // Still parse-check the whole file: it is what the author meant to run.
             Script {
                 no_transaction: file_no_tx,
+                apply: crate::model::Apply::OneQuery,
                 ..Script::whole(id, &text)
             }
         }

@@ -13,7 +13,7 @@ use regex::Regex;
 use super::golang_migrate::new_set;
 use super::pairs::{self, parse_pair_name};
 use super::{Detection, DirListing, Format};
-use crate::model::{Migration, MigrationSet, Script, Version};
+use crate::model::{Apply, Migration, MigrationSet, Script, Version};
 
 pub struct Sqlx;
 
@@ -28,6 +28,15 @@ fn parse_simple(name: &str) -> Option<(Version, String)> {
     }
     let c = SIMPLE.captures(name)?;
     Some((Version::parse(&c[1])?, c[2].to_string()))
+}
+
+/// sqlx runs a script inside a transaction; with `-- no-transaction` it sends it as one query.
+fn apply_mode(no_transaction: bool) -> Apply {
+    if no_transaction {
+        Apply::OneQuery
+    } else {
+        Apply::Transaction
+    }
 }
 
 impl Format for Sqlx {
@@ -74,6 +83,7 @@ impl Format for Sqlx {
                 let id = set.add_file(dir.read_file(name));
                 let mut up = Script::whole(id, set.file(id).text());
                 up.no_transaction = set.file(id).text().starts_with(NO_TRANSACTION);
+                up.apply = apply_mode(up.no_transaction);
                 // A simple migration is irreversible by design: it has no down and needs none.
                 set.migrations.push(Migration {
                     version,
@@ -91,6 +101,7 @@ impl Format for Sqlx {
         for m in &mut set.migrations {
             for script in m.up.iter_mut().chain(m.down.iter_mut()) {
                 script.no_transaction = set.files[script.file].text().starts_with(NO_TRANSACTION);
+                script.apply = apply_mode(script.no_transaction);
             }
         }
         pairs::collect_strays(&mut set, dir, |name| {

@@ -159,7 +159,65 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
         }
         out.push('\n');
     }
+    if let Some(rt) = &outcome.roundtrip {
+        out.push_str(&roundtrip_lines(rt));
+    }
     out.push_str(&summary_line(outcome));
+    out
+}
+
+/// One line per directory: what the round-trip proved.
+pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
+    use crate::roundtrip::SetStatus;
+    let mut out = format!(
+        "round-trip on {}:
+",
+        report.server
+    );
+    for set in &report.sets {
+        let total = set.migrations.len();
+        let tripped = [
+            "ok",
+            "down-failed",
+            "not-reversing",
+            "reapply-failed",
+            "reapply-differs",
+        ]
+        .iter()
+        .map(|s| set.count(s))
+        .sum::<usize>();
+        let mut notes = Vec::new();
+        if set.count("no-down") > 0 {
+            notes.push(format!(
+                "{} without a down applied but not round-tripped",
+                set.count("no-down")
+            ));
+        }
+        let not_run =
+            set.count("not-run") + set.count("up-failed") + set.count("environment") + set.count("unreadable");
+        if not_run > 0 {
+            notes.push(format!("{not_run} not round-tripped after a failure"));
+        }
+        let status = match set.status {
+            SetStatus::NotVerified => "NOT VERIFIED",
+            s => s.as_str(),
+        };
+        out.push_str(&format!(
+            "  {}: {status}: {tripped} of {total} migrations round-tripped{}\n",
+            set.path,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            }
+        ));
+    }
+    if !report.roles_dropped.is_empty() {
+        out.push_str(&format!(
+            "  dropped roles the migrations created: {}\n",
+            report.roles_dropped.join(", ")
+        ));
+    }
     out
 }
 

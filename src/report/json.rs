@@ -11,6 +11,9 @@ struct Report<'a> {
     findings: Vec<JsonFinding<'a>>,
     summary: Summary,
     sets: Vec<JsonSet<'a>>,
+    /// Per-directory and per-migration status and timings of `--roundtrip`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roundtrip: Option<&'a crate::roundtrip::Report>,
 }
 
 #[derive(Serialize)]
@@ -84,6 +87,7 @@ pub fn render(outcome: &Outcome) -> String {
                 migrations: s.migrations.len(),
             })
             .collect(),
+        roundtrip: outcome.roundtrip.as_ref(),
     };
     let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");
     s.push('\n');

@@ -1,7 +1,8 @@
 //! `--format junit`: JUnit XML for CI test reports. One `<testsuite>` per migration directory,
 //! one `<testcase>` per check in it: a check with error findings (or warnings, with
 //! `--deny-warnings`) fails, listing every finding; a check that only warns passes and lists
-//! its warnings in `<system-out>`; a git-aware check without `--base` is skipped.
+//! its warnings in `<system-out>`; a git-aware check without `--base`, and a round-trip check
+//! without `--roundtrip`, is skipped.
 
 use crate::Outcome;
 use crate::checks::{Finding, REGISTRY, Severity};
@@ -75,10 +76,18 @@ pub fn render(outcome: &Outcome, options: Options) -> String {
                 .any(|f| f.severity == Severity::Error || options.deny_warnings);
             let attrs = format!("classname=\"{}\" name=\"{}\"", xml(&set.display), xml(&name));
             let git_aware = ["MC050", "MC051", "MC052"].contains(&rule.code);
-            if git_aware && !options.base {
+            let needs_server = rule.code.starts_with("MC3");
+            let missing = if git_aware && !options.base {
+                Some("--base")
+            } else if needs_server && outcome.roundtrip.is_none() {
+                Some("--roundtrip")
+            } else {
+                None
+            };
+            if let Some(flag) = missing {
                 skipped += 1;
                 cases.push_str(&format!(
-                    "    <testcase {attrs}>\n      <skipped message=\"needs --base\"/>\n    </testcase>\n"
+                    "    <testcase {attrs}>\n      <skipped message=\"needs {flag}\"/>\n    </testcase>\n"
                 ));
             } else if failing {
                 failures += 1;

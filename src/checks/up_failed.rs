@@ -1,0 +1,24 @@
+use super::Finding;
+use crate::model::MigrationSet;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an up migration that the server rejected during `--roundtrip`, with the server's
+    /// message, pointing at the place in the file the server's error position names.
+    ///
+    /// ## Why is this bad
+    /// The migration fails when it is deployed. The round-trip stops that directory here, since
+    /// the later migrations depend on this one.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE TABLE users (id serail PRIMARY KEY);  -- type "serail" does not exist
+    /// ```
+    ///
+    /// ## How to fix
+    /// Correct the statement the server names; run `migcheck check --roundtrip` again.
+    pub static RULE = ("MC301", "up-failed", Error);
+}
+
+/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
+pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

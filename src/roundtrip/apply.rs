@@ -1,0 +1,219 @@
+//! Applying one script the way its runner does ([`crate::model::Apply`]), and turning a server
+//! error into something a finding can point at (a byte offset in the file).
+
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use postgres::Client;
+use postgres::error::{DbError, ErrorPosition, SqlState};
+
+use crate::model::{Apply, Script};
+
+/// The server rejected a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// SQLSTATE (`42P07`).
+    pub code: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// Where in the file: the server's error position, else the failing statement, else the script.
+    pub span: Range<usize>,
+    /// The position came from the server (not a fallback).
+    pub exact: bool,
+    /// The span is the failing statement (found by replaying the script).
+    pub located: bool,
+}
+
+impl Rejection {
+    /// `ERROR 42P07: relation "x" already exists`
+    pub fn headline(&self) -> String {
+        format!("{} ({})", self.message, self.code)
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        self.code == SqlState::QUERY_CANCELED.code() || self.code == SqlState::LOCK_NOT_AVAILABLE.code()
+    }
+}
+
+/// Runs `script` (a part of `text`) on `client`. Returns how long it took.
+pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duration, Rejection> {
+    let started = Instant::now();
+    let span = script.span.start.min(text.len())..script.span.end.min(text.len());
+    let body = &text[span.clone()];
+    match script.apply {
+        Apply::OneQuery => {
+            if let Err(e) = client.batch_execute(body) {
+                let mut r = reject(&e, text, span.clone(), true);
+                locate(client, text, span, &mut r);
+                return Err(r);
+            }
+        }
+        Apply::Transaction => {
+            client
+                .batch_execute("BEGIN")
+                .map_err(|e| reject(&e, text, span.clone(), false))?;
+            let result = client
+                .batch_execute(body)
+                .map_err(|e| reject(&e, text, span.clone(), true))
+                .and_then(|_| {
+                    client
+                        .batch_execute("COMMIT")
+                        .map_err(|e| reject(&e, text, span.clone(), false))
+                });
+            if let Err(mut r) = result {
+                let _ = client.batch_execute("ROLLBACK");
+                locate(client, text, span, &mut r);
+                return Err(r);
+            }
+        }
+        Apply::Statements { transaction } => {
+            let statements = match &script.sql {
+                Some(sql) => sql.statements.clone(),
+                None => crate::sql::lexer::scan(text, span.clone()).statements,
+            };
+            if transaction {
+                client
+                    .batch_execute("BEGIN")
+                    .map_err(|e| reject(&e, text, span.clone(), false))?;
+            }
+            let mut result = Ok(());
+            for statement in statements {
+                if let Err(e) = client.batch_execute(&text[statement.clone()]) {
+                    result = Err(reject(&e, text, statement, true));
+                    break;
+                }
+            }
+            if transaction {
+                result = result.and_then(|_| {
+                    client
+                        .batch_execute("COMMIT")
+                        .map_err(|e| reject(&e, text, span.clone(), false))
+                });
+                if result.is_err() {
+                    let _ = client.batch_execute("ROLLBACK");
+                }
+            }
+            result?;
+        }
+    }
+    Ok(started.elapsed())
+}
+
+/// The server gave no position (`already exists` errors): find the statement that fails by
+/// replaying the script statement by statement inside a transaction that is rolled back. The
+/// script failed as a whole, so the schema is as it was before it. If the replay fails
+/// differently (a statement that cannot run in a transaction block), the rejection is kept.
+fn locate(client: &mut Client, text: &str, span: Range<usize>, r: &mut Rejection) {
+    if r.exact {
+        return;
+    }
+    let statements = crate::sql::lexer::scan(text, span.clone()).statements;
+    if let [only] = statements.as_slice() {
+        r.span = only.start..only.start;
+        r.located = true;
+        return;
+    }
+    if client.batch_execute("BEGIN").is_err() {
+        return;
+    }
+    {
+        for statement in statements {
+            if let Err(e) = client.batch_execute(&text[statement.clone()]) {
+                let again = reject(&e, text, statement.clone(), true);
+                if again.code == r.code && again.message == r.message {
+                    r.span = again.span;
+                    r.exact = again.exact;
+                    if !r.exact {
+                        r.span = statement.start..statement.start;
+                        r.located = true;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    let _ = client.batch_execute("ROLLBACK");
+}
+
+/// A client error as a [`Rejection`]; `sent` is the part of `text` that was sent as the query
+/// (`positioned`: the server's position counts from its start).
+fn reject(error: &postgres::Error, text: &str, sent: Range<usize>, positioned: bool) -> Rejection {
+    let Some(db) = error.as_db_error() else {
+        return Rejection {
+            code: error.code().map_or("08000", |c| c.code()).to_string(),
+            message: format!("the connection failed: {error}"),
+            detail: None,
+            hint: None,
+            span: sent.start..sent.start,
+            exact: false,
+            located: false,
+        };
+    };
+    let offset = if positioned { position(db) } else { None };
+    let (span, exact) = match offset {
+        Some(chars) => {
+            let start = char_to_byte(&text[sent.clone()], chars) + sent.start;
+            (start..word_end(text, start, sent.end), true)
+        }
+        None => (first_code(text, sent.clone()), false),
+    };
+    Rejection {
+        code: db.code().code().to_string(),
+        message: db.message().to_string(),
+        detail: db.detail().map(str::to_string),
+        hint: db.hint().map(str::to_string),
+        span,
+        exact,
+        located: false,
+    }
+}
+
+/// The server's 1-based character position in the query it was sent, as 0-based characters.
+fn position(db: &DbError) -> Option<usize> {
+    match db.position()? {
+        ErrorPosition::Original(p) => (*p as usize).checked_sub(1),
+        ErrorPosition::Internal { .. } => None,
+    }
+}
+
+/// Byte offset of character `chars` of `s` (clamped to its end).
+pub fn char_to_byte(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+}
+
+/// The end of the word starting at `start` (so the underline covers a token, not one byte).
+fn word_end(text: &str, start: usize, limit: usize) -> usize {
+    let rest = &text[start..limit.max(start)];
+    let len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '.'))
+        .unwrap_or(rest.len());
+    start + len.max(rest.chars().next().map_or(0, char::len_utf8))
+}
+
+/// The script's first statement start (skipping comments and blanks), as an empty span.
+fn first_code(text: &str, sent: Range<usize>) -> Range<usize> {
+    let start = crate::sql::lexer::scan(text, sent.clone())
+        .statements
+        .first()
+        .map_or(sent.start, |s| s.start);
+    start..start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_positions_become_byte_offsets() {
+        assert_eq!(char_to_byte("ab", 0), 0);
+        assert_eq!(char_to_byte("éa", 1), 2);
+        assert_eq!(char_to_byte("ab", 9), 2);
+    }
+
+    #[test]
+    fn underline_covers_a_word() {
+        let t = "CREATE TABLE x (id serail);";
+        assert_eq!(&t[19..word_end(t, 19, t.len())], "serail");
+    }
+}

@@ -1,0 +1,839 @@
+//! `migcheck check --roundtrip`: proves, migration by migration, that each down restores the
+//! schema its up changed, on a throwaway PostgreSQL that migcheck starts itself (or in a scratch
+//! database on a server the user names).
+//!
+//! For each directory, for each migration i: snapshot S(i-1) → up → S(i) → down → compare with
+//! S(i-1) → up again → compare with S(i). After a failed down or re-up the state is rebuilt (a
+//! fresh database, the setup file, ups 1..i) so one run reports every problem; only a failed up
+//! stops a directory. Findings are the MC301–MC307 rules of [`crate::checks`].
+//!
+//! [`server`] finds and starts the server, [`apply`] runs scripts the way each runner does,
+//! [`snapshot`] reads the catalogs, [`diff`] compares, [`cleanup`] guarantees nothing is left.
+
+pub mod apply;
+pub mod cleanup;
+pub mod diff;
+pub mod server;
+pub mod snapshot;
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Config, NoTls, Statement};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::checks::{self, Finding, Location, Rule};
+use crate::model::{Migration, MigrationSet, Script};
+use apply::Rejection;
+use diff::{Change, Context};
+use snapshot::Snapshot;
+
+/// What `--roundtrip` needs from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub pg_bin: Option<PathBuf>,
+    /// A server the user names; never read from `DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// SQL run in each scratch database before the first migration.
+    pub setup: Option<PathBuf>,
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
+    /// Draw a progress bar on stderr (only when it is a terminal).
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            pg_bin: None,
+            database_url: None,
+            setup: None,
+            statement_timeout: Duration::from_secs(60),
+            lock_timeout: Duration::from_secs(10),
+            progress: false,
+        }
+    }
+}
+
+/// The round-trip's result, for the reports (JSON: fields may be added, never removed).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The server used, without secrets (`throwaway PostgreSQL 15.10` or `user@host:port/db`).
+    pub server: String,
+    /// How long the throwaway server took to accept connections.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_ready_ms: Option<f64>,
+    pub sets: Vec<SetReport>,
+    /// Roles the migrations created on a named server, dropped at the end.
+    pub roles_dropped: Vec<String>,
+}
+
+impl Report {
+    /// Some directory could not be verified (the exit code is then 2).
+    pub fn not_verified(&self) -> bool {
+        self.sets.iter().any(|s| s.status == SetStatus::NotVerified)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetStatus {
+    /// Every migration with a down round-tripped cleanly.
+    Verified,
+    /// It ran to the end with findings.
+    Failed,
+    /// An up failed: the migrations after it were not run.
+    Stopped,
+    /// The server lacked something (MC306): the result says nothing.
+    NotVerified,
+}
+
+impl SetStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetStatus::Verified => "verified",
+            SetStatus::Failed => "failed",
+            SetStatus::Stopped => "stopped",
+            SetStatus::NotVerified => "not verified",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SetReport {
+    pub path: String,
+    pub status: SetStatus,
+    pub migrations: Vec<MigrationReport>,
+    pub elapsed_ms: f64,
+}
+
+impl SetReport {
+    pub fn count(&self, status: &str) -> usize {
+        self.migrations.iter().filter(|m| m.status == status).count()
+    }
+}
+
+/// One migration's fate and timings (milliseconds).
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationReport {
+    pub version: String,
+    pub name: String,
+    /// `ok`, `no-down` (applied, not round-tripped), `up-failed`, `down-failed`, `not-reversing`,
+    /// `reapply-failed`, `reapply-differs`, `environment`, `unreadable`, `no-up`, `not-run`.
+    pub status: &'static str,
+    pub up_ms: Option<f64>,
+    pub down_ms: Option<f64>,
+    pub reapply_ms: Option<f64>,
+    pub snapshot_ms: f64,
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// Runs the round-trip over `sets`, appending findings. `Err` when it cannot run at all.
+pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -> Result<Report, String> {
+    let setup = match &opts.setup {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the --setup file `{}`: {e}", path.display()))?;
+            Some((path.to_string_lossy().into_owned(), Arc::<str>::from(text)))
+        }
+        None => None,
+    };
+    let mut target = Target::open(opts)?;
+    let total: u64 = sets.iter().map(|s| s.migrations.len() as u64).sum();
+    let bar = if opts.progress && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{bar:25}] {pos}/{len} {wide_msg}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut reports = Vec::new();
+    let mut roles_dropped = Vec::new();
+    for set in sets {
+        bar.set_message(set.display.clone());
+        let roles_before = target.roles()?;
+        let mut run = SetRun {
+            set,
+            target: &mut target,
+            setup: setup.as_ref(),
+            findings: Vec::new(),
+            bar: &bar,
+        };
+        let report = run.run()?;
+        findings.append(&mut run.findings);
+        reports.push(report);
+        // Roles are cluster-wide: the next directory starts without this one's.
+        let dropped = target.drop_roles_since(&roles_before, &[set], setup.as_ref().map(|s| &*s.1))?;
+        if target.roles_before.is_some() {
+            roles_dropped.extend(dropped);
+        }
+    }
+    bar.finish_and_clear();
+    roles_dropped.extend(target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?);
+    if !roles_dropped.is_empty() {
+        eprintln!(
+            "migcheck: dropped the roles the migrations created on {}: {}",
+            target.description,
+            roles_dropped.join(", ")
+        );
+    }
+    Ok(Report {
+        server: target.description.clone(),
+        server_ready_ms: target.ready.map(ms),
+        sets: reports,
+        roles_dropped,
+    })
+}
+
+/// The server and an admin connection to it (for creating and dropping scratch databases).
+struct Target {
+    throwaway: Option<server::Throwaway>,
+    /// How to reach the server; the database name is replaced per scratch database.
+    base: Config,
+    admin: Client,
+    description: String,
+    ready: Option<Duration>,
+    major: u32,
+    /// Roles that existed before (a named server only).
+    roles_before: Option<BTreeSet<String>>,
+    statement_timeout: Duration,
+    lock_timeout: Duration,
+}
+
+/// A scratch database with a working connection and the prepared snapshot query.
+struct Scratch {
+    client: Client,
+    statement: Statement,
+    /// The server clock when the database was created: `'now'` timestamps after it are masked.
+    since: String,
+    name: String,
+    _guard: Option<cleanup::Guard>,
+}
+
+impl Target {
+    fn open(opts: &Options) -> Result<Target, String> {
+        match &opts.database_url {
+            Some(url) => {
+                let base: Config = url.parse().map_err(|_| {
+                    "--database-url / MIGCHECK_DATABASE_URL is not a valid PostgreSQL URL or key=value string"
+                        .to_string()
+                })?;
+                let description = server::describe(&base);
+                let mut admin = base
+                    .connect(NoTls)
+                    .map_err(|e| format!("cannot connect to {description}: {}", scrub(&e.to_string(), url)))?;
+                let major = major_version(&mut admin).map_err(|e| e.to_string())?;
+                let roles = admin
+                    .query("SELECT rolname FROM pg_roles", &[])
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect();
+                Ok(Target {
+                    throwaway: None,
+                    base,
+                    admin,
+                    description,
+                    ready: None,
+                    major,
+                    roles_before: Some(roles),
+                    statement_timeout: opts.statement_timeout,
+                    lock_timeout: opts.lock_timeout,
+                })
+            }
+            None => {
+                let binaries = server::find_binaries(opts.pg_bin.as_deref())?;
+                let throwaway = server::Throwaway::start(binaries)?;
+                let base = throwaway.config("template1");
+                let admin = base
+                    .connect(NoTls)
+                    .map_err(|e| format!("cannot connect to the throwaway server: {e}"))?;
+                Ok(Target {
+                    description: format!(
+                        "throwaway PostgreSQL {}{}",
+                        throwaway.binaries.version,
+                        throwaway
+                            .run_as
+                            .as_ref()
+                            .map_or(String::new(), |u| format!(" (running as `{}`)", u.name))
+                    ),
+                    ready: Some(throwaway.ready_in),
+                    major: throwaway.binaries.major,
+                    base,
+                    admin,
+                    throwaway: Some(throwaway),
+                    roles_before: None,
+                    statement_timeout: opts.statement_timeout,
+                    lock_timeout: opts.lock_timeout,
+                })
+            }
+        }
+    }
+
+    /// Creates `migcheck_<random>` and connects to it.
+    fn scratch(&mut self) -> Result<Scratch, String> {
+        let name = format!("migcheck_{:016x}", fastrand::u64(..));
+        self.admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE template0",
+                server::quote_ident(&name)
+            ))
+            .map_err(|e| format!("cannot create the scratch database on {}: {e}", self.description))?;
+        let guard = self.throwaway.is_none().then(|| {
+            cleanup::register(cleanup::Task::Database {
+                config: Box::new(self.base.clone()),
+                name: name.clone(),
+            })
+        });
+        let mut config = self.base.clone();
+        config.dbname(&name);
+        let mut client = config
+            .connect(NoTls)
+            .map_err(|e| format!("cannot connect to the scratch database: {e}"))?;
+        client
+            .batch_execute(&format!(
+                "SET statement_timeout = {}; SET lock_timeout = {}; SET TimeZone = 'UTC'",
+                self.statement_timeout.as_millis(),
+                self.lock_timeout.as_millis()
+            ))
+            .map_err(|e| e.to_string())?;
+        let statement = client
+            .prepare(snapshot::QUERY)
+            .map_err(|e| format!("the snapshot query failed to prepare: {e}"))?;
+        let since = Snapshot::clock(&mut client).map_err(|e| e.to_string())?;
+        Ok(Scratch {
+            client,
+            statement,
+            since,
+            name,
+            _guard: guard,
+        })
+    }
+
+    /// Drops a scratch database (the throwaway server's are dropped to keep it small).
+    fn discard(&mut self, scratch: Scratch) {
+        let Scratch {
+            client, name, _guard, ..
+        } = scratch;
+        drop(client);
+        if _guard.is_none() {
+            let _ = server::drop_database(&mut self.admin, &name);
+        }
+    }
+
+    /// The roles that exist now.
+    fn roles(&mut self) -> Result<BTreeSet<String>, String> {
+        Ok(self
+            .admin
+            .query("SELECT rolname FROM pg_roles", &[])
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// Drops the roles that did not exist in `before` and that the migrations (or the setup
+    /// file) name: roles are cluster-wide and survive `DROP DATABASE`. Used before rebuilding a
+    /// directory's state (so its `CREATE ROLE` runs again) and, on a named server, at the end.
+    fn drop_roles_since(
+        &mut self,
+        before: &BTreeSet<String>,
+        sets: &[&MigrationSet],
+        setup: Option<&str>,
+    ) -> Result<Vec<String>, String> {
+        let now = self.roles()?;
+        let texts: Vec<String> = sets
+            .iter()
+            .flat_map(|s| s.files.iter().map(|f| f.text().to_lowercase()))
+            .chain(setup.map(str::to_lowercase))
+            .collect();
+        let mut dropped = Vec::new();
+        for role in now.into_iter().filter(|r| !before.contains(r)) {
+            if texts.iter().any(|t| t.contains(&role.to_lowercase())) {
+                match self
+                    .admin
+                    .batch_execute(&format!("DROP ROLE {}", server::quote_ident(&role)))
+                {
+                    Ok(()) => dropped.push(role),
+                    Err(e) => eprintln!("migcheck: could not drop role `{role}` created by the migrations: {e}"),
+                }
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// On a named server: drops the roles the migrations created, and says so.
+    fn drop_created_roles(&mut self, sets: &[MigrationSet], setup: Option<&str>) -> Result<Vec<String>, String> {
+        let Some(before) = self.roles_before.clone() else {
+            return Ok(Vec::new());
+        };
+        let sets: Vec<&MigrationSet> = sets.iter().collect();
+        self.drop_roles_since(&before, &sets, setup)
+    }
+}
+
+fn major_version(client: &mut Client) -> Result<u32, postgres::Error> {
+    let v: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    Ok((v / 10000) as u32)
+}
+
+/// Removes a password that a connection error might echo.
+fn scrub(message: &str, url: &str) -> String {
+    let mut out = message.to_string();
+    if let Ok(c) = url.parse::<Config>()
+        && let Some(pw) = c.get_password()
+    {
+        let pw = String::from_utf8_lossy(pw);
+        if !pw.is_empty() {
+            out = out.replace(pw.as_ref(), "***");
+        }
+    }
+    out
+}
+
+/// One directory's round-trip.
+struct SetRun<'a> {
+    set: &'a MigrationSet,
+    target: &'a mut Target,
+    setup: Option<&'a (String, Arc<str>)>,
+    findings: Vec<Finding>,
+    bar: &'a indicatif::ProgressBar,
+}
+
+impl SetRun<'_> {
+    fn run(&mut self) -> Result<SetReport, String> {
+        let started = Instant::now();
+        let set = self.set;
+        let mut reports: Vec<MigrationReport> = set
+            .migrations
+            .iter()
+            .map(|m| MigrationReport {
+                version: m.version.text.clone(),
+                name: m.name.clone(),
+                status: "not-run",
+                up_ms: None,
+                down_ms: None,
+                reapply_ms: None,
+                snapshot_ms: 0.0,
+            })
+            .collect();
+        let roles_at_start = self.target.roles()?;
+        let mut db = self.target.scratch()?;
+        let mut status = SetStatus::Verified;
+        if let Some(step) = self.run_setup(&mut db) {
+            self.target.discard(db);
+            return Ok(self.finish(step, reports, started));
+        }
+        let mut snap_time = Duration::ZERO;
+        let mut before = self.snapshot(&mut db, &mut snap_time)?;
+        let mut applied: Vec<usize> = Vec::new();
+        for (i, m) in set.migrations.iter().enumerate() {
+            self.bar.inc(1);
+            snap_time = Duration::ZERO;
+            let Some(up) = &m.up else {
+                reports[i].status = "no-up";
+                continue;
+            };
+            // An unreadable file (reported offline as MC010) cannot be applied: later
+            // migrations would run on a schema no one intended, so the directory stops here.
+            if m.files().iter().any(|&f| set.file(f).text.is_err()) {
+                reports[i].status = "unreadable";
+                status = SetStatus::Stopped;
+                break;
+            }
+            let text = set.file(up.file).text();
+            let up_result = apply::apply(&mut db.client, text, up);
+            match up_result {
+                Err(rejection) => {
+                    let env = self.environment(&rejection);
+                    let file = set.file(up.file).file_name().to_string();
+                    let finding = match env {
+                        Some((message, help)) => {
+                            reports[i].status = "environment";
+                            status = SetStatus::NotVerified;
+                            Finding::new(&checks::roundtrip_environment::RULE, self.at(up, &rejection), message)
+                                .label("the scratch server cannot run this")
+                                .help(format!(
+                                    "{help}\nthis directory is NOT VERIFIED: migrations from `{file}` on were not round-tripped"
+                                ))
+                        }
+                        None => {
+                            reports[i].status = "up-failed";
+                            status = SetStatus::Stopped;
+                            self.rejected(&checks::up_failed::RULE, up, &rejection, "the server rejected the up")
+                                .help_append(format!(
+                                    "the migrations after `{file}` were not round-tripped (they depend on it)"
+                                ))
+                        }
+                    };
+                    self.findings.push(finding);
+                    break;
+                }
+                Ok(took) => reports[i].up_ms = Some(ms(took)),
+            }
+            applied.push(i);
+            let after_up = self.snapshot(&mut db, &mut snap_time)?;
+            if m.down.is_none() {
+                reports[i].status = "no-down";
+                reports[i].snapshot_ms = ms(snap_time);
+                before = after_up;
+                continue;
+            }
+            let (step_status, rebuild) =
+                self.round_trip(&mut db, m, &before, &after_up, &mut reports[i], &mut snap_time)?;
+            reports[i].status = step_status;
+            reports[i].snapshot_ms = ms(snap_time);
+            if step_status != "ok" && status == SetStatus::Verified {
+                status = SetStatus::Failed;
+            }
+            if rebuild {
+                self.target.discard(db);
+                let setup_text = self.setup.map(|s| &*s.1);
+                self.target.drop_roles_since(&roles_at_start, &[set], setup_text)?;
+                db = self.target.scratch()?;
+                if let Some(step) = self.run_setup(&mut db) {
+                    self.target.discard(db);
+                    return Ok(self.finish(step, reports, started));
+                }
+                for &j in &applied {
+                    let up = self.set.migrations[j]
+                        .up
+                        .as_ref()
+                        .expect("applied migrations have an up");
+                    if let Err(r) = apply::apply(&mut db.client, self.set.file(up.file).text(), up) {
+                        let finding = self
+                            .rejected(
+                                &checks::up_failed::RULE,
+                                up,
+                                &r,
+                                "the up failed when replayed to rebuild the state after a failed round-trip",
+                            )
+                            .help_append("the up is not deterministic: it succeeded once on the same schema");
+                        self.findings.push(finding);
+                        self.target.discard(db);
+                        return Ok(self.finish(SetStatus::Stopped, reports, started));
+                    }
+                }
+            }
+            before = after_up;
+        }
+        self.target.discard(db);
+        Ok(self.finish(status, reports, started))
+    }
+
+    fn finish(&self, status: SetStatus, migrations: Vec<MigrationReport>, started: Instant) -> SetReport {
+        SetReport {
+            path: self.set.display.clone(),
+            status,
+            migrations,
+            elapsed_ms: ms(started.elapsed()),
+        }
+    }
+
+    /// Down, compare, up again, compare. Returns the migration's status and whether the state
+    /// must be rebuilt before the next migration.
+    fn round_trip(
+        &mut self,
+        db: &mut Scratch,
+        m: &Migration,
+        before: &Snapshot,
+        after_up: &Snapshot,
+        report: &mut MigrationReport,
+        snap_time: &mut Duration,
+    ) -> Result<(&'static str, bool), String> {
+        let set = self.set;
+        let up = m.up.as_ref().expect("checked by the caller");
+        let down = m.down.as_ref().expect("checked by the caller");
+        let up_name = set.file(up.file).file_name().to_string();
+        let down_name = set.file(down.file).file_name().to_string();
+        match apply::apply(&mut db.client, set.file(down.file).text(), down) {
+            Err(r) => {
+                let finding = self.rejected(
+                    &checks::down_failed::RULE,
+                    down,
+                    &r,
+                    &format!("the server rejected the down (run right after `{up_name}`)"),
+                );
+                self.findings.push(finding);
+                // A down in one transaction left nothing behind; otherwise rebuild.
+                let now = self.snapshot(db, snap_time)?;
+                return Ok((
+                    "down-failed",
+                    diff::diff(after_up, &now).iter().any(|c| !c.is_order_only()),
+                ));
+            }
+            Ok(took) => report.down_ms = Some(ms(took)),
+        }
+        let after_down = self.snapshot(db, snap_time)?;
+        let changes = diff::diff(before, &after_down);
+        let mut status = "ok";
+        let (order, errors): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(Change::is_order_only);
+        if !errors.is_empty() {
+            status = "not-reversing";
+            let list: Vec<String> = errors.iter().map(|c| c.describe(Context::Down)).collect();
+            let mut help = vec![format!(
+                "make `{down_name}` undo every object `{up_name}` creates or changes"
+            )];
+            help.extend(errors.iter().filter_map(Change::detail));
+            self.findings.push(
+                Finding::new(
+                    &checks::down_not_reversing::RULE,
+                    Location::in_file(set, down.file, first_code(set, down)),
+                    format!(
+                        "after this down the schema differs from before `{up_name}`: {}",
+                        list.join("; ")
+                    ),
+                )
+                .label("does not undo its up")
+                .help(format!(
+                    "make `{down_name}` undo every object `{up_name}` creates or changes"
+                )),
+            );
+        }
+        if !order.is_empty() {
+            let list: Vec<String> = order.iter().map(|c| c.describe(Context::Down)).collect();
+            self.findings.push(
+                Finding::new(
+                    &checks::column_order_differs::RULE,
+                    Location::in_file(set, down.file, first_code(set, down)),
+                    format!("after this down, {}", list.join("; ")),
+                )
+                .label("restores columns in another order")
+                .help(
+                    "harmless unless something relies on column order (`SELECT *`, `INSERT` without columns, `COPY`)",
+                ),
+            );
+        }
+        match apply::apply(&mut db.client, set.file(up.file).text(), up) {
+            Err(r) => {
+                let finding = self
+                    .rejected(
+                        &checks::reapply_failed::RULE,
+                        up,
+                        &r,
+                        &format!("the up fails when applied again after `{down_name}`"),
+                    )
+                    .related(
+                        Location::in_file(set, down.file, first_code(set, down)),
+                        "this down did not undo what the up needs to create again",
+                    );
+                self.findings.push(finding);
+                return Ok(("reapply-failed", true));
+            }
+            Ok(took) => report.reapply_ms = Some(ms(took)),
+        }
+        let after_reapply = self.snapshot(db, snap_time)?;
+        let again: Vec<Change> = diff::diff(after_up, &after_reapply)
+            .into_iter()
+            .filter(|c| !c.is_order_only())
+            .collect();
+        if !again.is_empty() {
+            let list: Vec<String> = again.iter().map(|c| c.describe(Context::Reapply)).collect();
+            let mut help = vec![format!("make `{down_name}` restore the schema exactly")];
+            help.extend(again.iter().filter_map(Change::detail));
+            self.findings.push(
+                Finding::new(
+                    &checks::reapply_differs::RULE,
+                    Location::in_file(set, up.file, first_code(set, up)),
+                    format!(
+                        "applied again after `{down_name}`, this up gives another schema: {}",
+                        list.join("; ")
+                    ),
+                )
+                .label("second application differs from the first")
+                .help(help.join("\n")),
+            );
+            return Ok(("reapply-differs", true));
+        }
+        Ok((status, false))
+    }
+
+    fn snapshot(&self, db: &mut Scratch, time: &mut Duration) -> Result<Snapshot, String> {
+        let started = Instant::now();
+        let s = Snapshot::take(&mut db.client, &db.statement, &db.since)
+            .map_err(|e| format!("the schema snapshot failed in `{}`: {e}", self.set.display))?;
+        *time += started.elapsed();
+        Ok(s)
+    }
+
+    /// Runs the setup file; `Some` when it failed (the directory is then not verified).
+    fn run_setup(&mut self, db: &mut Scratch) -> Option<SetStatus> {
+        let (path, text) = self.setup?;
+        let script = Script::whole(0, text);
+        let rejection = apply::apply(&mut db.client, text, &script).err()?;
+        let location = Location {
+            path: path.clone(),
+            span: rejection.span.clone(),
+            text: Some(text.clone()),
+        };
+        self.findings.push(
+            Finding::new(
+                &checks::roundtrip_environment::RULE,
+                location,
+                format!("the --setup file failed: {}", rejection.headline()),
+            )
+            .label("rejected here")
+            .help(format!(
+                "fix the setup file; directory `{}` is NOT VERIFIED",
+                self.set.display
+            )),
+        );
+        Some(SetStatus::NotVerified)
+    }
+
+    fn at(&self, script: &Script, r: &Rejection) -> Location {
+        Location::in_file(self.set, script.file, r.span.clone())
+    }
+
+    /// A finding for a server rejection of `script`.
+    fn rejected(&self, rule: &'static Rule, script: &Script, r: &Rejection, what: &str) -> Finding {
+        let mut help: Vec<String> = Vec::new();
+        if let Some(d) = &r.detail {
+            help.push(format!("server detail: {d}"));
+        }
+        if let Some(h) = &r.hint {
+            help.push(format!("server hint: {h}"));
+        }
+        if r.is_timeout() {
+            help.push("the statement hit --statement-timeout / --lock-timeout".to_string());
+        }
+        if r.code == "3F000" {
+            help.push(
+                "if the platform provides this schema (Supabase's `auth`, …), create it in a --setup FILE".to_string(),
+            );
+        }
+        let mut f = Finding::new(rule, self.at(script, r), format!("{what}: {}", r.headline())).label(if r.exact {
+            "the server points here"
+        } else if r.located {
+            "this statement fails"
+        } else {
+            "in this script"
+        });
+        if !help.is_empty() {
+            f = f.help(help.join("\n"));
+        }
+        f
+    }
+
+    /// Whether a rejection means the server lacks something (MC306): message and help.
+    fn environment(&self, r: &Rejection) -> Option<(String, String)> {
+        static EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r#"extension control file "[^"]*/([^/"]+)\.control"|extension "([^"]+)" is not available|extension "([^"]+)" has no installation script"#).unwrap()
+        });
+        static ROLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^role "([^"]+)" does not exist"#).unwrap());
+        static LANGUAGE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r#"^language "([^"]+)" does not exist"#).unwrap());
+        let major = self.target.major;
+        let elsewhere = "or pass --database-url (or MIGCHECK_DATABASE_URL) to run on a server that has it";
+        if let Some(c) = EXTENSION.captures(&r.message) {
+            let ext = c.get(1).or(c.get(2)).or(c.get(3)).map_or("", |m| m.as_str());
+            let install = match debian_package(ext, major) {
+                Some(pkg) => {
+                    format!(
+                        "install it: Debian/Ubuntu package `{pkg}` (`apt-get install {pkg}`; from the PGDG apt \
+                         repository where the distribution lacks it), {elsewhere}"
+                    )
+                }
+                None => format!("install the package that provides it for PostgreSQL {major}, {elsewhere}"),
+            };
+            return Some((
+                format!("extension `{ext}` is not installed on the round-trip server (PostgreSQL {major})"),
+                install,
+            ));
+        }
+        if let Some(c) = ROLE.captures(&r.message) {
+            return Some((
+                format!("role `{}` does not exist on the round-trip server", &c[1]),
+                format!(
+                    "the platform provides it: create it in a --setup FILE (`CREATE ROLE {};`), {elsewhere}",
+                    &c[1]
+                ),
+            ));
+        }
+        if let Some(c) = LANGUAGE.captures(&r.message) {
+            let lang = &c[1];
+            let install = match debian_package(lang, major) {
+                Some(pkg) => format!("install `{pkg}`, {elsewhere}"),
+                None => format!("install the language for PostgreSQL {major}, {elsewhere}"),
+            };
+            return Some((
+                format!("language `{lang}` is not installed on the round-trip server"),
+                install,
+            ));
+        }
+        if r.code == "58P01" {
+            return Some((
+                format!("the round-trip server lacks a file the migration needs: {}", r.message),
+                format!("install the package that provides it, {elsewhere}"),
+            ));
+        }
+        None
+    }
+}
+
+trait HelpAppend {
+    fn help_append(self, line: impl Into<String>) -> Self;
+}
+
+impl HelpAppend for Finding {
+    fn help_append(mut self, line: impl Into<String>) -> Finding {
+        let line = line.into();
+        self.help = Some(match self.help.take() {
+            Some(h) => format!("{h}\n{line}"),
+            None => line,
+        });
+        self
+    }
+}
+
+/// Where a script's first statement starts (a finding about the whole script points there).
+fn first_code(set: &MigrationSet, script: &Script) -> std::ops::Range<usize> {
+    let start = script
+        .sql
+        .as_ref()
+        .and_then(|s| s.statements.first().map(|r| r.start))
+        .unwrap_or_else(|| {
+            crate::sql::lexer::scan(set.file(script.file).text(), script.span.clone())
+                .statements
+                .first()
+                .map_or(script.span.start, |r| r.start)
+        });
+    start..start
+}
+
+/// The Debian/Ubuntu (PGDG) package that ships an extension or language, where it is known.
+pub fn debian_package(name: &str, major: u32) -> Option<String> {
+    let suffix = match name {
+        "vector" => "pgvector",
+        "postgis" | "postgis_topology" | "postgis_raster" | "postgis_tiger_geocoder" | "address_standardizer" => {
+            "postgis-3"
+        }
+        "pg_cron" => "cron",
+        "pg_partman" => "partman",
+        "pgaudit" => "pgaudit",
+        "pg_repack" => "repack",
+        "hypopg" => "hypopg",
+        "pgtap" => "pgtap",
+        "pgrouting" => "pgrouting",
+        "orafce" => "orafce",
+        "ip4r" => "ip4r",
+        "pg_hint_plan" => "pg-hint-plan",
+        "timescaledb" => return Some(format!("timescaledb-2-postgresql-{major}")),
+        "plpython3u" => return Some(format!("postgresql-plpython3-{major}")),
+        "plperl" | "plperlu" => return Some(format!("postgresql-plperl-{major}")),
+        "pltcl" | "pltclu" => return Some(format!("postgresql-pltcl-{major}")),
+        _ => return None,
+    };
+    Some(format!("postgresql-{major}-{suffix}"))
+}
