@@ -23,8 +23,9 @@ mod typeorm;
 mod typescript;
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -101,6 +102,8 @@ pub struct DirListing {
     pub dirs: Vec<String>,
     /// The marks of its `.sql` files, read on first use.
     sniffed: OnceLock<Vec<Sniff>>,
+    /// The bytes the sniff read, kept until a loader asks for them (each file is read once).
+    prefetched: Arc<Mutex<HashMap<String, Vec<u8>>>>,
     /// File contents held in memory instead of on disk (the directory as it was at a git
     /// base); `None` for a real directory.
     memory: Option<BTreeMap<String, Vec<u8>>>,
@@ -140,6 +143,7 @@ impl DirListing {
             files,
             dirs,
             sniffed: OnceLock::new(),
+            prefetched: Arc::default(),
         })
     }
 
@@ -147,12 +151,20 @@ impl DirListing {
     /// cannot be read has none).
     pub fn sniff(&self) -> &[Sniff] {
         self.sniffed.get_or_init(|| {
-            self.files
+            let read: Vec<(Sniff, Vec<u8>)> = self
+                .files
                 .par_iter()
                 .filter(|f| f.to_ascii_lowercase().ends_with(".sql"))
                 .map(|f| {
-                    let text = self.read_bytes(f).unwrap_or_default();
-                    Sniff::of(f, &String::from_utf8_lossy(&text))
+                    let bytes = self.read_bytes(f).unwrap_or_default();
+                    (Sniff::of(f, &String::from_utf8_lossy(&bytes)), bytes)
+                })
+                .collect();
+            let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
+            read.into_iter()
+                .map(|(sniff, bytes)| {
+                    prefetched.insert(sniff.name.clone(), bytes);
+                    sniff
                 })
                 .collect()
         })
@@ -172,12 +184,17 @@ impl DirListing {
             files: files.keys().cloned().collect(),
             dirs: Vec::new(),
             sniffed: OnceLock::new(),
+            prefetched: Arc::default(),
             memory: Some(files),
         }
     }
 
     /// The bytes of an entry of this directory.
     pub fn read_bytes(&self, name: &str) -> std::io::Result<Vec<u8>> {
+        let prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
+        if let Some(bytes) = prefetched {
+            return Ok(bytes);
+        }
         match &self.memory {
             Some(files) => files
                 .get(name)
@@ -191,10 +208,7 @@ impl DirListing {
     pub fn read_file(&self, name: &str) -> crate::model::SourceFile {
         let path = self.path.join(name);
         let display = self.child_display(name);
-        match &self.memory {
-            Some(_) => crate::model::SourceFile::from_bytes(path, display, self.read_bytes(name)),
-            None => crate::model::SourceFile::read(path, display),
-        }
+        crate::model::SourceFile::from_bytes(path, display, self.read_bytes(name))
     }
 }
 
@@ -271,8 +285,10 @@ pub fn format_names() -> String {
 /// The format that fits `dir` best, with why. When several fit, the reason names the ones
 /// that lost, so `--verbose` says why this one was preferred.
 pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
-    let mut fits: Vec<(&'static dyn Format, Detection)> =
-        FORMATS.iter().filter_map(|&f| f.detect(dir).map(|d| (f, d))).collect();
+    let mut fits: Vec<(&'static dyn Format, Detection)> = FORMATS
+        .par_iter()
+        .filter_map(|&f| f.detect(dir).map(|d| (f, d)))
+        .collect();
     // Stable: on equal scores the format listed first stays first.
     fits.sort_by_key(|f| std::cmp::Reverse(f.1.score));
     let mut fits = fits.into_iter();
