@@ -151,19 +151,23 @@ impl DirListing {
     /// cannot be read has none).
     pub fn sniff(&self) -> &[Sniff] {
         self.sniffed.get_or_init(|| {
-            let read: Vec<(Sniff, Vec<u8>)> = self
+            // A file that cannot be read has no marks and is not kept: its loader reads it
+            // again and reports why it is unreadable.
+            let read: Vec<(Sniff, Option<Vec<u8>>)> = self
                 .files
                 .par_iter()
                 .filter(|f| f.to_ascii_lowercase().ends_with(".sql"))
-                .map(|f| {
-                    let bytes = self.read_bytes(f).unwrap_or_default();
-                    (Sniff::of(f, &String::from_utf8_lossy(&bytes)), bytes)
+                .map(|f| match self.read_bytes(f) {
+                    Ok(bytes) => (Sniff::of(f, &String::from_utf8_lossy(&bytes)), Some(bytes)),
+                    Err(_) => (Sniff::of(f, ""), None),
                 })
                 .collect();
             let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
             read.into_iter()
                 .map(|(sniff, bytes)| {
-                    prefetched.insert(sniff.name.clone(), bytes);
+                    if let Some(bytes) = bytes {
+                        prefetched.insert(sniff.name.clone(), bytes);
+                    }
                     sniff
                 })
                 .collect()
