@@ -83,6 +83,10 @@ pub struct CheckArgs {
     /// Repeatable.
     #[arg(long = "format-of", value_name = "DIR=FORMAT", value_parser = parse_format_of)]
     pub format_of: Vec<(PathBuf, String)>,
+    /// Files larger than this are reported (MC010) instead of read and parsed: a number of
+    /// bytes, or with a K, M or G suffix (default 32M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     /// Also prove on a real PostgreSQL that every down undoes its up (up → down → up, schema
     /// compared at each step). Starts a throwaway server from the local binaries unless
     /// --database-url is given.
@@ -106,6 +110,22 @@ pub struct CheckArgs {
     /// --roundtrip: lock_timeout for every migration, in seconds (0: none).
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub lock_timeout: u64,
+}
+
+/// `1048576`, `512K`, `32M`, `1G` (binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, shift) = match s.trim().to_ascii_uppercase() {
+        t if t.ends_with('K') => (t[..t.len() - 1].to_string(), 10),
+        t if t.ends_with('M') => (t[..t.len() - 1].to_string(), 20),
+        t if t.ends_with('G') => (t[..t.len() - 1].to_string(), 30),
+        t => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(|| format!("expected a size such as 1048576, 512K, 32M or 1G, got `{s}`"))
 }
 
 /// Splits `DIR=FORMAT` at its last `=` (the format name is checked later, against the list).

@@ -95,6 +95,7 @@ pub fn check_with(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outc
 const PARSER_STACK: usize = 512 << 20;
 
 fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome, Error> {
+    model::set_max_file_size(options.max_file_size.unwrap_or(model::DEFAULT_MAX_FILE_SIZE));
     let mut overrides = Vec::new();
     for (dir, name) in &options.format_of {
         let format = discover::format_named(name).ok_or_else(|| Error::UnknownFormat {
@@ -318,6 +319,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
         all: args.all,
         config: config::load_for_cli(args.config.as_deref())?,
         format_of: args.format_of.clone(),
+        max_file_size: args.max_file_size,
     };
     let mut outcome = check_with(&args.paths, &options)?;
     if args.roundtrip {

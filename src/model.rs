@@ -9,6 +9,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use crate::sql::ParsedSql;
 
@@ -155,6 +156,8 @@ pub enum Unreadable {
     NotUtf8 { offset: usize },
     /// The file contains a NUL byte at `offset`.
     NulByte { offset: usize },
+    /// Larger than `--max-file-size`: not read at all. The text gives both sizes.
+    TooLarge(String),
 }
 
 impl fmt::Display for Unreadable {
@@ -165,6 +168,7 @@ impl fmt::Display for Unreadable {
                 write!(f, "is not valid UTF-8 (first bad byte at offset {offset})")
             }
             Unreadable::NulByte { offset } => write!(f, "contains a NUL byte at offset {offset}"),
+            Unreadable::TooLarge(why) => f.write_str(why),
         }
     }
 }
@@ -186,13 +190,15 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads a file, turning every failure into an [`Unreadable`] instead of an error.
     pub fn read(path: PathBuf, display: String) -> SourceFile {
-        let bytes = std::fs::read(&path);
+        let bytes = read_limited(&path);
         SourceFile::from_bytes(path, display, bytes)
     }
 
     /// A file whose bytes were read elsewhere (from disk, or from git).
     pub fn from_bytes(path: PathBuf, display: String, bytes: std::io::Result<Vec<u8>>) -> SourceFile {
         let text = match bytes {
+            // Over the size limit: the message says by how much and how to raise it.
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Unreadable::TooLarge(e.to_string())),
             Err(e) => Err(Unreadable::Io(e.kind().to_string())),
             Ok(bytes) => decode(bytes),
         };
@@ -224,6 +230,30 @@ impl SourceFile {
     pub fn file_name(&self) -> &str {
         self.display.rsplit(['/', '\\']).next().unwrap_or(&self.display)
     }
+}
+
+/// Files larger than this are reported instead of read and parsed (`--max-file-size`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 32 << 20;
+
+static MAX_FILE_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+/// Sets the size above which files are not read (for the whole process: one run, one limit).
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, AtomicOrdering::Relaxed);
+}
+
+/// Reads a file unless it is larger than the limit (then an error of kind `FileTooLarge`
+/// whose message gives both sizes).
+pub fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let limit = MAX_FILE_SIZE.load(AtomicOrdering::Relaxed);
+    let size = std::fs::metadata(path)?.len();
+    if size > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("is {size} bytes, over the {limit}-byte limit for checking (raise it with --max-file-size)"),
+        ));
+    }
+    std::fs::read(path)
 }
 
 fn decode(bytes: Vec<u8>) -> Result<Arc<str>, Unreadable> {

@@ -18,6 +18,9 @@ pub struct Options {
     pub config: Option<crate::config::Config>,
     /// `--format-of DIR=FORMAT`: formats given instead of detected (they win over the config).
     pub format_of: Vec<(std::path::PathBuf, String)>,
+    /// `--max-file-size`: larger files are reported, not read (default
+    /// [`crate::model::DEFAULT_MAX_FILE_SIZE`]).
+    pub max_file_size: Option<u64>,
 }
 
 /// Turns each set's offline findings (`offline[i]` belongs to `sets[i]`) into the findings

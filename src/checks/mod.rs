@@ -25,6 +25,7 @@ macro_rules! declare_rule {
 }
 
 pub mod bad_section_marker;
+pub mod byte_order_mark;
 pub mod column_order_differs;
 pub mod concurrently_in_transaction;
 pub mod deleted_applied_migration;
@@ -171,6 +172,10 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &prisma_lock_file::RULE,
         check: prisma_lock_file::check,
+    },
+    Entry {
+        rule: &byte_order_mark::RULE,
+        check: byte_order_mark::check,
     },
     Entry {
         rule: &unreadable_file::RULE,

@@ -1,10 +1,11 @@
 use super::{Finding, Location};
-use crate::model::MigrationSet;
+use crate::model::{MigrationSet, Unreadable};
 
 declare_rule! {
     /// ## What it does
     /// Reports a migration file that cannot be checked: it is not UTF-8, it contains a NUL
-    /// byte, or the operating system refuses to read it (permission denied).
+    /// byte, the operating system refuses to read it (permission denied, a symlink loop), or it
+    /// is larger than `--max-file-size` (32 MiB by default), in which case it is not read at all.
     ///
     /// ## Why is this bad
     /// PostgreSQL rejects NUL bytes and invalid UTF-8 in a UTF-8 database, and a file the CI
@@ -30,7 +31,12 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
                     Location::path_only(&file.display),
                     format!("`{}` {why}", file.file_name()),
                 )
-                .help("save the file as UTF-8 text without NUL bytes, readable by the user that runs the checks"),
+                .help(match why {
+                    Unreadable::TooLarge(_) => {
+                        "if it really is a migration, raise the limit with --max-file-size (say, --max-file-size 256M)"
+                    }
+                    _ => "save the file as UTF-8 text without NUL bytes, readable by the user that runs the checks",
+                }),
             );
         }
     }

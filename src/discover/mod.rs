@@ -204,7 +204,7 @@ impl DirListing {
                 .get(name)
                 .cloned()
                 .ok_or_else(|| std::io::ErrorKind::NotFound.into()),
-            None => std::fs::read(self.path.join(name)),
+            None => crate::model::read_limited(&self.path.join(name)),
         }
     }
 
