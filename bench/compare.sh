@@ -58,5 +58,15 @@ for n in 1000 10000 50000; do
   t=$(mean "syn$n" "$mc check $work/syn$n")
   m=$(peak "$mc" check "$work/syn$n")
   echo "  $n pairs: $(ms "$t"), peak $m MB, $(python3 -c "import sys; print(f'{float(sys.argv[1]) / int(sys.argv[2]) * 1e6:.1f}')" "$t" "$n") us per pair  (10k target: < 1 s, < 200 MB)"
+  if [ "$n" = 10000 ]; then
+    # --base on the same directory, committed, with one new migration since the base.
+    (cd "$work/syn$n" && git init -q && git add -A && git -c user.name=bench -c user.email=bench@localhost commit -qm base)
+    last=$(ls "$work/syn$n" | grep '\.up\.sql$' | tail -1)
+    cp "$work/syn$n/$last" "$work/syn$n/999999_new.up.sql"
+    printf 'select 1;\n' >"$work/syn$n/999999_new.down.sql"
+    t_plain=$(mean "plain$n" "$mc check $work/syn$n")
+    t_base=$(mean "base$n" "$mc check --base HEAD $work/syn$n")
+    echo "  $n pairs with --base HEAD and one new migration: $(ms "$t_base") vs $(ms "$t_plain") plain = $(ratio "$t_base" "$t_plain")x  (target < 2x)"
+  fi
   rm -rf "$work/syn$n"
 done
