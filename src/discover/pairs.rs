@@ -69,6 +69,10 @@ pub fn stray_reason(name: &str, ext: &str) -> Option<String> {
     if always_ignored(name) {
         return None;
     }
+    // The common case first: a well-formed pair with the directory's extension.
+    if parse_pair_name(name).is_some_and(|p| p.ext == ext) {
+        return None;
+    }
     let lower = name.to_ascii_lowercase();
     if BACKUP.is_match(&lower) {
         return Some("is an editor or merge leftover; the runner does not run it".to_string());
