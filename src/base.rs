@@ -77,13 +77,21 @@ fn normalise(bytes: &[u8]) -> Vec<u8> {
 
 /// The names of the files in `set`'s directory that migcheck knows about (migrations and stray
 /// files), with their content on disk.
+/// A file's path relative to its set's directory (`up.sql` of diesel's migration `2017_x` is
+/// `2017_x/up.sql`): the key files are compared by.
+fn relative(set: &MigrationSet, display: &str) -> String {
+    if set.display == "." {
+        return display.to_string();
+    }
+    display
+        .strip_prefix(&format!("{}/", set.display))
+        .unwrap_or(display)
+        .to_string()
+}
+
 fn current_files(set: &MigrationSet) -> BTreeMap<String, Vec<u8>> {
-    let mut names: Vec<String> = set.files.iter().map(|f| f.file_name().to_string()).collect();
-    names.extend(
-        set.stray
-            .iter()
-            .map(|s| s.display.rsplit(['/', '\\']).next().unwrap_or(&s.display).to_string()),
-    );
+    let mut names: Vec<String> = set.files.iter().map(|f| relative(set, &f.display)).collect();
+    names.extend(set.stray.iter().map(|s| relative(set, &s.display)));
     names
         .into_iter()
         .map(|n| {
@@ -97,7 +105,7 @@ fn current_files(set: &MigrationSet) -> BTreeMap<String, Vec<u8>> {
 fn is_new(set: &MigrationSet, m: &Migration, base: &BaseSet) -> bool {
     m.files()
         .iter()
-        .all(|&f| !base.files.contains_key(set.file(f).file_name()))
+        .all(|&f| !base.files.contains_key(&relative(set, &set.file(f).display)))
 }
 
 /// The new versions `renumber` gives the migrations added since the base, in order: each one
@@ -147,7 +155,8 @@ pub fn compare(set: &MigrationSet, base: &BaseSet, out: &mut Vec<Finding>) -> BT
     // MC050 and MC051: every file of a migration at the base.
     for m in &old_set.migrations {
         for f in m.files() {
-            let name = old_set.file(f).file_name();
+            let name = relative(old_set, &old_set.file(f).display);
+            let name = name.as_str();
             let old = normalise(base.files.get(name).map_or(&[][..], |b| b.as_slice()));
             match now.get(name) {
                 Some(bytes) => {
@@ -186,7 +195,7 @@ pub fn compare(set: &MigrationSet, base: &BaseSet, out: &mut Vec<Finding>) -> BT
                 continue;
             }
             let file = m.primary_file();
-            let name = set.file(file).file_name();
+            let name = relative(set, &set.file(file).display);
             let help = match plan.get(&i) {
                 Some(next) => format!(
                     "give it version {next}, after every version at `{at}`: `migcheck renumber --base {at} --write` renames the new migrations in order"
@@ -232,7 +241,7 @@ fn edited(set: &MigrationSet, name: &str, old: &[u8], new: &[u8], at: &str) -> F
     let help = format!(
         "a migration on `{at}` may already have run, and runners never run it again: restore it (`git checkout {at} -- {path}`) and make the change in a new migration"
     );
-    match set.files.iter().position(|f| f.file_name() == name) {
+    match set.files.iter().position(|f| relative(set, &f.display) == name) {
         Some(id) => {
             // The byte offset of line `first` in the file as it is on disk (CRLF or not).
             let text = set.file(id).text();

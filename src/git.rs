@@ -97,7 +97,9 @@ pub fn files_at(dir: &Path, display: &str, base: &Base) -> Result<Option<Files>,
     let top = git(dir, &["rev-parse", "--show-toplevel"], None).map_err(fail)?;
     let top = String::from_utf8_lossy(&top).trim_end_matches('\n').to_string();
     let top = Path::new(&top);
-    let mut args = vec!["ls-tree", "-z", "--full-name", base.commit.as_str()];
+    // Recursive, so that formats keeping each migration in a folder (diesel, sourcegraph,
+    // Prisma) are compared too; only files at most one folder down are kept.
+    let mut args = vec!["ls-tree", "-r", "-z", "--full-name", base.commit.as_str()];
     if !prefix.is_empty() {
         args.push("--");
         args.push(&prefix);
@@ -116,7 +118,7 @@ pub fn files_at(dir: &Path, display: &str, base: &Base) -> Result<Option<Files>,
             continue;
         };
         saw_dir = true;
-        if fields.len() == 3 && fields[1] == "blob" && !name.contains('/') && !name.is_empty() {
+        if fields.len() == 3 && fields[1] == "blob" && name.matches('/').count() <= 1 && !name.is_empty() {
             blobs.push((name.to_string(), fields[2].to_string()));
         }
     }

@@ -355,3 +355,41 @@ fn renumber_with_a_missing_ref_is_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("base `nope` does not exist"));
 }
+
+/// Formats that keep each migration in a folder of its own (diesel here): files one folder
+/// down are compared too, keyed by their path in the directory (every migration has an `up.sql`).
+#[test]
+fn folder_per_migration_formats_get_the_git_checks_too() {
+    let repo = Repo {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.write(
+        "db/2017-08-31-230457_create_users/up.sql",
+        "CREATE TABLE users (id int);\n",
+    );
+    repo.write("db/2017-08-31-230457_create_users/down.sql", "DROP TABLE users;\n");
+    repo.write(
+        "db/2018-01-02-030405_create_crates/up.sql",
+        "CREATE TABLE crates (id int);\n",
+    );
+    repo.write("db/2018-01-02-030405_create_crates/down.sql", "DROP TABLE crates;\n");
+    repo.commit("two diesel migrations");
+    repo.check("main", &[]).code(0);
+
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "db/2017-08-31-230457_create_users/up.sql",
+        "CREATE TABLE users (id bigint);\n",
+    );
+    repo.remove("db/2018-01-02-030405_create_crates/down.sql");
+    repo.write("db/2016-01-01-000000_late/up.sql", "CREATE TABLE late (id int);\n");
+    repo.write("db/2016-01-01-000000_late/down.sql", "DROP TABLE late;\n");
+    repo.commit("edit, delete and add out of order");
+    let a = repo.check("main", &["--format", "json"]).code(1);
+    let found = messages(&a);
+    let has = |code: &str, part: &str| found.iter().any(|m| m.starts_with(code) && m.contains(part));
+    assert!(has("MC050", "2017-08-31-230457_create_users/up.sql"), "{found:#?}");
+    assert!(has("MC051", "2018-01-02-030405_create_crates/down.sql"), "{found:#?}");
+    assert!(has("MC052", "2016-01-01-000000_late"), "{found:#?}");
+}

@@ -32,7 +32,7 @@ fn parse_dir(name: &str) -> Option<(Version, String)> {
 fn migration_dirs(dir: &DirListing) -> Vec<&String> {
     dir.dirs
         .iter()
-        .filter(|d| parse_dir(d).is_some() && dir.path.join(d).join("up.sql").is_file())
+        .filter(|d| parse_dir(d).is_some() && dir.has_file(&format!("{d}/up.sql")))
         .collect()
 }
 
@@ -68,7 +68,7 @@ impl Format for Diesel {
                 continue;
             }
             let Some((version, title)) = parse_dir(name) else {
-                if dir.path.join(name).join("up.sql").is_file() {
+                if dir.has_file(&format!("{name}/up.sql")) {
                     set.stray.push(StrayFile {
                         display: dir.child_display(name),
                         reason: "is a directory with `up.sql` whose name does not start with a `{version}_` \
@@ -78,7 +78,7 @@ impl Format for Diesel {
                 }
                 continue;
             };
-            let sub = match DirListing::read(&dir.path.join(name), &dir.child_display(name)) {
+            let sub = match dir.subdir(name) {
                 Ok(sub) => sub,
                 Err(_) => {
                     set.stray.push(StrayFile {

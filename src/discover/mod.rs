@@ -181,15 +181,46 @@ impl DirListing {
 
     /// A listing of files held in memory (name → content), shown as directory `display` at
     /// `path`. Formats load it like a real directory, without touching the disk.
+    /// Names with a `/` are files of a subdirectory (`2017_x/up.sql`).
     pub fn in_memory(path: &Path, display: &str, files: BTreeMap<String, Vec<u8>>) -> DirListing {
+        let mut dirs: Vec<String> = files
+            .keys()
+            .filter_map(|k| k.split_once('/'))
+            .map(|(d, _)| d.to_string())
+            .collect();
+        dirs.dedup();
         DirListing {
             path: path.to_path_buf(),
             display: display.to_string(),
-            files: files.keys().cloned().collect(),
-            dirs: Vec::new(),
+            files: files.keys().filter(|k| !k.contains('/')).cloned().collect(),
+            dirs,
             sniffed: OnceLock::new(),
             prefetched: Arc::default(),
             memory: Some(files),
+        }
+    }
+
+    /// Whether `rel` (a name, or `subdirectory/name`) is a file of this directory.
+    pub fn has_file(&self, rel: &str) -> bool {
+        match &self.memory {
+            Some(files) => files.contains_key(rel),
+            None => self.path.join(rel).is_file(),
+        }
+    }
+
+    /// The listing of subdirectory `name` (from memory when this listing is).
+    pub fn subdir(&self, name: &str) -> Result<DirListing, Error> {
+        let display = self.child_display(name);
+        match &self.memory {
+            Some(files) => {
+                let prefix = format!("{name}/");
+                let inner = files
+                    .iter()
+                    .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_string(), v.clone())))
+                    .collect();
+                Ok(DirListing::in_memory(&self.path.join(name), &display, inner))
+            }
+            None => DirListing::read(&self.path.join(name), &display),
         }
     }
 

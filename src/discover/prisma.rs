@@ -13,9 +13,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Detection, DirListing, Format, join_display};
-use crate::model::{
-    FormatRules, LockProblem, Migration, MigrationSet, Script, SetIssue, SourceFile, StrayFile, Version,
-};
+use crate::model::{FormatRules, LockProblem, Migration, MigrationSet, Script, SetIssue, StrayFile, Version};
 
 pub struct Prisma;
 
@@ -40,7 +38,7 @@ impl Format for Prisma {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = migration_folders(dir)
-            .filter(|(d, _, _)| dir.path.join(d).join(SCRIPT).is_file())
+            .filter(|(d, _, _)| dir.has_file(&format!("{d}/{SCRIPT}")))
             .count();
         let lock = dir.files.iter().any(|f| f == LOCK);
         (n > 0 || lock).then(|| Detection {
@@ -63,15 +61,15 @@ impl Format for Prisma {
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for (folder, version, name) in migration_folders(dir) {
             let shown = join_display(&dir.display, folder);
-            let path = dir.path.join(folder).join(SCRIPT);
-            if !path.is_file() {
+            let rel = format!("{folder}/{SCRIPT}");
+            if !dir.has_file(&rel) {
                 set.stray.push(StrayFile {
                     display: shown,
                     reason: format!("has no `{SCRIPT}`, so `prisma migrate deploy` stops there"),
                 });
                 continue;
             }
-            let id = set.add_file(SourceFile::read(path, join_display(&shown, SCRIPT)));
+            let id = set.add_file(dir.read_file(&rel));
             set.migrations.push(Migration {
                 version,
                 name,

@@ -19,7 +19,7 @@ static DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.*)$").un
 fn migration_dirs(dir: &DirListing) -> Vec<&String> {
     dir.dirs
         .iter()
-        .filter(|d| DIR.is_match(d) && dir.path.join(d).join("metadata.yaml").is_file())
+        .filter(|d| DIR.is_match(d) && dir.has_file(&format!("{d}/metadata.yaml")))
         .collect()
 }
 
@@ -68,7 +68,7 @@ impl Format for Sourcegraph {
             let (Some(version), title) = (Version::parse(&c[1]), c[2].to_string()) else {
                 continue;
             };
-            let Ok(sub) = DirListing::read(&dir.path.join(name), &dir.child_display(name)) else {
+            let Ok(sub) = dir.subdir(name) else {
                 set.stray.push(StrayFile {
                     display: dir.child_display(name),
                     reason: "is a migration directory that cannot be listed".to_string(),
