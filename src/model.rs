@@ -422,6 +422,21 @@ pub struct FormatRules {
     pub empty_allowed: bool,
 }
 
+impl Default for FormatRules {
+    /// The pair layout's rules (golang-migrate): downs expected and required, no psql
+    /// meta-commands, no transaction around a migration, no empty scripts. Formats state only
+    /// where they differ.
+    fn default() -> FormatRules {
+        FormatRules {
+            has_downs: true,
+            down_required: true,
+            psql_meta_allowed: false,
+            wraps_in_transaction: false,
+            empty_allowed: false,
+        }
+    }
+}
+
 /// A problem the loader found in a file the runner reads besides the SQL (a `metadata.toml`,
 /// a `metadata.yaml`, a registry): reported by `invalid-metadata`.
 #[derive(Debug, Clone, PartialEq, Eq)]

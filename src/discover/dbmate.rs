@@ -63,11 +63,8 @@ impl Format for Dbmate {
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let rules = FormatRules {
-            has_downs: true,
-            down_required: true,
-            psql_meta_allowed: false,
             wraps_in_transaction: true,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         sections::load(dir, &DIALECT, rules, parse_name)
     }

@@ -56,12 +56,10 @@ impl Format for Diesel {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
-            has_downs: true,
             // diesel runs a migration without `down.sql`; it cannot revert it.
             down_required: false,
-            psql_meta_allowed: false,
             wraps_in_transaction: true,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         for name in &dir.dirs {
             if name.starts_with('.') || NOT_MIGRATIONS.contains(&name.as_str()) {

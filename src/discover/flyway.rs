@@ -105,9 +105,7 @@ impl Format for Flyway {
         let rules = FormatRules {
             has_downs: uses_undo,
             down_required: false,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         let mut undos = Vec::new();

@@ -45,16 +45,5 @@ impl Format for GolangMigrate {
 
 /// An empty set for `dir` with the pair layout's rules.
 pub fn new_set(dir: &DirListing, format: &'static str) -> MigrationSet {
-    MigrationSet::new(
-        dir.display.clone(),
-        dir.path.clone(),
-        format,
-        FormatRules {
-            has_downs: true,
-            down_required: true,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
-            empty_allowed: false,
-        },
-    )
+    MigrationSet::new(dir.display.clone(), dir.path.clone(), format, FormatRules::default())
 }

@@ -73,11 +73,9 @@ impl Format for Goose {
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let rules = FormatRules {
-            has_downs: true,
             down_required: false,
-            psql_meta_allowed: false,
             wraps_in_transaction: true,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         sections::load(dir, &DIALECT, rules, parse_name)
     }

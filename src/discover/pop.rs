@@ -71,11 +71,8 @@ impl Format for Pop {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
-            has_downs: true,
-            down_required: true,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
             empty_allowed: true,
+            ..FormatRules::default()
         };
         let mut groups: BTreeMap<Option<String>, Vec<(usize, PairName)>> = BTreeMap::new();
         let mut autocommit = BTreeSet::new();

@@ -54,9 +54,7 @@ impl Format for Prisma {
         let rules = FormatRules {
             has_downs: false,
             down_required: false,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for (folder, version, name) in migration_folders(dir) {

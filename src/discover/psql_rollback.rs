@@ -149,11 +149,9 @@ impl Format for PsqlRollback {
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let rules = FormatRules {
-            has_downs: true,
             down_required: false,
             psql_meta_allowed: true,
-            wraps_in_transaction: false,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for name in &dir.files {

@@ -71,9 +71,7 @@ impl Format for Refinery {
         let rules = FormatRules {
             has_downs: false,
             down_required: false,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for file in &dir.files {

@@ -54,11 +54,8 @@ impl Format for Sourcegraph {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
-            has_downs: true,
-            down_required: true,
-            psql_meta_allowed: false,
             wraps_in_transaction: true,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         for name in &dir.dirs {
             if name.starts_with('.') || NOT_MIGRATIONS.contains(&name.as_str()) {

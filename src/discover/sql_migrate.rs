@@ -68,11 +68,8 @@ impl Format for SqlMigrate {
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let rules = FormatRules {
-            has_downs: true,
-            down_required: true,
-            psql_meta_allowed: false,
             wraps_in_transaction: true,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         sections::load(dir, &DIALECT, rules, parse_name)
     }

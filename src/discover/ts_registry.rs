@@ -49,11 +49,8 @@ impl Format for TsRegistry {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
-            has_downs: true,
             down_required: false,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         for name in &dir.files {
             let Some((version, id)) = parse_module(name) else {

@@ -34,13 +34,8 @@ impl Format for TypeOrm {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
-            has_downs: true,
             down_required: false,
-            psql_meta_allowed: false,
-            // TypeORM's default `transaction: "all"` wraps every pending migration in one
-            // transaction unless configured otherwise; the per-migration setting lives in code.
-            wraps_in_transaction: false,
-            empty_allowed: false,
+            ..FormatRules::default()
         };
         for name in &dir.files {
             let Some((version, class)) = parse_module(name) else {
