@@ -771,3 +771,98 @@ fn check_and_renumber_never_write_into_the_migrations() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_ne!(tree_state(&repo), before);
 }
+
+/// Guarantee: a migration cannot lift the time limit. `SET statement_timeout = 0` in an earlier
+/// migration is undone before the next script (the statement timeout fires there), and in the
+/// same script migcheck's watchdog cancels it after --statement-timeout × (statements + 1).
+#[test]
+fn a_migration_cannot_turn_the_time_limit_off() {
+    let Some(_) = binaries() else { return };
+    let sandbox = Sandbox::new();
+    let same = sandbox.migration(
+        "same_script",
+        "000001_off",
+        "SET statement_timeout = 0;\nSELECT pg_sleep(100000);\n",
+        "SELECT 1;\n",
+    );
+    let earlier = sandbox.migration(
+        "earlier_script",
+        "000001_off",
+        "SET statement_timeout = 0;\nCREATE TABLE a (id int);\n",
+        "DROP TABLE a;\n",
+    );
+    sandbox.migration(
+        "earlier_script",
+        "000002_sleep",
+        "SELECT pg_sleep(100000);\n",
+        "SELECT 1;\n",
+    );
+    let started = Instant::now();
+    let out = sandbox
+        .migcheck(&[
+            "--statement-timeout",
+            "1",
+            "--format",
+            "json",
+            same.to_str().unwrap(),
+            earlier.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let message = |file: String| -> (String, u64) {
+        let f = findings
+            .iter()
+            .find(|f| f["code"] == "MC301" && f["path"] == file.as_str())
+            .unwrap_or_else(|| panic!("no MC301 in {file}: {report}"));
+        (f["message"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap())
+    };
+    let (m, line) = message(format!("{}/000001_off.up.sql", same.display()));
+    assert!(
+        m.contains("canceled by migcheck: the script ran longer than 3 s in all"),
+        "{m}"
+    );
+    assert_eq!(line, 2);
+    let (m, line) = message(format!("{}/000002_sleep.up.sql", earlier.display()));
+    assert!(m.contains("canceling statement due to statement timeout"), "{m}");
+    assert_eq!(line, 1);
+    assert!(sandbox.left_in_tmp().is_empty());
+}
+
+/// Guarantee: a panic unwinds through the cleanup guards: the throwaway server is stopped and
+/// its directory removed, and a registered scratch database on a named server is dropped.
+#[test]
+fn a_panic_cleans_up_the_server_and_the_scratch_database() {
+    use migcheck::roundtrip::cleanup::{Task, register};
+    let Some(b) = binaries() else { return };
+    let named = Throwaway::start(b.clone()).expect("the server starts");
+    let mut admin = named.config("template1").connect(postgres::NoTls).unwrap();
+    admin.batch_execute("CREATE DATABASE migcheck_panic_test").unwrap();
+    let slot = std::sync::Mutex::new(None);
+    let result = std::panic::catch_unwind(|| {
+        let pg = Throwaway::start(b).expect("the server starts");
+        *slot.lock().unwrap() = Some((pg.socket_dir.clone(), pg.pid));
+        let _scratch = register(Task::Database {
+            config: Box::new(named.config("template1")),
+            name: "migcheck_panic_test".to_string(),
+        });
+        panic!("a bug in migcheck");
+    });
+    assert!(result.is_err());
+    let (dir, pid) = slot.lock().unwrap().take().unwrap();
+    assert!(!dir.exists(), "{} left behind", dir.display());
+    assert!(!server::process_running(pid), "postmaster {pid} still runs");
+    let left: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = 'migcheck_panic_test'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the scratch database was not dropped");
+}

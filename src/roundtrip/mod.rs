@@ -421,6 +421,52 @@ impl Target {
         }
     }
 
+    /// Applies `script` under the time limits. A migration may turn the timeouts off (`SET
+    /// statement_timeout = 0` heads every pg_dump output), so they are set again before every
+    /// script, and a watchdog cancels a script that runs longer than the statement timeout
+    /// times its statements plus one: no migration can make the round-trip hang.
+    fn apply(&self, client: &mut Client, text: &str, script: &Script) -> Result<Duration, apply::Rejection> {
+        let _ = client.batch_execute(&format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}",
+            self.statement_timeout.as_millis(),
+            self.lock_timeout.as_millis()
+        ));
+        if self.statement_timeout.is_zero() {
+            return apply::apply(client, text, script);
+        }
+        let statements = match &script.sql {
+            Some(sql) => sql.statements.len(),
+            None => {
+                let span = script.span.start.min(text.len())..script.span.end.min(text.len());
+                crate::sql::lexer::scan(text, span).statements.len()
+            }
+        };
+        let limit = self.statement_timeout * (statements as u32 + 1);
+        let token = client.cancel_token();
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            let mut fired = false;
+            // Again after each further limit: finding the failing statement replays the script.
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+                fired = true;
+                let _ = token.cancel_query(NoTls);
+            }
+            fired
+        });
+        let result = apply::apply(client, text, script);
+        drop(done);
+        let fired = watchdog.join().unwrap_or(false);
+        result.map_err(|mut r| {
+            if fired && r.code == "57014" && !r.message.contains("timeout") {
+                r.message = format!(
+                    "canceled by migcheck: the script ran longer than {} s in all (--statement-timeout × (statements + 1))",
+                    limit.as_secs_f64()
+                );
+            }
+            r
+        })
+    }
+
     /// The roles that exist now.
     fn roles(&mut self) -> Result<BTreeSet<String>, String> {
         Ok(self
@@ -544,7 +590,7 @@ impl SetRun<'_> {
                 break;
             }
             let text = set.file(up.file).text();
-            let up_result = apply::apply(&mut db.client, text, up);
+            let up_result = self.target.apply(&mut db.client, text, up);
             match up_result {
                 Err(rejection) => {
                     self.connection_alive(&db, &rejection, up, "up")?;
@@ -603,7 +649,7 @@ impl SetRun<'_> {
                         .up
                         .as_ref()
                         .expect("applied migrations have an up");
-                    if let Err(r) = apply::apply(&mut db.client, self.set.file(up.file).text(), up) {
+                    if let Err(r) = self.target.apply(&mut db.client, self.set.file(up.file).text(), up) {
                         self.connection_alive(&db, &r, up, "up (replayed)")?;
                         let finding = self
                             .rejected(
@@ -650,7 +696,7 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match apply::apply(&mut db.client, set.file(down.file).text(), down) {
+        match self.target.apply(&mut db.client, set.file(down.file).text(), down) {
             Err(r) => {
                 self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
@@ -709,7 +755,7 @@ impl SetRun<'_> {
                 ),
             );
         }
-        match apply::apply(&mut db.client, set.file(up.file).text(), up) {
+        match self.target.apply(&mut db.client, set.file(up.file).text(), up) {
             Err(r) => {
                 self.connection_alive(db, &r, up, "up (applied again)")?;
                 let finding = self
@@ -766,7 +812,7 @@ impl SetRun<'_> {
     fn run_setup(&mut self, db: &mut Scratch) -> Option<SetStatus> {
         let (path, text) = self.setup?;
         let script = Script::whole(0, text);
-        let rejection = apply::apply(&mut db.client, text, &script).err()?;
+        let rejection = self.target.apply(&mut db.client, text, &script).err()?;
         let location = Location {
             path: path.clone(),
             span: rejection.span.clone(),
@@ -820,6 +866,12 @@ impl SetRun<'_> {
                 "the lock timeout fired: the statement waited longer than --lock-timeout ({} s) for a lock",
                 self.target.lock_timeout.as_secs_f64()
             ));
+        } else if r.message.starts_with("canceled by migcheck") {
+            help.push(
+                "the script turned the statement timeout off (`SET statement_timeout = 0`) or ran many slow \
+                 statements; migcheck bounds every script whatever it sets"
+                    .to_string(),
+            );
         } else if r.is_timeout() {
             help.push("the statement hit --statement-timeout / --lock-timeout".to_string());
         }
