@@ -31,6 +31,12 @@ impl Rejection {
         format!("{} ({})", self.message, self.code)
     }
 
+    /// The connection broke (the server crashed, was shut down, or the network went): SQLSTATE
+    /// class 08, or a server shutting down (57P01–57P03).
+    pub fn is_connection_lost(&self) -> bool {
+        self.code.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&self.code.as_str())
+    }
+
     pub fn is_timeout(&self) -> bool {
         self.code == SqlState::QUERY_CANCELED.code() || self.code == SqlState::LOCK_NOT_AVAILABLE.code()
     }

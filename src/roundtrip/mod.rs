@@ -158,26 +158,22 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
     };
     let mut reports = Vec::new();
     let mut roles_dropped = Vec::new();
-    for set in sets {
-        bar.set_message(set.display.clone());
-        let roles_before = target.roles()?;
-        let mut run = SetRun {
-            set,
-            target: &mut target,
-            setup: setup.as_ref(),
-            findings: Vec::new(),
-            bar: &bar,
-        };
-        let report = run.run()?;
-        findings.append(&mut run.findings);
-        reports.push(report);
-        // Roles are cluster-wide: the next directory starts without this one's.
-        let dropped = target.drop_roles_since(&roles_before, &[set], setup.as_ref().map(|s| &*s.1))?;
-        if target.roles_before.is_some() {
-            roles_dropped.extend(dropped);
-        }
-    }
+    let result = run_sets(
+        sets,
+        &mut target,
+        setup.as_ref(),
+        &bar,
+        findings,
+        &mut reports,
+        &mut roles_dropped,
+    );
     bar.finish_and_clear();
+    if let Err(e) = result {
+        return Err(match target.server_gone() {
+            Some(why) if !e.contains(&why) => format!("{why}\n(then: {e})"),
+            _ => e,
+        });
+    }
     roles_dropped.extend(target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?);
     if !roles_dropped.is_empty() {
         eprintln!(
@@ -192,6 +188,38 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
         sets: reports,
         roles_dropped,
     })
+}
+
+/// Each directory in turn, on one server.
+fn run_sets(
+    sets: &[MigrationSet],
+    target: &mut Target,
+    setup: Option<&(String, Arc<str>)>,
+    bar: &indicatif::ProgressBar,
+    findings: &mut Vec<Finding>,
+    reports: &mut Vec<SetReport>,
+    roles_dropped: &mut Vec<String>,
+) -> Result<(), String> {
+    for set in sets {
+        bar.set_message(set.display.clone());
+        let roles_before = target.roles()?;
+        let mut run = SetRun {
+            set,
+            target,
+            setup,
+            findings: Vec::new(),
+            bar,
+        };
+        let report = run.run()?;
+        findings.append(&mut run.findings);
+        reports.push(report);
+        // Roles are cluster-wide: the next directory starts without this one's.
+        let dropped = target.drop_roles_since(&roles_before, &[set], setup.map(|s| &*s.1))?;
+        if target.roles_before.is_some() {
+            roles_dropped.extend(dropped);
+        }
+    }
+    Ok(())
 }
 
 /// The server and an admin connection to it (for creating and dropping scratch databases).
@@ -330,6 +358,115 @@ impl Target {
         }
     }
 
+    /// When the throwaway server has exited (crashed or killed): why, with the end of its log.
+    /// The exit is only looked at (not reaped): the cleanup still stops and reaps it.
+    fn server_gone(&self) -> Option<String> {
+        let server = self.throwaway.as_ref()?;
+        // SAFETY: waitid with WNOWAIT only inspects our own child; `info` is ours to fill.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                server.pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid/si_status are valid for SIGCHLD information, which waitid filled.
+        let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
+        let how = if r == 0 && pid == server.pid {
+            match info.si_code {
+                libc::CLD_KILLED | libc::CLD_DUMPED => format!("killed by signal {status}"),
+                _ => format!("exited with status {status}"),
+            }
+        } else if r != 0 && !server::process_running(server.pid) {
+            "exited".to_string()
+        } else {
+            return None;
+        };
+        let log = std::fs::read_to_string(server.socket_dir.join("server.log")).unwrap_or_default();
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        Some(format!(
+            "the throwaway PostgreSQL {} server (postmaster pid {}) stopped unexpectedly ({how}); the round-trip \
+             cannot go on. The last lines of its log:\n{}",
+            server.binaries.version,
+            server.pid,
+            tail.join("\n")
+        ))
+    }
+
+    /// The connection broke while `doing`: the throwaway server died, or the named server went
+    /// away. No finding can be trusted after this, so the run stops (exit code 2).
+    fn lost(&self, doing: &str, error: &str) -> String {
+        // A backend sees its postmaster die a moment before the kernel reports the exit.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut gone = self.server_gone();
+        while gone.is_none() && self.throwaway.is_some() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+            gone = self.server_gone();
+        }
+        match gone {
+            Some(why) => format!("while {doing}, {why}"),
+            None => format!(
+                "lost the connection to {} while {doing}: {error}; the round-trip cannot go on",
+                self.description
+            ),
+        }
+    }
+
+    /// Applies `script` under the time limits. A migration may turn the timeouts off (`SET
+    /// statement_timeout = 0` heads every pg_dump output), so they are set again before every
+    /// script, and a watchdog cancels a script that runs longer than the statement timeout
+    /// times its statements plus one: no migration can make the round-trip hang.
+    fn apply(&self, client: &mut Client, text: &str, script: &Script) -> Result<Duration, apply::Rejection> {
+        let _ = client.batch_execute(&format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}",
+            self.statement_timeout.as_millis(),
+            self.lock_timeout.as_millis()
+        ));
+        if self.statement_timeout.is_zero() {
+            return apply::apply(client, text, script);
+        }
+        let statements = match &script.sql {
+            Some(sql) => sql.statements.len(),
+            None => {
+                let span = script.span.start.min(text.len())..script.span.end.min(text.len());
+                crate::sql::lexer::scan(text, span).statements.len()
+            }
+        };
+        let limit = self.statement_timeout * (statements as u32 + 1);
+        let token = client.cancel_token();
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            let mut fired = false;
+            // Again after each further limit: finding the failing statement replays the script.
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+                fired = true;
+                let _ = token.cancel_query(NoTls);
+            }
+            fired
+        });
+        let result = apply::apply(client, text, script);
+        drop(done);
+        let fired = watchdog.join().unwrap_or(false);
+        result.map_err(|mut r| {
+            if fired && r.code == "57014" && !r.message.contains("timeout") {
+                r.message = format!(
+                    "canceled by migcheck: the script ran longer than {} s in all (--statement-timeout × (statements + 1))",
+                    limit.as_secs_f64()
+                );
+            }
+            r
+        })
+    }
+
     /// The roles that exist now.
     fn roles(&mut self) -> Result<BTreeSet<String>, String> {
         Ok(self
@@ -453,9 +590,10 @@ impl SetRun<'_> {
                 break;
             }
             let text = set.file(up.file).text();
-            let up_result = apply::apply(&mut db.client, text, up);
+            let up_result = self.target.apply(&mut db.client, text, up);
             match up_result {
                 Err(rejection) => {
+                    self.connection_alive(&db, &rejection, up, "up")?;
                     let env = self.environment(&rejection);
                     let file = set.file(up.file).file_name().to_string();
                     let finding = match env {
@@ -511,7 +649,8 @@ impl SetRun<'_> {
                         .up
                         .as_ref()
                         .expect("applied migrations have an up");
-                    if let Err(r) = apply::apply(&mut db.client, self.set.file(up.file).text(), up) {
+                    if let Err(r) = self.target.apply(&mut db.client, self.set.file(up.file).text(), up) {
+                        self.connection_alive(&db, &r, up, "up (replayed)")?;
                         let finding = self
                             .rejected(
                                 &checks::up_failed::RULE,
@@ -557,8 +696,9 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match apply::apply(&mut db.client, set.file(down.file).text(), down) {
+        match self.target.apply(&mut db.client, set.file(down.file).text(), down) {
             Err(r) => {
+                self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
                     &checks::down_failed::RULE,
                     down,
@@ -615,8 +755,9 @@ impl SetRun<'_> {
                 ),
             );
         }
-        match apply::apply(&mut db.client, set.file(up.file).text(), up) {
+        match self.target.apply(&mut db.client, set.file(up.file).text(), up) {
             Err(r) => {
+                self.connection_alive(db, &r, up, "up (applied again)")?;
                 let finding = self
                     .rejected(
                         &checks::reapply_failed::RULE,
@@ -671,7 +812,7 @@ impl SetRun<'_> {
     fn run_setup(&mut self, db: &mut Scratch) -> Option<SetStatus> {
         let (path, text) = self.setup?;
         let script = Script::whole(0, text);
-        let rejection = apply::apply(&mut db.client, text, &script).err()?;
+        let rejection = self.target.apply(&mut db.client, text, &script).err()?;
         let location = Location {
             path: path.clone(),
             span: rejection.span.clone(),
@@ -692,6 +833,16 @@ impl SetRun<'_> {
         Some(SetStatus::NotVerified)
     }
 
+    /// `Err` when the connection broke while applying `script` (the server crashed or went
+    /// away): that is not the migration's fault, and nothing after it could be trusted.
+    fn connection_alive(&self, db: &Scratch, r: &Rejection, script: &Script, step: &str) -> Result<(), String> {
+        if db.client.is_closed() || r.is_connection_lost() {
+            let path = &self.set.file(script.file).display;
+            return Err(self.target.lost(&format!("applying the {step} `{path}`"), &r.message));
+        }
+        Ok(())
+    }
+
     fn at(&self, script: &Script, r: &Rejection) -> Location {
         Location::in_file(self.set, script.file, r.span.clone())
     }
@@ -705,7 +856,23 @@ impl SetRun<'_> {
         if let Some(h) = &r.hint {
             help.push(format!("server hint: {h}"));
         }
-        if r.is_timeout() {
+        if r.message.contains("statement timeout") {
+            help.push(format!(
+                "the statement timeout fired: the statement ran longer than --statement-timeout ({} s)",
+                self.target.statement_timeout.as_secs_f64()
+            ));
+        } else if r.message.contains("lock timeout") {
+            help.push(format!(
+                "the lock timeout fired: the statement waited longer than --lock-timeout ({} s) for a lock",
+                self.target.lock_timeout.as_secs_f64()
+            ));
+        } else if r.message.starts_with("canceled by migcheck") {
+            help.push(
+                "the script turned the statement timeout off (`SET statement_timeout = 0`) or ran many slow \
+                 statements; migcheck bounds every script whatever it sets"
+                    .to_string(),
+            );
+        } else if r.is_timeout() {
             help.push("the statement hit --statement-timeout / --lock-timeout".to_string());
         }
         if r.code == "3F000" {

@@ -7,6 +7,7 @@
 //! user (else `nobody`), since `initdb` and `postgres` refuse to run as root.
 
 use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -144,10 +145,17 @@ pub struct Throwaway {
     pub port: u16,
     pub binaries: Binaries,
     pub run_as: Option<RunAs>,
+    /// The postmaster's process id.
+    pub pid: i32,
     /// Time from "start" to "accepts connections".
     pub ready_in: Duration,
     _guard: Guard,
 }
+
+/// The file in a throwaway cluster's directory naming the migcheck process that owns it
+/// (`<pid> <start time>`), so a later run can remove the cluster if that process died
+/// without cleaning up (SIGKILL, power loss).
+pub const OWNER_FILE: &str = "migcheck.pid";
 
 const PORT: u16 = 5432;
 
@@ -156,13 +164,26 @@ impl Throwaway {
     pub fn start(binaries: Binaries) -> Result<Throwaway, Failure> {
         let started = Instant::now();
         let run_as = run_as()?;
+        let base = scratch_base();
+        for (owner, path) in remove_stale_clusters(&base) {
+            eprintln!(
+                "migcheck: removed a stale throwaway cluster left by migcheck pid {owner} (`{}`)",
+                path.display()
+            );
+        }
         let template = template(&binaries, run_as.as_ref())?;
         let dir = tempfile::Builder::new()
             .prefix("migcheck-")
-            .tempdir_in(scratch_base())
+            .tempdir_in(&base)
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?
             .keep();
         let guard = cleanup::register(Task::Dir(dir.clone()));
+        let me = std::process::id();
+        std::fs::write(
+            dir.join(OWNER_FILE),
+            format!("{me} {}\n", process_start_time(me as i32).unwrap_or(0)),
+        )
+        .map_err(|e| format!("cannot write `{}`: {e}", dir.join(OWNER_FILE).display()))?;
         let data = dir.join("data");
         copy_tree(&template, &data, run_as.as_ref())
             .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
@@ -200,11 +221,16 @@ impl Throwaway {
         if let Some(user) = &run_as {
             cmd.uid(user.uid).gid(user.gid);
         }
-        // SAFETY: prctl is async-signal-safe. If migcheck is killed outright (SIGKILL), the
-        // kernel sends the postmaster SIGQUIT, so no server outlives migcheck.
+        // SAFETY: prctl and getppid are async-signal-safe. If migcheck is killed outright
+        // (SIGKILL), the kernel sends the postmaster SIGQUIT, so no server outlives migcheck. (The
+        // signal follows the thread that spawned the server: call `start` on a thread that lives
+        // as long as the server.) If migcheck died before prctl ran, the server does not start.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+                if libc::getppid() as u32 != me {
+                    return Err(std::io::Error::other("migcheck exited before the server started"));
+                }
                 Ok(())
             });
         }
@@ -220,6 +246,7 @@ impl Throwaway {
             port: PORT,
             binaries,
             run_as,
+            pid,
             ready_in: Duration::ZERO,
             _guard: server_guard,
         };
@@ -286,6 +313,102 @@ fn scratch_base() -> PathBuf {
         shm.to_path_buf()
     } else {
         std::env::temp_dir()
+    }
+}
+
+/// A process's start time (clock ticks since boot, `/proc/<pid>/stat` field 22), telling a live
+/// process from a later one that reuses its pid; `None` when there is no such process.
+pub fn process_start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether `pid` is a running process (a zombie, which only waits to be reaped, is not).
+pub fn process_running(pid: i32) -> bool {
+    // SAFETY: signal 0 only probes.
+    let exists =
+        unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    if !exists {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_none_or(|state| state != "Z" && state != "X"),
+        Err(_) => true,
+    }
+}
+
+/// Removes the throwaway clusters under `base` whose owning migcheck process is gone (killed
+/// with SIGKILL, so it could not clean up): stops a postmaster still running on one, then
+/// removes its directory. Returns the owner's pid and the directory of each one removed.
+/// Directories without an owner file, or whose owner still runs, are left alone.
+pub fn remove_stale_clusters(base: &Path) -> Vec<(u32, PathBuf)> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with("migcheck-") || name.starts_with("migcheck-initdb-") {
+            continue;
+        }
+        let dir = entry.path();
+        let Ok(owner) = std::fs::read_to_string(dir.join(OWNER_FILE)) else {
+            continue;
+        };
+        let mut fields = owner.split_whitespace().map(|f| f.parse::<u64>().ok());
+        let (Some(Some(pid)), Some(Some(started))) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let Ok(pid) = u32::try_from(pid) else { continue };
+        if pid == std::process::id() {
+            continue;
+        }
+        let alive =
+            process_running(pid as i32) && process_start_time(pid as i32).is_none_or(|t| started == 0 || t == started);
+        if alive {
+            continue;
+        }
+        stop_stale_postmaster(&dir.join("data"));
+        if std::fs::remove_dir_all(&dir).is_ok() {
+            removed.push((pid, dir));
+        }
+    }
+    removed
+}
+
+/// Stops the postmaster `data/postmaster.pid` names, if it still runs on `data` (it is not our
+/// child: wait for it to go, escalating from SIGQUIT to SIGKILL).
+fn stop_stale_postmaster(data: &Path) {
+    let Some(pid) = std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()
+        .and_then(|t| t.lines().next()?.trim().parse::<i32>().ok())
+    else {
+        return;
+    };
+    // Only a postgres running on this very directory (the pid may have been reused).
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let ours = cmdline
+        .split(|&b| b == 0)
+        .any(|arg| Path::new(std::ffi::OsStr::from_bytes(arg)) == data);
+    if !ours || !process_running(pid) {
+        return;
+    }
+    for (signal, wait) in [(libc::SIGQUIT, 5000), (libc::SIGKILL, 5000)] {
+        // SAFETY: signalling the postmaster of a cluster we own, checked above.
+        unsafe { libc::kill(pid, signal) };
+        let deadline = Instant::now() + Duration::from_millis(wait);
+        while Instant::now() < deadline {
+            if !process_running(pid) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
