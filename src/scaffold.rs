@@ -86,9 +86,9 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
     }
     let dir = choose_dir(dir, config)?;
     let set = load(&dir, config)?;
-    if !["golang-migrate", "sqlx"].contains(&set.format) {
+    if !["golang-migrate", "sqlx", "goose", "dbmate", "sql-migrate"].contains(&set.format) {
         return Err(Error::Usage(format!(
-            "`{}` is in format {}, which `migcheck new` cannot scaffold yet",
+            "`{}` is in format {}, which `migcheck new` cannot scaffold yet (it can: golang-migrate, sqlx, goose, dbmate, sql-migrate)",
             set.display, set.format
         )));
     }
@@ -119,21 +119,37 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
         .rsplit_once(".up.")
         .map_or("sql".to_string(), |(_, e)| e.to_string());
     let simple = set.format == "sqlx" && latest.down.is_none() && !latest.needs_down;
-    let names: Vec<String> = if simple {
-        vec![format!("{version}_{title}.sql")]
+    // Single-file formats get one file holding both section markers.
+    let sections = match set.format {
+        "goose" => Some("-- +goose Up\n\n-- +goose Down\n"),
+        "dbmate" => Some("-- migrate:up\n\n-- migrate:down\n"),
+        "sql-migrate" => Some("-- +migrate Up\n\n-- +migrate Down\n"),
+        _ => None,
+    };
+    let files: Vec<(String, &str)> = if let Some(template) = sections {
+        vec![(format!("{version}_{title}.sql"), template)]
+    } else if simple {
+        vec![(format!("{version}_{title}.sql"), "")]
     } else {
         vec![
-            format!("{version}_{title}.up.{ext}"),
-            format!("{version}_{title}.down.{ext}"),
+            (format!("{version}_{title}.up.{ext}"), ""),
+            (format!("{version}_{title}.down.{ext}"), ""),
         ]
     };
     let mut created = Vec::new();
-    for n in &names {
+    for (n, content) in &files {
         let path = set.path.join(n);
         let shown = discover::join_display(&set.display, n);
-        let result = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
+        let result = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(content.as_bytes()));
         if let Err(e) = result {
-            // Leave nothing half-made behind.
+            // Leave nothing half-made behind (a file created but not written included).
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                let _ = std::fs::remove_file(&path);
+            }
             for p in &created {
                 let _ = std::fs::remove_file(p);
             }

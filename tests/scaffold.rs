@@ -139,3 +139,41 @@ fn unclear_or_empty_directories_are_errors() {
     migcheck(tmp.path()).args(["new", "???", "--dir", "a"]).assert().code(2);
     assert_eq!(listing(&tmp.path().join("a")), ["1_a.down.sql", "1_a.up.sql"]);
 }
+
+#[test]
+fn single_file_formats_get_one_file_with_both_markers() {
+    for (format, up, down) in [
+        ("goose", "-- +goose Up", "-- +goose Down"),
+        ("dbmate", "-- migrate:up", "-- migrate:down"),
+        ("sql-migrate", "-- +migrate Up", "-- +migrate Down"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("db");
+        std::fs::create_dir_all(&db).unwrap();
+        std::fs::write(
+            db.join("20240101120000_create_users.sql"),
+            format!("{up}\nCREATE TABLE users (id int);\n{down}\nDROP TABLE users;\n"),
+        )
+        .unwrap();
+        let out = migcheck(tmp.path())
+            .args(["new", "add orders", "--dir", "db"])
+            .assert()
+            .code(0);
+        let created = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let created = created.trim();
+        assert!(
+            created.starts_with("db/2") && created.ends_with("_add_orders.sql"),
+            "{format}: {created}"
+        );
+        let text = std::fs::read_to_string(tmp.path().join(created)).unwrap();
+        assert_eq!(text, format!("{up}\n\n{down}\n"), "{format}");
+        // Still the same format, and the new file is a known migration (empty sections warn).
+        let json = migcheck(tmp.path())
+            .args(["check", "--format", "json", "db"])
+            .assert()
+            .code(0);
+        let report: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+        assert_eq!(report["sets"][0]["format"], format);
+        assert_eq!(report["summary"]["migrations"], 2, "{format}");
+    }
+}
