@@ -29,9 +29,11 @@ fuzz_target!(|data: &[u8]| {
             );
             let written = version.to_string();
             if !version.is_named() {
-                // diesel's digit strings drop the dashes: `2017-08-31` is `20170831`.
+                // diesel's digit strings drop the dashes (`2017-08-31` is `20170831`), and the
+                // registry's `initial.ts` is version 1.
+                let exempt = version.is_lexical() || (*format == "ts-registry" && name == "initial.ts");
                 assert!(
-                    version.is_lexical() || name.contains(&written),
+                    exempt || name.contains(&written),
                     "{format}: version {written:?} is not part of {name:?}"
                 );
                 // The version reads back as itself.
@@ -75,6 +77,15 @@ fuzz_target!(|data: &[u8]| {
 /// Every version compares equal to itself; the order is antisymmetric and transitive, and
 /// sorting by it works.
 fn total_order(versions: &[Version]) {
+    // Distinct versions only, and not too many: the transitivity check is cubic.
+    let mut distinct: Vec<&Version> = Vec::new();
+    for v in versions {
+        if !distinct.iter().any(|d| format!("{d:?}") == format!("{v:?}")) {
+            distinct.push(v);
+        }
+    }
+    let versions: Vec<Version> = distinct.into_iter().take(16).cloned().collect();
+    let versions = versions.as_slice();
     for a in versions {
         assert_eq!(a.cmp(a), Ordering::Equal, "{a:?} is not equal to itself");
         for b in versions {
