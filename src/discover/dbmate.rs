@@ -42,7 +42,7 @@ fn no_transaction_option(options: &str) -> bool {
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)(.*)\.sql$").unwrap());
 
-fn parse_name(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     let c = NAME.captures(name)?;
     let title = c[2].trim_start_matches(['_', '-']).to_string();
     Some((Version::parse(&c[1])?, title))

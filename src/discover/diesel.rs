@@ -23,7 +23,7 @@ pub struct Diesel;
 static DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9][0-9-]*)_(.*)$").unwrap());
 
 /// The version and name of a diesel migration directory.
-fn parse_dir(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_dir(name: &str) -> Option<(Version, String)> {
     let c = DIR.captures(name)?;
     Some((Version::digit_string(&c[1])?, c[2].to_string()))
 }

@@ -51,7 +51,7 @@ fn classify(line: &str) -> Option<(Marker, String)> {
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.+)\.sql$").unwrap());
 
-fn parse_name(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     let c = NAME.captures(name)?;
     Some((Version::parse(&c[1])?, c[2].to_string()))
 }

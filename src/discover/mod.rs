@@ -447,3 +447,57 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
     }
     Ok(found)
 }
+
+/// The parsers that live inside the formats, reachable for the fuzz targets (`fuzz/`) and the
+/// property tests. Not a stable interface.
+#[doc(hidden)]
+pub mod parsers {
+    use crate::model::Version;
+
+    pub use super::flyway::{FlywayName, parse_name as flyway_name};
+    pub use super::pairs::{PairName, parse_pair_name};
+    pub use super::psql_rollback::{Rollback, find_rollback};
+    pub use super::sections::{Dialect, Marker, Split, split};
+    pub use super::typescript::{SqlLiteral, by_direction, functions, sql_literals, without_comments};
+
+    /// The marker dialects of the sectioned formats: goose, dbmate, sql-migrate.
+    pub static DIALECTS: [&Dialect; 3] = [
+        &super::goose::DIALECT,
+        &super::dbmate::DIALECT,
+        &super::sql_migrate::DIALECT,
+    ];
+
+    /// What each format's file (or folder) name parser makes of `name`: the format and the
+    /// version and title it reads, or `None` when that format does not take the name.
+    pub fn names(name: &str) -> Vec<(&'static str, Option<(Version, String)>)> {
+        let folder = |re: &regex::Regex| {
+            re.captures(name)
+                .and_then(|c| Some((Version::parse(&c[1])?, c[2].to_string())))
+        };
+        vec![
+            ("golang-migrate", parse_pair_name(name).map(|p| (p.version, p.title))),
+            ("goose", super::goose::parse_name(name)),
+            ("dbmate", super::dbmate::parse_name(name)),
+            ("sql-migrate", super::sql_migrate::parse_name(name)),
+            ("psql-rollback", super::psql_rollback::parse_name(name)),
+            (
+                "flyway",
+                flyway_name(name).map(|f| {
+                    let version = f.version.unwrap_or_else(|| Version::named(""));
+                    (version, f.description)
+                }),
+            ),
+            (
+                "refinery",
+                super::refinery::parse_name(name).map(|(_, v, title, _)| (v, title)),
+            ),
+            ("diesel", super::diesel::parse_dir(name)),
+            ("sqlx", super::sqlx::parse_simple(name)),
+            ("pop", super::pop::parse(name).map(|p| (p.pair.version, p.pair.title))),
+            ("typeorm", super::typeorm::parse_module(name)),
+            ("ts-registry", super::ts_registry::parse_module(name)),
+            ("prisma", folder(&super::prisma::FOLDER)),
+            ("sourcegraph", folder(&super::sourcegraph::DIR)),
+        ]
+    }
+}

@@ -25,13 +25,13 @@ static NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([0-9]+)_([^.]+)(?:\.([a-z0-9]+))?(\.autocommit)?\.(up|down)\.sql$").unwrap());
 
 #[derive(Debug)]
-struct PopName {
-    pair: PairName,
-    dialect: Option<String>,
-    autocommit: bool,
+pub(super) struct PopName {
+    pub(super) pair: PairName,
+    pub(super) dialect: Option<String>,
+    pub(super) autocommit: bool,
 }
 
-fn parse(name: &str) -> Option<PopName> {
+pub(super) fn parse(name: &str) -> Option<PopName> {
     let c = NAME.captures(name)?;
     let (mut dialect, mut autocommit) = (c.get(3).map(|m| m.as_str().to_string()), c.get(4).is_some());
     if dialect.as_deref() == Some("autocommit") && !autocommit {

@@ -20,7 +20,7 @@ pub struct Prisma;
 const LOCK: &str = "migration_lock.toml";
 const SCRIPT: &str = "migration.sql";
 
-static FOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.+)$").unwrap());
+pub(super) static FOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.+)$").unwrap());
 static DATASOURCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?s)datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*"([^"]*)""#).unwrap());
 

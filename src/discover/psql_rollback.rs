@@ -117,7 +117,7 @@ fn uncommented(text: &str, rollback: &Rollback) -> String {
     String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
 }
 
-fn parse_name(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     let c = NAME.captures(name)?;
     Some((Version::parse(&c[1])?, c[2].to_string()))
 }

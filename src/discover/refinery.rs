@@ -19,7 +19,7 @@ pub struct Refinery;
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([UV])([0-9]+)__(\w+)\.(sql|rs)$").unwrap());
 
-fn parse_name(name: &str) -> Option<(char, Version, String, String)> {
+pub(super) fn parse_name(name: &str) -> Option<(char, Version, String, String)> {
     let c = NAME.captures(name)?;
     Some((
         c[1].chars().next()?,

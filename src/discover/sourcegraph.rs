@@ -14,7 +14,7 @@ use crate::model::{FileId, FormatRules, MetadataProblem, Migration, MigrationSet
 
 pub struct Sourcegraph;
 
-static DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.*)$").unwrap());
+pub(super) static DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.*)$").unwrap());
 
 fn migration_dirs(dir: &DirListing) -> Vec<&String> {
     dir.dirs

@@ -42,7 +42,7 @@ fn classify(line: &str) -> Option<(Marker, String)> {
 
 static LEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)(.*)\.sql$").unwrap());
 
-fn parse_name(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     let stem = name.strip_suffix(".sql")?;
     if stem.is_empty() {
         return None;

@@ -22,7 +22,7 @@ static SIMPLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_(.+)\.s
 pub(super) const NO_TRANSACTION: &str = "-- no-transaction";
 
 /// A simple migration's version and description, unless the name is an up/down file.
-fn parse_simple(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_simple(name: &str) -> Option<(Version, String)> {
     if parse_pair_name(name).is_some() {
         return None;
     }

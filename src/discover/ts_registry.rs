@@ -22,7 +22,7 @@ pub struct TsRegistry;
 static MODULE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_([^.]+)\.ts$").unwrap());
 
 /// The version and id of a migration module (`initial.ts` is version 1).
-fn parse_module(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_module(name: &str) -> Option<(Version, String)> {
     if name == "initial.ts" {
         return Some((Version::parse("1")?, "initial".to_string()));
     }

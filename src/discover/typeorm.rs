@@ -13,7 +13,7 @@ pub struct TypeOrm;
 
 static MODULE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]{13})-([A-Za-z0-9_]+)\.ts$").unwrap());
 
-fn parse_module(name: &str) -> Option<(Version, String)> {
+pub(super) fn parse_module(name: &str) -> Option<(Version, String)> {
     let c = MODULE.captures(name)?;
     Some((Version::parse(&c[1])?, c[2].to_string()))
 }

@@ -49,91 +49,130 @@ struct Scanned {
     templates: Vec<SqlLiteral>,
 }
 
-/// Finds comments and template literals in `text`.
+/// What the scanner is inside: code (at the top, or inside a template's `${…}`, with the depth
+/// of its own `{` braces), or a template literal.
+#[derive(Clone, Copy)]
+enum Frame {
+    Code {
+        depth: usize,
+    },
+    Template {
+        start: usize,
+        interpolated: bool,
+        escaped: bool,
+    },
+}
+
+/// Finds comments and template literals in `text` (inner literals before the ones around them).
+///
+/// Templates nest inside `${…}` of templates to any depth, so the nesting is an explicit stack:
+/// a recursive scanner overflowed the thread's stack on `` `${`${`${… `` (found by fuzzing).
 fn scan(text: &str) -> Scanned {
     let b = text.as_bytes();
     let mut out = Scanned {
         comments: Vec::new(),
         templates: Vec::new(),
     };
+    let mut stack = vec![Frame::Code { depth: 0 }];
     let mut i = 0;
-    scan_code(b, &mut i, &mut out, false);
-    out
-}
-
-/// Scans code until the end, or (when `in_interpolation`) until the `}` that closes it.
-fn scan_code(b: &[u8], i: &mut usize, out: &mut Scanned, in_interpolation: bool) {
-    let mut depth = 0usize;
-    while *i < b.len() {
-        match b[*i] {
-            b'/' if b.get(*i + 1) == Some(&b'/') => {
-                let start = *i;
-                while *i < b.len() && b[*i] != b'\n' {
-                    *i += 1;
+    while let Some(&frame) = stack.last() {
+        let top = stack.len() - 1;
+        match frame {
+            Frame::Code { depth } => {
+                if i >= b.len() {
+                    stack.pop();
+                    continue;
                 }
-                out.comments.push(start..*i);
-            }
-            b'/' if b.get(*i + 1) == Some(&b'*') => {
-                let start = *i;
-                *i += 2;
-                while *i < b.len() && !(b[*i] == b'*' && b.get(*i + 1) == Some(&b'/')) {
-                    *i += 1;
-                }
-                *i = (*i + 2).min(b.len());
-                out.comments.push(start..*i);
-            }
-            q @ (b'\'' | b'"') => {
-                *i += 1;
-                while *i < b.len() && b[*i] != q && b[*i] != b'\n' {
-                    if b[*i] == b'\\' {
-                        *i += 1;
+                match b[i] {
+                    b'/' if b.get(i + 1) == Some(&b'/') => {
+                        let start = i;
+                        while i < b.len() && b[i] != b'\n' {
+                            i += 1;
+                        }
+                        out.comments.push(start..i);
                     }
-                    *i += 1;
+                    b'/' if b.get(i + 1) == Some(&b'*') => {
+                        let start = i;
+                        i += 2;
+                        while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                            i += 1;
+                        }
+                        i = (i + 2).min(b.len());
+                        out.comments.push(start..i);
+                    }
+                    q @ (b'\'' | b'"') => {
+                        i += 1;
+                        while i < b.len() && b[i] != q && b[i] != b'\n' {
+                            if b[i] == b'\\' {
+                                i += 1;
+                            }
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    b'`' => {
+                        i += 1;
+                        stack.push(Frame::Template {
+                            start: i,
+                            interpolated: false,
+                            escaped: false,
+                        });
+                    }
+                    b'{' => {
+                        stack[top] = Frame::Code { depth: depth + 1 };
+                        i += 1;
+                    }
+                    b'}' => {
+                        i += 1;
+                        // Inside `${…}` the `}` at depth 0 closes it; at the top it is a stray.
+                        if top > 0 && depth == 0 {
+                            stack.pop();
+                        } else {
+                            stack[top] = Frame::Code {
+                                depth: depth.saturating_sub(1),
+                            };
+                        }
+                    }
+                    _ => i += 1,
                 }
-                *i += 1;
             }
-            b'`' => {
-                *i += 1;
-                let start = *i;
-                let (mut interpolated, mut escaped) = (false, false);
-                while *i < b.len() && b[*i] != b'`' {
-                    if b[*i] == b'\\' {
-                        escaped = true;
-                        *i += 2;
-                    } else if b[*i] == b'$' && b.get(*i + 1) == Some(&b'{') {
-                        interpolated = true;
-                        *i += 2;
-                        scan_code(b, i, out, true);
+            Frame::Template {
+                start,
+                interpolated,
+                escaped,
+            } => {
+                if i < b.len() && b[i] != b'`' {
+                    if b[i] == b'\\' {
+                        stack[top] = Frame::Template {
+                            start,
+                            interpolated,
+                            escaped: true,
+                        };
+                        i += 2;
+                    } else if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+                        stack[top] = Frame::Template {
+                            start,
+                            interpolated: true,
+                            escaped,
+                        };
+                        i += 2;
+                        stack.push(Frame::Code { depth: 0 });
                     } else {
-                        *i += 1;
+                        i += 1;
                     }
-                }
-                let end = (*i).min(b.len());
-                out.templates.push(SqlLiteral {
-                    span: start..end,
-                    interpolated,
-                    escaped,
-                });
-                *i += 1;
-            }
-            b'{' => {
-                depth += 1;
-                *i += 1;
-            }
-            b'}' => {
-                *i += 1;
-                if in_interpolation {
-                    if depth == 0 {
-                        return;
-                    }
-                    depth -= 1;
                 } else {
-                    depth = depth.saturating_sub(1);
+                    out.templates.push(SqlLiteral {
+                        span: start..i.min(b.len()),
+                        interpolated,
+                        escaped,
+                    });
+                    i += 1;
+                    stack.pop();
                 }
             }
-            _ => *i += 1,
         }
     }
+    out
 }
 
 static CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*(exec|query)\s*(<[^>()]*>)?\s*\(\s*$").unwrap());
