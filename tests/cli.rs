@@ -1,5 +1,7 @@
 //! Tests that run the built binary: exit codes, argument handling, output formats.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -248,32 +250,8 @@ fn permission_denied_is_a_finding_naming_the_file() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let secret = dir.path().join("001_a.down.sql");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("migcheck");
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let mut cmd = if is_root {
-        if std::process::Command::new("runuser").arg("--help").output().is_err() {
-            eprintln!("skipped: running as root and runuser is missing, so permissions cannot be tested");
-            return;
-        }
-        let mut c = std::process::Command::new("runuser");
-        c.args(["-u", "nobody", "--"]).arg(&binary);
-        // The checkout may sit where `nobody` cannot reach the binary; then say so and stop.
-        let probe = std::process::Command::new("runuser")
-            .args(["-u", "nobody", "--"])
-            .arg(&binary)
-            .arg("--version")
-            .output();
-        if !probe.is_ok_and(|o| o.status.success()) {
-            eprintln!("skipped: user nobody cannot run {}", binary.display());
-            return;
-        }
-        c
-    } else {
-        std::process::Command::new(&binary)
+    let Some(mut cmd) = common::migcheck_unprivileged() else {
+        return;
     };
     let out = cmd.arg("check").arg(dir.path()).env("NO_COLOR", "1").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

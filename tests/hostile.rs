@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+mod common;
+
 use assert_cmd::Command;
 
 fn migcheck() -> Command {
@@ -223,29 +225,8 @@ fn an_unreadable_directory_is_an_error_naming_it() {
     let secret = root.path().join("secret");
     write_pair(&secret, "001_b", "create table b (id int);", "drop table b;");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("migcheck");
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout == b"0\n");
-    let mut cmd = if is_root {
-        let probe = std::process::Command::new("runuser")
-            .args(["-u", "nobody", "--"])
-            .arg(&binary)
-            .arg("--version")
-            .output();
-        if !probe.is_ok_and(|o| o.status.success()) {
-            eprintln!(
-                "skipped: running as root and user nobody cannot run {}",
-                binary.display()
-            );
-            return;
-        }
-        let mut c = std::process::Command::new("runuser");
-        c.args(["-u", "nobody", "--"]).arg(&binary);
-        c
-    } else {
-        std::process::Command::new(&binary)
+    let Some(mut cmd) = common::migcheck_unprivileged() else {
+        return;
     };
     let out = cmd.arg("check").current_dir(root.path()).output().unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o755)).unwrap();
