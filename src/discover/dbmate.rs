@@ -55,10 +55,7 @@ impl Format for Dbmate {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.sniff().iter().filter(|s| s.dbmate).count();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!("{n} files with `-- migrate:up` markers"),
-        })
+        Detection::if_found(n, 30, || format!("{n} files with `-- migrate:up` markers"))
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {

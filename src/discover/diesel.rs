@@ -43,9 +43,8 @@ impl Format for Diesel {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = migration_dirs(dir).len();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!("{n} subdirectories named `{{version}}_{{name}}` holding `up.sql`"),
+        Detection::if_found(n, 30, || {
+            format!("{n} subdirectories named `{{version}}_{{name}}` holding `up.sql`")
         })
     }
 

@@ -89,9 +89,8 @@ impl Format for Flyway {
             .iter()
             .filter(|f| parse_name(f).is_some_and(|n| n.ext == "sql"))
             .count();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!("{n} files named `V{{version}}__{{description}}.sql` (or `U`, `R__`, `B`)"),
+        Detection::if_found(n, 30, || {
+            format!("{n} files named `V{{version}}__{{description}}.sql` (or `U`, `R__`, `B`)")
         })
     }
 

@@ -17,9 +17,8 @@ impl Format for GolangMigrate {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.files.iter().filter(|f| parse_pair_name(f).is_some()).count();
-        (n > 0).then(|| Detection {
-            score: 10,
-            reason: format!("{n} files named `{{version}}_{{title}}.up|down.{{ext}}`"),
+        Detection::if_found(n, 10, || {
+            format!("{n} files named `{{version}}_{{title}}.up|down.{{ext}}`")
         })
     }
 

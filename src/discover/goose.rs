@@ -63,11 +63,8 @@ impl Format for Goose {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.sniff().iter().filter(|s| s.goose).count();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!(
-                "{n} files with `-- +goose Up` markers (more specific than plain `{{version}}_{{name}}.sql`)"
-            ),
+        Detection::if_found(n, 30, || {
+            format!("{n} files with `-- +goose Up` markers (more specific than plain `{{version}}_{{name}}.sql`)")
         })
     }
 

@@ -267,6 +267,16 @@ pub struct Detection {
     pub reason: String,
 }
 
+impl Detection {
+    /// A detection when `count` files (or folders) fit the format, with the reason made only then.
+    pub fn if_found(count: usize, score: u32, reason: impl FnOnce() -> String) -> Option<Detection> {
+        (count > 0).then(|| Detection {
+            score,
+            reason: reason(),
+        })
+    }
+}
+
 /// One migration layout: how to recognise it and how to load it.
 pub trait Format: Sync {
     /// The name used in reports and on the command line (`golang-migrate`).

@@ -62,9 +62,8 @@ impl Format for Pop {
             .filter_map(|f| parse(f))
             .filter(|p| p.autocommit || p.dialect.as_deref().is_some_and(|d| DIALECTS.contains(&d)))
             .count();
-        (n > 0).then(|| Detection {
-            score: 25,
-            reason: format!("{n} files named `{{version}}_{{name}}.{{dialect}}[.autocommit].up|down.sql`"),
+        Detection::if_found(n, 25, || {
+            format!("{n} files named `{{version}}_{{name}}.{{dialect}}[.autocommit].up|down.sql`")
         })
     }
 

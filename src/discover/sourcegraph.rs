@@ -41,9 +41,8 @@ impl Format for Sourcegraph {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = migration_dirs(dir).len();
-        (n > 0).then(|| Detection {
-            score: 40,
-            reason: format!("{n} subdirectories named `{{epoch}}_{{name}}` holding `metadata.yaml`"),
+        Detection::if_found(n, 40, || {
+            format!("{n} subdirectories named `{{epoch}}_{{name}}` holding `metadata.yaml`")
         })
     }
 

@@ -60,10 +60,7 @@ impl Format for SqlMigrate {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!("{n} files with `-- +migrate Up` markers"),
-        })
+        Detection::if_found(n, 30, || format!("{n} files with `-- +migrate Up` markers"))
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {

@@ -40,9 +40,8 @@ impl Format for TsRegistry {
             return None;
         }
         let n = dir.files.iter().filter(|f| parse_module(f).is_some()).count();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!("`index.ts` beside {n} modules named `initial.ts` or `{{version}}_{{description}}.ts`"),
+        Detection::if_found(n, 30, || {
+            format!("`index.ts` beside {n} modules named `initial.ts` or `{{version}}_{{description}}.ts`")
         })
     }
 

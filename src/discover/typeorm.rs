@@ -25,9 +25,8 @@ impl Format for TypeOrm {
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.files.iter().filter(|f| parse_module(f).is_some()).count();
-        (n > 0).then(|| Detection {
-            score: 30,
-            reason: format!("{n} modules named `{{13-digit timestamp}}-{{Name}}.ts`"),
+        Detection::if_found(n, 30, || {
+            format!("{n} modules named `{{13-digit timestamp}}-{{Name}}.ts`")
         })
     }
 
