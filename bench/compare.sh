@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures migcheck against squawk and against the floor (a bare parse of the same files), on
+# Measures migproof against squawk and against the floor (a bare parse of the same files), on
 # ../shared/corpus and on synthetic golang-migrate directories, and prints the ratios that the
 # performance targets are stated in. Usage: bash bench/compare.sh [RUNS]
 #
@@ -16,8 +16,8 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 command -v squawk >/dev/null || pip install -q squawk-cli
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
-cargo build -q --release --bin migcheck --examples
-mc=$PWD/target/release/migcheck
+cargo build -q --release --bin migproof --examples
+mc=$PWD/target/release/migproof
 bare=$PWD/target/release/examples/bare_parse
 gen=$PWD/target/release/examples/gen_synthetic
 
@@ -32,7 +32,7 @@ peak() { /usr/bin/time -f %M "$@" >/dev/null 2>"$work/time" || true; echo "$(tai
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
 ms() { python3 -c "import sys; print(f'{float(sys.argv[1]) * 1000:.0f} ms')" "$1"; }
 
-echo "machine: $(nproc) cores; migcheck $($mc --version | cut -d' ' -f2); $(squawk --version)"
+echo "machine: $(nproc) cores; migproof $($mc --version | cut -d' ' -f2); $(squawk --version)"
 if [ -d "$corpus" ]; then
   find "$corpus" -name '*.sql' | sort >"$work/files"
   printf '#!/bin/sh\nexec squawk $(cat %s) >/dev/null 2>&1\n' "$work/files" >"$work/squawk.sh"
@@ -43,9 +43,9 @@ if [ -d "$corpus" ]; then
   t_coder=$(mean coder "$mc check $corpus/coder__coder/coderd/database/migrations")
   echo
   echo "corpus: $(wc -l <"$work/files") .sql files"
-  echo "  migcheck check (every directory): $(ms "$t_mc")"
-  echo "  squawk on the same .sql files:    $(ms "$t_sq")   migcheck/squawk = $(ratio "$t_mc" "$t_sq")  (target <= 0.5)"
-  echo "  bare parse (squawk-syntax):       $(ms "$t_bare")   migcheck/bare   = $(ratio "$t_mc" "$t_bare")  (target <= 1.5)"
+  echo "  migproof check (every directory): $(ms "$t_mc")"
+  echo "  squawk on the same .sql files:    $(ms "$t_sq")   migproof/squawk = $(ratio "$t_mc" "$t_sq")  (target <= 0.5)"
+  echo "  bare parse (squawk-syntax):       $(ms "$t_bare")   migproof/bare   = $(ratio "$t_mc" "$t_bare")  (target <= 1.5)"
   echo "  coder directory alone:            $(ms "$t_coder")  (target < 60 ms, process start included)"
 else
   echo "($corpus absent: corpus comparisons skipped)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the full --roundtrip of a golang-migrate directory versus applying its
 # ups once with psql (one process per file, `-1 -v ON_ERROR_STOP=1`) on a server with the same
-# settings as migcheck's throwaway one. Usage: bench/roundtrip.sh [DIR] (run from the repo root
+# settings as migproof's throwaway one. Usage: bench/roundtrip.sh [DIR] (run from the repo root
 # after `cargo build --release`).
 set -euo pipefail
 DIR=${1:-../shared/corpus/coder__coder/coderd/database/migrations}
@@ -23,7 +23,7 @@ done
 end=$(date +%s.%N)
 echo "psql, ups only, one process per file: $(echo "$end - $start" | bc) s"
 start=$(date +%s.%N)
-./target/release/migcheck check --roundtrip "$DIR" --format json >"$WORK/report.json" || true
+./target/release/migproof check --roundtrip "$DIR" --format json >"$WORK/report.json" || true
 end=$(date +%s.%N)
-echo "migcheck --roundtrip (up, down, up, 3 snapshots per migration): $(echo "$end - $start" | bc) s"
+echo "migproof --roundtrip (up, down, up, 3 snapshots per migration): $(echo "$end - $start" | bc) s"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['roundtrip']; print('throwaway server ready: %.0f ms' % r['server_ready_ms'])" "$WORK/report.json"

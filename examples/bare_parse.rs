@@ -1,6 +1,6 @@
 //! The floor for "read and parse every file": reads each file named on the command line (or
 //! listed, one per line, in the file given with `@LIST`) and parses it with squawk-syntax on all
-//! cores, nothing else. `bench/compare.sh` times migcheck against it.
+//! cores, nothing else. `bench/compare.sh` times migproof against it.
 
 use rayon::prelude::*;
 

@@ -75,7 +75,7 @@ fn normalise(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The names of the files in `set`'s directory that migcheck knows about (migrations and stray
+/// The names of the files in `set`'s directory that migproof knows about (migrations and stray
 /// files), with their content on disk.
 /// A file's path relative to its set's directory (`up.sql` of diesel's migration `2017_x` is
 /// `2017_x/up.sql`): the key files are compared by.
@@ -198,7 +198,7 @@ pub fn compare(set: &MigrationSet, base: &BaseSet, out: &mut Vec<Finding>) -> BT
             let name = relative(set, &set.file(file).display);
             let help = match plan.get(&i) {
                 Some(next) => format!(
-                    "give it version {next}, after every version at `{at}`: `migcheck renumber --base {at} --write` renames the new migrations in order"
+                    "give it version {next}, after every version at `{at}`: `migproof renumber --base {at} --write` renames the new migrations in order"
                 ),
                 None => format!("give it a version above {highest}"),
             };

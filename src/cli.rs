@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
-    name = "migcheck",
+    name = "migproof",
     version,
     about = "Checks database migration directories before they reach a database"
 )]
@@ -33,7 +33,7 @@ pub enum Command {
         /// The migration directory (default: the only one configured or found).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// Configuration file instead of the nearest `migcheck.toml`.
+        /// Configuration file instead of the nearest `migproof.toml`.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -48,7 +48,7 @@ pub enum Command {
         /// Rename the files (default: only print what would be renamed).
         #[arg(long)]
         write: bool,
-        /// Configuration file instead of the nearest `migcheck.toml`.
+        /// Configuration file instead of the nearest `migproof.toml`.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -76,7 +76,7 @@ pub struct CheckArgs {
     /// With `--base`, report offline findings in every migration, not only in changed ones.
     #[arg(long, requires = "base")]
     pub all: bool,
-    /// Use this configuration file instead of the nearest `migcheck.toml`.
+    /// Use this configuration file instead of the nearest `migproof.toml`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Check directory DIR as format FORMAT instead of detecting it (`db/migrations=goose`).
@@ -97,8 +97,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", env = "PG_BIN")]
     pub pg_bin: Option<PathBuf>,
     /// Run --roundtrip on this server instead of a throwaway one, in a scratch database
-    /// `migcheck_<random>` that is dropped at the end. DATABASE_URL is never read.
-    #[arg(long, value_name = "URL", env = "MIGCHECK_DATABASE_URL", hide_env_values = true)]
+    /// `migproof_<random>` that is dropped at the end. DATABASE_URL is never read.
+    #[arg(long, value_name = "URL", env = "MIGPROOF_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// SQL run before the first migration in each scratch database (roles, schemas and
     /// extensions the platform provides).

@@ -1,9 +1,9 @@
-//! `migcheck.toml`: found by walking up from the current directory, or named by `--config`.
+//! `migproof.toml`: found by walking up from the current directory, or named by `--config`.
 //!
 //! ```toml
 //! ignore = ["legacy/**", "db/migrations/0001_*"]   # globs, relative to this file
 //!
-//! [[directories]]                                  # what `migcheck check` checks by default
+//! [[directories]]                                  # what `migproof check` checks by default
 //! path = "db/migrations"
 //! format = "golang-migrate"                        # optional: skip detection
 //!
@@ -31,7 +31,7 @@ use crate::discover::{self, Found};
 use crate::error::Error;
 
 /// The file name searched for.
-pub const FILE_NAME: &str = "migcheck.toml";
+pub const FILE_NAME: &str = "migproof.toml";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,13 +91,13 @@ pub struct Config {
     ignore: GlobSet,
 }
 
-/// The nearest `migcheck.toml` in `start` or one of its parents.
+/// The nearest `migproof.toml` in `start` or one of its parents.
 pub fn find(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
 }
 
-/// The configuration to use: `--config FILE` if given, else the nearest `migcheck.toml`.
+/// The configuration to use: `--config FILE` if given, else the nearest `migproof.toml`.
 pub fn load_for_cli(explicit: Option<&Path>) -> Result<Option<Config>, Error> {
     match explicit {
         Some(file) => Config::load(file).map(Some),
@@ -132,7 +132,7 @@ impl Config {
         for (key, level) in raw.checks {
             let rule = checks::find_rule(&key).ok_or_else(|| {
                 Error::Config(format!(
-                    "`{shown}`: [checks] names unknown check `{key}` (`migcheck rules` lists them)"
+                    "`{shown}`: [checks] names unknown check `{key}` (`migproof rules` lists them)"
                 ))
             })?;
             levels.insert(rule.code, level);
@@ -302,13 +302,13 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, String> {
-        Config::parse(text, Path::new("/repo/migcheck.toml")).map_err(|e| e.to_string())
+        Config::parse(text, Path::new("/repo/migproof.toml")).map_err(|e| e.to_string())
     }
 
     #[test]
     fn unknown_keys_name_the_key_and_the_file() {
         let e = parse("ignore = []\ncolour = true\n").unwrap_err();
-        assert!(e.contains("`/repo/migcheck.toml`:2: unknown key `colour`"), "{e}");
+        assert!(e.contains("`/repo/migproof.toml`:2: unknown key `colour`"), "{e}");
         let e = parse("[roundtrip]\ntimeout = 3\n").unwrap_err();
         assert!(e.contains("unknown key `timeout`") && e.contains(":2"), "{e}");
         let e = parse("[[directories]]\npath = \"db\"\nfromat = \"sqlx\"\n").unwrap_err();

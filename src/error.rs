@@ -1,4 +1,4 @@
-//! Errors that stop migcheck from doing its job (exit code 2). Problems *in* migrations are
+//! Errors that stop migproof from doing its job (exit code 2). Problems *in* migrations are
 //! never errors: they are findings.
 
 use thiserror::Error;
@@ -15,7 +15,7 @@ pub enum Error {
     NoMigrations { path: String, formats: String },
     #[error("unknown format `{name}` in --format-of (known formats: {formats})")]
     UnknownFormat { name: String, formats: String },
-    #[error("unknown rule `{0}`: `migcheck rules` lists every rule")]
+    #[error("unknown rule `{0}`: `migproof rules` lists every rule")]
     UnknownRule(String),
     #[error("`{path}` is not inside a git repository, which `--base` needs: {reason}")]
     NotARepository { path: String, reason: String },

@@ -27,7 +27,7 @@ fn git(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, Strin
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // Never ask for credentials or open an editor: migcheck runs unattended.
+        // Never ask for credentials or open an editor: migproof runs unattended.
         .env("GIT_TERMINAL_PROMPT", "0");
     let mut child = cmd.spawn().map_err(|e| format!("cannot run `git`: {e}"))?;
     if let Some(input) = stdin {

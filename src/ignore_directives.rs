@@ -1,10 +1,10 @@
 //! Inline ignores in migration files:
 //!
-//! - `-- migcheck:ignore MC201` silences the named checks in the next statement;
-//! - `-- migcheck:ignore-file MC104` silences them in the whole file.
+//! - `-- migproof:ignore MC201` silences the named checks in the next statement;
+//! - `-- migproof:ignore-file MC104` silences them in the whole file.
 //!
 //! Checks are named by code or name, separated by spaces or commas; `--` ends the list, so a
-//! reason can follow (`-- migcheck:ignore MC201 -- parsed by a newer server`). A directive is
+//! reason can follow (`-- migproof:ignore MC201 -- parsed by a newer server`). A directive is
 //! a line comment on its own line, outside any statement. A directive, or one of its checks,
 //! that silenced nothing is reported as MC011 unused-ignore.
 
@@ -25,7 +25,7 @@ pub enum Scope {
     File,
 }
 
-/// One `-- migcheck:ignore…` comment.
+/// One `-- migproof:ignore…` comment.
 #[derive(Debug, Clone)]
 pub struct Directive {
     pub file: FileId,
@@ -37,7 +37,7 @@ pub struct Directive {
 }
 
 static DIRECTIVE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*(--[ \t]*migcheck:(ignore-file|ignore)\b([^\r\n]*))").unwrap());
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*(--[ \t]*migproof:(ignore-file|ignore)\b([^\r\n]*))").unwrap());
 
 /// Every directive in `set`'s migration files.
 pub fn parse(set: &MigrationSet) -> Vec<Directive> {
@@ -129,8 +129,8 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
     for (directive, used) in directives.iter().zip(&used) {
         let location = Location::in_file(set, directive.file, directive.span.clone());
         let kind = match directive.scope {
-            Scope::File => "migcheck:ignore-file",
-            Scope::Next(_) => "migcheck:ignore",
+            Scope::File => "migproof:ignore-file",
+            Scope::Next(_) => "migproof:ignore",
         };
         if directive.targets.is_empty() {
             unused.push(
@@ -140,7 +140,7 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
                     format!("`{kind}` names no check"),
                 )
                 .label("names no check")
-                .help("name the checks to ignore by code or name: `-- migcheck:ignore MC201`"),
+                .help("name the checks to ignore by code or name: `-- migproof:ignore MC201`"),
             );
         }
         for (target, used) in directive.targets.iter().zip(used) {
@@ -151,7 +151,7 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
                     format!("`{kind} {word}` names no check"),
                 )
                 .label("unknown check")
-                .help("`migcheck rules` lists every check's code and name"),
+                .help("`migproof rules` lists every check's code and name"),
                 Ok(rule) if !*used && ran(rule) && rule.code != unused_ignore::RULE.code => {
                     let place = match &directive.scope {
                         Scope::File => "in this file",

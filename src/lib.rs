@@ -1,4 +1,4 @@
-//! migcheck: checks database migration directories before they reach a database.
+//! migproof: checks database migration directories before they reach a database.
 //!
 //! Data flows one way: [`discover`] finds directories and loads them into the [`model`];
 //! [`analyze`] splits and parses their SQL ([`sql`]); [`checks`] turn the model into findings;
@@ -307,7 +307,7 @@ pub fn run(cli: Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("migcheck: error: {e}");
+            eprintln!("migproof: error: {e}");
             EXIT_FAILURE
         }
     }
@@ -328,7 +328,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     }
     if args.verbose {
         for note in &outcome.notes {
-            eprintln!("migcheck: {note}");
+            eprintln!("migproof: {note}");
         }
     }
     out.write_all(report::render(&outcome, args).as_bytes())?;

@@ -1,6 +1,6 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = migcheck::cli::Cli::parse();
-    std::process::ExitCode::from(migcheck::run(cli))
+    let cli = migproof::cli::Cli::parse();
+    std::process::ExitCode::from(migproof::run(cli))
 }

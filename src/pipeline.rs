@@ -14,7 +14,7 @@ pub struct Options {
     pub base: Option<String>,
     /// `--all`: with a base, keep offline findings in unchanged migrations too.
     pub all: bool,
-    /// `migcheck.toml`: severities, checks switched off, ignore globs.
+    /// `migproof.toml`: severities, checks switched off, ignore globs.
     pub config: Option<crate::config::Config>,
     /// `--format-of DIR=FORMAT`: formats given instead of detected (they win over the config).
     pub format_of: Vec<(std::path::PathBuf, String)>,

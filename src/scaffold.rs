@@ -1,4 +1,4 @@
-//! `migcheck new` and `migcheck renumber`: the only commands that write into a migration
+//! `migproof new` and `migproof renumber`: the only commands that write into a migration
 //! directory.
 
 use std::io::Write;
@@ -76,7 +76,7 @@ fn slug(name: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// `migcheck new NAME [--dir DIR]`.
+/// `migproof new NAME [--dir DIR]`.
 pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out: &mut dyn Write) -> Result<u8, Error> {
     let title = slug(name);
     if title.is_empty() {
@@ -88,7 +88,7 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
     let set = load(&dir, config)?;
     if !["golang-migrate", "sqlx", "goose", "dbmate", "sql-migrate"].contains(&set.format) {
         return Err(Error::Usage(format!(
-            "`{}` is in format {}, which `migcheck new` cannot scaffold yet (it can: golang-migrate, sqlx, goose, dbmate, sql-migrate)",
+            "`{}` is in format {}, which `migproof new` cannot scaffold yet (it can: golang-migrate, sqlx, goose, dbmate, sql-migrate)",
             set.display, set.format
         )));
     }
@@ -165,7 +165,7 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
     Ok(crate::EXIT_OK)
 }
 
-/// `migcheck renumber --base REF [--dir DIR] [--write]`.
+/// `migproof renumber --base REF [--dir DIR] [--write]`.
 pub fn renumber(
     base_ref: &str,
     dir: Option<&Path>,

@@ -5,8 +5,8 @@ mod common;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn migcheck() -> Command {
-    let mut cmd = Command::cargo_bin("migcheck").unwrap();
+fn migproof() -> Command {
+    let mut cmd = Command::cargo_bin("migproof").unwrap();
     cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
     cmd
 }
@@ -25,7 +25,7 @@ const WARNS: &str = "fixtures/version-gap/fail_hole";
 
 #[test]
 fn clean_directory_exits_0() {
-    migcheck()
+    migproof()
         .args(["check", CLEAN])
         .assert()
         .code(0)
@@ -36,7 +36,7 @@ fn clean_directory_exits_0() {
 
 #[test]
 fn error_findings_exit_1() {
-    migcheck()
+    migproof()
         .args(["check", BROKEN])
         .assert()
         .code(1)
@@ -45,13 +45,13 @@ fn error_findings_exit_1() {
 
 #[test]
 fn warnings_pass_unless_denied() {
-    migcheck().args(["check", WARNS]).assert().code(0);
-    migcheck().args(["check", "--deny-warnings", WARNS]).assert().code(1);
+    migproof().args(["check", WARNS]).assert().code(0);
+    migproof().args(["check", "--deny-warnings", WARNS]).assert().code(1);
 }
 
 #[test]
 fn missing_path_exits_2_and_names_it() {
-    migcheck()
+    migproof()
         .args(["check", "no/such/dir"])
         .assert()
         .code(2)
@@ -63,7 +63,7 @@ fn missing_path_exits_2_and_names_it() {
 fn directory_without_migrations_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.md"), "hello").unwrap();
-    migcheck()
+    migproof()
         .arg("check")
         .arg(dir.path())
         .assert()
@@ -73,13 +73,13 @@ fn directory_without_migrations_exits_2() {
 
 #[test]
 fn bad_arguments_exit_2() {
-    migcheck().args(["check", "--format", "yaml", CLEAN]).assert().code(2);
-    migcheck().args(["frobnicate"]).assert().code(2);
+    migproof().args(["check", "--format", "yaml", CLEAN]).assert().code(2);
+    migproof().args(["frobnicate"]).assert().code(2);
 }
 
 #[test]
 fn a_file_path_checks_its_whole_directory_once() {
-    let out = migcheck()
+    let out = migproof()
         .args([
             "check",
             "--format",
@@ -107,12 +107,12 @@ fn a_file_outside_migration_directories_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("query.sql");
     std::fs::write(&file, "select 1;").unwrap();
-    migcheck().arg("check").arg(&file).assert().code(0);
+    migproof().arg("check").arg(&file).assert().code(0);
 }
 
 #[test]
 fn json_has_the_documented_shape() {
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json", BROKEN])
         .assert()
         .code(1)
@@ -141,7 +141,7 @@ fn json_has_the_documented_shape() {
 #[test]
 fn discovery_walks_the_current_directory() {
     // Run inside fixtures/seeds: three seed-shaped trees, found by walking, all clean.
-    migcheck()
+    migproof()
         .current_dir("fixtures/seeds")
         .arg("check")
         .assert()
@@ -159,7 +159,7 @@ fn discovery_skips_gitignored_target_and_node_modules() {
         std::fs::write(d.join("001_a.down.sql"), "drop table a;").unwrap();
     }
     std::fs::write(dir.path().join(".gitignore"), "ignored/\n").unwrap();
-    migcheck()
+    migproof()
         .current_dir(dir.path())
         .args(["check", "--format", "json"])
         .assert()
@@ -172,7 +172,7 @@ fn discovery_skips_gitignored_target_and_node_modules() {
 fn unreadable_file_is_a_finding_not_a_crash() {
     // Permission bits do not stop root; as root this covers only the other unreadable cases.
     let dir = pair_dir("create table a (id int);", b"drop table \xff;");
-    migcheck()
+    migproof()
         .arg("check")
         .arg(dir.path())
         .assert()
@@ -183,21 +183,21 @@ fn unreadable_file_is_a_finding_not_a_crash() {
 
 #[test]
 fn rules_lists_every_rule_and_rule_prints_docs() {
-    let out = migcheck().arg("rules").assert().code(0).get_output().stdout.clone();
+    let out = migproof().arg("rules").assert().code(0).get_output().stdout.clone();
     let out = String::from_utf8(out).unwrap();
-    for entry in migcheck::checks::REGISTRY {
+    for entry in migproof::checks::REGISTRY {
         assert!(
             out.contains(entry.rule.code) && out.contains(entry.rule.name),
             "{}",
             entry.rule.code
         );
     }
-    migcheck()
+    migproof()
         .args(["rule", "MC201"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("## What it does").and(predicate::str::contains("## How to fix")));
-    migcheck()
+    migproof()
         .args(["rule", "MC999"])
         .assert()
         .code(2)
@@ -207,7 +207,7 @@ fn rules_lists_every_rule_and_rule_prints_docs() {
 #[test]
 fn readme_documents_every_rule() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    for entry in migcheck::checks::REGISTRY {
+    for entry in migproof::checks::REGISTRY {
         let row = format!("| `{}` | `{}` |", entry.rule.code, entry.rule.name);
         assert!(readme.contains(&row), "README.md lacks the row starting {row}");
     }
@@ -233,7 +233,7 @@ fn ci_runs_the_readme_test_command() {
 fn a_million_open_brackets_is_a_finding_not_a_stack_overflow() {
     let deep = format!("select {}1{};", "(".repeat(1_000_000), ")".repeat(1_000_000));
     let dir = pair_dir(deep, "select 1;");
-    migcheck()
+    migproof()
         .arg("check")
         .arg(dir.path())
         .assert()
@@ -250,7 +250,7 @@ fn permission_denied_is_a_finding_naming_the_file() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let secret = dir.path().join("001_a.down.sql");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let Some(mut cmd) = common::migcheck_unprivileged() else {
+    let Some(mut cmd) = common::migproof_unprivileged() else {
         return;
     };
     let out = cmd.arg("check").arg(dir.path()).env("NO_COLOR", "1").output().unwrap();
@@ -271,7 +271,7 @@ fn permission_denied_is_a_finding_naming_the_file() {
 #[test]
 fn format_of_overrides_and_rejects_unknown_names() {
     let dir = "fixtures/formats/goose/pass_basic";
-    migcheck()
+    migproof()
         .args([
             "check",
             "-v",
@@ -285,16 +285,16 @@ fn format_of_overrides_and_rejects_unknown_names() {
         .code(0)
         .stdout(predicate::str::contains("\"format\": \"goose\""))
         .stderr(predicate::str::contains("set by --format-of"));
-    migcheck()
+    migproof()
         .args(["check", "--format-of", &format!("{dir}=liquibase"), dir])
         .assert()
         .code(2)
         .stderr(
             predicate::str::contains("unknown format `liquibase`")
-                .and(predicate::str::contains(migcheck::discover::format_names()))
+                .and(predicate::str::contains(migproof::discover::format_names()))
                 .and(predicate::str::contains("goose, dbmate")),
         );
-    migcheck()
+    migproof()
         .args(["check", "--format-of", "no-equals-sign", dir])
         .assert()
         .code(2);
@@ -302,7 +302,7 @@ fn format_of_overrides_and_rejects_unknown_names() {
 
 #[test]
 fn verbose_says_why_a_format_won() {
-    migcheck()
+    migproof()
         .args(["check", "-v", "fixtures/formats/goose/pass_basic"])
         .assert()
         .code(0)

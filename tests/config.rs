@@ -1,12 +1,12 @@
-//! `migcheck.toml`: discovery by walking up, `--config`, every setting, and its errors.
+//! `migproof.toml`: discovery by walking up, `--config`, every setting, and its errors.
 
 use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn migcheck(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migcheck").unwrap();
+fn migproof(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("migproof").unwrap();
     cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1").current_dir(dir);
     cmd
 }
@@ -30,7 +30,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn codes(dir: &Path, args: &[&str]) -> Vec<String> {
-    let out = migcheck(dir)
+    let out = migproof(dir)
         .args(["check", "--format", "json"])
         .args(args)
         .output()
@@ -70,7 +70,7 @@ fn found_by_walking_up_with_levels_and_off() {
     let p = project();
     write(
         p.path(),
-        "migcheck.toml",
+        "migproof.toml",
         "[checks]\nversion-gap = \"error\"\nMC101 = \"off\"\n",
     );
     assert_eq!(codes(p.path(), &[]), ["MC004 error db/003_a.up.sql"]);
@@ -80,7 +80,7 @@ fn found_by_walking_up_with_levels_and_off() {
     write(
         p.path(),
         "legacy/001_old.up.sql",
-        "-- migcheck:ignore-file MC101\nSELECT 1;\n",
+        "-- migproof:ignore-file MC101\nSELECT 1;\n",
     );
     assert_eq!(codes(p.path(), &[]), ["MC004 error db/003_a.up.sql"]);
 }
@@ -88,9 +88,9 @@ fn found_by_walking_up_with_levels_and_off() {
 #[test]
 fn ignore_globs_skip_directories_and_files() {
     let p = project();
-    write(p.path(), "migcheck.toml", "ignore = [\"legacy/**\", \"db/003_*\"]\n");
+    write(p.path(), "migproof.toml", "ignore = [\"legacy/**\", \"db/003_*\"]\n");
     assert!(codes(p.path(), &[]).is_empty());
-    // Relative to the configuration file, wherever migcheck runs.
+    // Relative to the configuration file, wherever migproof runs.
     assert!(codes(&p.path().join("db"), &["."]).is_empty());
 }
 
@@ -99,17 +99,17 @@ fn directories_with_a_format_override_and_cli_paths_win() {
     let p = project();
     write(
         p.path(),
-        "config/migcheck.toml",
+        "config/migproof.toml",
         "[[directories]]\npath = \"../db\"\nformat = \"sqlx\"\n",
     );
-    let out = migcheck(p.path())
+    let out = migproof(p.path())
         .args([
             "check",
             "--verbose",
             "--format",
             "json",
             "--config",
-            "config/migcheck.toml",
+            "config/migproof.toml",
         ])
         .assert()
         .code(0)
@@ -119,9 +119,9 @@ fn directories_with_a_format_override_and_cli_paths_win() {
     assert_eq!(report["sets"][0]["path"], "db");
     assert_eq!(report["sets"][0]["format"], "sqlx");
     assert_eq!(report["sets"].as_array().unwrap().len(), 1);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("db: sqlx (set in config/migcheck.toml)"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("db: sqlx (set in config/migproof.toml)"));
     // Paths on the command line replace the configured directories.
-    let found = codes(p.path(), &["--config", "config/migcheck.toml", "legacy"]);
+    let found = codes(p.path(), &["--config", "config/migproof.toml", "legacy"]);
     assert_eq!(found, ["MC101 error legacy/001_old.up.sql"]);
 }
 
@@ -130,10 +130,10 @@ fn an_unknown_key_is_exit_2_naming_the_key_and_the_file() {
     let p = project();
     write(
         p.path(),
-        "migcheck.toml",
+        "migproof.toml",
         "[checks]\nMC004 = \"off\"\n\n[roundtrip]\ntimeout = 30\n",
     );
-    let out = migcheck(p.path())
+    let out = migproof(p.path())
         .arg("check")
         .assert()
         .code(2)
@@ -158,17 +158,17 @@ fn other_config_errors_are_exit_2() {
             "unknown format `liquibase`",
         ),
         ("ignore = [\"[\"]\n", "ignore glob `[` is invalid"),
-        ("ignore = \n", "migcheck.toml`:1"),
+        ("ignore = \n", "migproof.toml`:1"),
         ("[[directories]]\npath = \"nope\"\n", "`nope` does not exist"),
     ] {
-        write(p.path(), "migcheck.toml", text);
-        migcheck(p.path())
+        write(p.path(), "migproof.toml", text);
+        migproof(p.path())
             .arg("check")
             .assert()
             .code(2)
             .stderr(predicate::str::contains(expected));
     }
-    migcheck(p.path())
+    migproof(p.path())
         .args(["check", "--config", "missing.toml"])
         .assert()
         .code(2)

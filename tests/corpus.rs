@@ -1,4 +1,4 @@
-//! Runs migcheck over the real migration directories in `../shared/corpus` (skips cleanly when
+//! Runs migproof over the real migration directories in `../shared/corpus` (skips cleanly when
 //! the folder is absent) and records what it finds per directory in the test output
 //! (`cargo test --test corpus -- --nocapture`).
 
@@ -19,9 +19,9 @@ fn corpus() -> Option<PathBuf> {
 }
 
 /// Checks one directory and prints a line: format, migrations, findings by code, time.
-fn check(dir: &Path) -> migcheck::Outcome {
+fn check(dir: &Path) -> migproof::Outcome {
     let started = Instant::now();
-    let outcome = migcheck::check(&[dir.to_path_buf()]).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let outcome = migproof::check(&[dir.to_path_buf()]).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &outcome.findings {
         *by_code.entry(f.rule.code).or_default() += 1;
@@ -38,11 +38,11 @@ fn check(dir: &Path) -> migcheck::Outcome {
     outcome
 }
 
-fn errors(outcome: &migcheck::Outcome) -> Vec<String> {
+fn errors(outcome: &migproof::Outcome) -> Vec<String> {
     outcome
         .findings
         .iter()
-        .filter(|f| f.severity == migcheck::checks::Severity::Error)
+        .filter(|f| f.severity == migproof::checks::Severity::Error)
         .map(|f| format!("{} {}: {}", f.rule.code, f.location.path, f.message))
         .collect()
 }
@@ -138,11 +138,11 @@ fn whole_corpus_never_panics_and_reports_every_directory() {
         .collect();
     projects.sort();
     for project in projects {
-        // A project with no directory in a format migcheck knows yet is an error, not a panic.
-        match migcheck::check(std::slice::from_ref(&project)) {
+        // A project with no directory in a format migproof knows yet is an error, not a panic.
+        match migproof::check(std::slice::from_ref(&project)) {
             Ok(outcome) => {
-                let _ = migcheck::report::human::render(&outcome, &migcheck::report::human::Style::plain());
-                let _ = migcheck::report::json::render(&outcome);
+                let _ = migproof::report::human::render(&outcome, &migproof::report::human::Style::plain());
+                let _ = migproof::report::json::render(&outcome);
                 check(&project);
             }
             Err(e) => eprintln!("{}: {e}", project.display()),
@@ -150,11 +150,11 @@ fn whole_corpus_never_panics_and_reports_every_directory() {
     }
 }
 
-fn count(outcome: &migcheck::Outcome, code: &str) -> usize {
+fn count(outcome: &migproof::Outcome, code: &str) -> usize {
     outcome.findings.iter().filter(|f| f.rule.code == code).count()
 }
 
-fn has(outcome: &migcheck::Outcome, code: &str, path_part: &str) -> bool {
+fn has(outcome: &migproof::Outcome, code: &str, path_part: &str) -> bool {
     outcome
         .findings
         .iter()
@@ -265,7 +265,7 @@ fn ghostfolio_is_prisma() {
 }
 
 /// Finds of `code` in `outcome`, as paths relative to the set's directory.
-fn paths_of(outcome: &migcheck::Outcome, code: &str) -> BTreeSet<String> {
+fn paths_of(outcome: &migproof::Outcome, code: &str) -> BTreeSet<String> {
     let root = &outcome.sets[0].display;
     outcome
         .findings

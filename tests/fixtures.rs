@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use migcheck::report::{human, json};
+use migproof::report::{human, json};
 
 /// Folders under `fixtures/` that hold cases for something other than an offline rule.
 const NOT_RULES: &[&str] = &["seeds", "roundtrip", "roundtrip-setup", "formats"];
@@ -54,7 +54,7 @@ fn covered_by(rule: &str) -> Option<String> {
 #[test]
 fn every_rule_has_fixtures_and_every_fixture_names_a_rule() {
     let groups = rule_groups();
-    for entry in migcheck::checks::REGISTRY {
+    for entry in migproof::checks::REGISTRY {
         let name = entry.rule.name;
         assert!(
             groups.iter().any(|g| g == name),
@@ -79,17 +79,17 @@ fn every_rule_has_fixtures_and_every_fixture_names_a_rule() {
         );
     }
     for g in &groups {
-        assert!(migcheck::checks::find_rule(g).is_some(), "fixtures/{g}/ names no rule");
+        assert!(migproof::checks::find_rule(g).is_some(), "fixtures/{g}/ names no rule");
     }
 }
 
 #[test]
 fn rule_fixtures() {
     for group in rule_groups() {
-        let rule = migcheck::checks::find_rule(&group).unwrap();
+        let rule = migproof::checks::find_rule(&group).unwrap();
         for case in cases(&group) {
             let outcome =
-                migcheck::check(std::slice::from_ref(&case)).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+                migproof::check(std::slice::from_ref(&case)).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
             let hits = outcome.findings.iter().filter(|f| f.rule.code == rule.code).count();
             let case_name = case.file_name().unwrap().to_string_lossy().into_owned();
             if case_name.starts_with("fail_") {
@@ -112,7 +112,7 @@ fn rule_fixtures() {
 #[test]
 fn seed_shaped_trees_are_clean() {
     for case in cases("seeds") {
-        let outcome = migcheck::check(std::slice::from_ref(&case)).unwrap();
+        let outcome = migproof::check(std::slice::from_ref(&case)).unwrap();
         assert_eq!(outcome.sets.len(), 1, "{}", case.display());
         assert!(outcome.sets[0].migrations.len() >= 3);
         let found: Vec<String> = outcome

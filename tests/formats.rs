@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use migcheck::report::human;
+use migproof::report::human;
 
 struct Case {
     path: &'static str,
@@ -125,7 +125,7 @@ fn every_format_case_is_asserted() {
 fn format_cases() {
     for case in CASES {
         let dir = Path::new("fixtures/formats").join(case.path);
-        let outcome = migcheck::check(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}: {e}", case.path));
+        let outcome = migproof::check(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}: {e}", case.path));
         assert_eq!(outcome.sets.len(), 1, "{}", case.path);
         assert_eq!(outcome.sets[0].format, case.format, "{}", case.path);
         assert_eq!(outcome.sets[0].migrations.len(), case.migrations, "{}", case.path);
@@ -151,7 +151,7 @@ fn format_cases() {
 #[test]
 fn goose_sections_are_parsed_separately() {
     // The Up's last statement has no `;`; parsed with the Down it would read as one statement.
-    let outcome = migcheck::check(&["fixtures/formats/goose/pass_basic".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/goose/pass_basic".into()]).unwrap();
     let set = &outcome.sets[0];
     let init = &set.migrations[0];
     let text = set.file(init.primary_file()).text();
@@ -168,7 +168,7 @@ fn goose_sections_are_parsed_separately() {
 
 #[test]
 fn dbmate_transaction_false_is_per_section() {
-    let outcome = migcheck::check(&["fixtures/formats/dbmate/pass_basic".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/dbmate/pass_basic".into()]).unwrap();
     let m = &outcome.sets[0].migrations;
     assert!(!m[0].up.as_ref().unwrap().no_transaction);
     assert!(m[1].up.as_ref().unwrap().no_transaction && m[1].down.as_ref().unwrap().no_transaction);
@@ -176,7 +176,7 @@ fn dbmate_transaction_false_is_per_section() {
 
 #[test]
 fn sql_migrate_orders_numbers_then_names() {
-    let outcome = migcheck::check(&["fixtures/formats/sql-migrate/pass_basic".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/sql-migrate/pass_basic".into()]).unwrap();
     let names: Vec<&str> = outcome.sets[0].migrations.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["init", "function", "index", "reference_data"]);
     assert!(outcome.sets[0].migrations[2].up.as_ref().unwrap().no_transaction);
@@ -184,22 +184,22 @@ fn sql_migrate_orders_numbers_then_names() {
 
 #[test]
 fn flyway_repeatables_and_baselines_are_not_numbered() {
-    let outcome = migcheck::check(&["fixtures/formats/flyway/pass_basic".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/flyway/pass_basic".into()]).unwrap();
     let set = &outcome.sets[0];
     let versions: Vec<String> = set.migrations.iter().map(|m| m.version.to_string()).collect();
     assert_eq!(versions, ["1", "2.1", "10", "17_1"]);
-    let others: Vec<(&str, migcheck::model::UnversionedKind)> =
+    let others: Vec<(&str, migproof::model::UnversionedKind)> =
         set.others.iter().map(|o| (o.name.as_str(), o.kind)).collect();
     assert_eq!(others.len(), 2);
-    assert!(others.contains(&("Jobs_view", migcheck::model::UnversionedKind::Repeatable)));
-    assert!(others.contains(&("B10__baseline", migcheck::model::UnversionedKind::Baseline)));
+    assert!(others.contains(&("Jobs_view", migproof::model::UnversionedKind::Repeatable)));
+    assert!(others.contains(&("B10__baseline", migproof::model::UnversionedKind::Baseline)));
     // No undo files at all: the directory does not use them, so no down is expected.
     assert!(!set.rules.has_downs);
 }
 
 #[test]
 fn psql_rollback_down_is_the_uncommented_section() {
-    let outcome = migcheck::check(&["fixtures/formats/psql-rollback/pass_seed003/migrations".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/psql-rollback/pass_seed003/migrations".into()]).unwrap();
     let set = &outcome.sets[0];
     let init = &set.migrations[0];
     let down = init.down.as_ref().unwrap();
@@ -221,9 +221,9 @@ fn psql_rollback_down_is_the_uncommented_section() {
 #[test]
 fn format_of_overrides_detection() {
     let dir = Path::new("fixtures/formats/goose/pass_basic").to_path_buf();
-    let outcome = migcheck::check_with(
+    let outcome = migproof::check_with(
         std::slice::from_ref(&dir),
-        &migcheck::pipeline::Options {
+        &migproof::pipeline::Options {
             format_of: vec![(dir.clone(), "sqlx".to_string())],
             ..Default::default()
         },
@@ -235,9 +235,9 @@ fn format_of_overrides_detection() {
     assert!(outcome.findings.iter().any(|f| f.rule.code == "MC201"));
     // Its goose markers make the directory mixed.
     assert!(outcome.findings.iter().any(|f| f.rule.code == "MC006"));
-    let err = migcheck::check_with(
+    let err = migproof::check_with(
         std::slice::from_ref(&dir),
-        &migcheck::pipeline::Options {
+        &migproof::pipeline::Options {
             format_of: vec![(dir.clone(), "nope".to_string())],
             ..Default::default()
         },

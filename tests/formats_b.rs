@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use migcheck::report::human;
+use migproof::report::human;
 
 /// Checks a case and returns `(format, migrations, ["CODE file-name:line", …])`.
 fn run(case: &str) -> (String, usize, Vec<String>) {
     let path = Path::new("fixtures/formats").join(case);
-    let outcome = migcheck::check(std::slice::from_ref(&path)).unwrap_or_else(|e| panic!("{case}: {e}"));
+    let outcome = migproof::check(std::slice::from_ref(&path)).unwrap_or_else(|e| panic!("{case}: {e}"));
     assert_eq!(outcome.sets.len(), 1, "{case}: one set expected");
     let name = format!("formats__{}", case.replace('/', "__"));
     insta::assert_snapshot!(name, human::render(&outcome, &human::Style::plain()));
@@ -46,7 +46,7 @@ fn diesel_basic_is_clean() {
 
 #[test]
 fn diesel_versions_compare_as_digit_strings() {
-    let outcome = migcheck::check(&["fixtures/formats/diesel/pass_basic".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/diesel/pass_basic".into()]).unwrap();
     let versions: Vec<&str> = outcome.sets[0]
         .migrations
         .iter()
@@ -75,12 +75,12 @@ fn diesel_versions_compare_as_digit_strings() {
 #[test]
 fn diesel_subdirectories_are_not_sets_of_their_own() {
     // Walking from above finds the one diesel set, not its 7 migration directories.
-    let outcome = migcheck::check(&["fixtures/formats/diesel".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/diesel".into()]).unwrap();
     assert_eq!(outcome.sets.len(), 1);
     assert_eq!(outcome.sets[0].format, "diesel");
     // A file inside a migration directory (as pre-commit passes it) checks the whole set.
     let outcome =
-        migcheck::check(&["fixtures/formats/diesel/pass_basic/20140924113530_create_users/up.sql".into()]).unwrap();
+        migproof::check(&["fixtures/formats/diesel/pass_basic/20140924113530_create_users/up.sql".into()]).unwrap();
     assert_eq!(outcome.sets.len(), 1);
     assert_eq!(outcome.sets[0].migrations.len(), 7);
 }
@@ -93,7 +93,7 @@ fn ts_registry_seed_004_layout() {
     // The only finding is the note on the interpolated `DROP TABLE ${TABLE}`; the commented-out
     // registry entry is not an entry, and `index.ts`'s own runner SQL is not a migration.
     assert_eq!(findings, ["MC027 003_add_user_settings.ts:20"]);
-    let outcome = migcheck::check(&["fixtures/formats/ts-registry/pass_seed_004".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/ts-registry/pass_seed_004".into()]).unwrap();
     let set = &outcome.sets[0];
     assert_eq!(set.registry.as_ref().unwrap().entries.len(), 3);
     // initial.ts is version 1; its SQL (extensions, a table, a plpgsql function) was parsed
@@ -137,7 +137,7 @@ fn sourcegraph_dag_is_clean() {
     // concurrently with `createIndexConcurrently: true`, so outside a transaction.
     assert_eq!(n, 4);
     assert_eq!(findings, Vec::<String>::new());
-    let outcome = migcheck::check(&["fixtures/formats/sourcegraph/pass_dag".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/sourcegraph/pass_dag".into()]).unwrap();
     let last = outcome.sets[0].migrations.last().unwrap();
     assert_eq!(last.parents.as_ref().unwrap().len(), 2);
     assert!(last.up.as_ref().unwrap().no_transaction);
@@ -152,7 +152,7 @@ fn pop_pairs_and_numbers_per_dialect() {
     // mysql and sqlite3 (empty, legitimate). Same version in several dialects is no duplicate.
     assert_eq!(n, 7);
     assert_eq!(findings, Vec::<String>::new());
-    let outcome = migcheck::check(&["fixtures/formats/pop/pass_dialects".into()]).unwrap();
+    let outcome = migproof::check(&["fixtures/formats/pop/pass_dialects".into()]).unwrap();
     let pg = outcome.sets[0]
         .migrations
         .iter()

@@ -1,6 +1,6 @@
-//! Inputs the fuzz targets (`fuzz/`) found crashing migcheck, each kept as a test.
+//! Inputs the fuzz targets (`fuzz/`) found crashing migproof, each kept as a test.
 
-use migcheck::discover::parsers;
+use migproof::discover::parsers;
 
 /// `typescript` target: template literals nested through `${` to any depth. The scanner was
 /// recursive (one call per `${`), so this overflowed the stack of any thread (a 150 kB file
@@ -28,7 +28,7 @@ fn deeply_nested_template_literals_in_a_migration_module() {
         "`${".repeat(50_000)
     );
     std::fs::write(dir.path().join("1700000000000-Deep.ts"), module).unwrap();
-    let outcome = migcheck::check(&[dir.path().to_path_buf()]).unwrap();
+    let outcome = migproof::check(&[dir.path().to_path_buf()]).unwrap();
     assert_eq!(outcome.sets.len(), 1);
     assert_eq!(outcome.sets[0].format, "typeorm");
 }

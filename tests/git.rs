@@ -73,13 +73,13 @@ impl Repo {
         self.git(&["commit", "-q", "-m", message]);
     }
 
-    /// `migcheck check --base REF db` in the repository (plus `extra` arguments).
+    /// `migproof check --base REF db` in the repository (plus `extra` arguments).
     pub fn check(&self, base: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
         self.run(self.path(), base, extra)
     }
 
     pub fn run(&self, dir: &Path, base: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
-        let mut cmd = Command::cargo_bin("migcheck").unwrap();
+        let mut cmd = Command::cargo_bin("migproof").unwrap();
         cmd.env_remove("GITHUB_ACTIONS")
             .env("NO_COLOR", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -239,7 +239,7 @@ fn old_debt_is_limited_unless_all() {
     let a = repo.check("main", &["--all"]).code(1);
     assert!(stdout(&a).contains("MC101 missing-down"), "{}", stdout(&a));
     // Without --base, everything is reported as before.
-    Command::cargo_bin("migcheck")
+    Command::cargo_bin("migproof")
         .unwrap()
         .current_dir(repo.path())
         .args(["check", "db"])
@@ -259,7 +259,7 @@ fn a_directory_that_is_new_since_the_base_has_no_git_findings() {
     let repo = Repo::with_two_migrations();
     repo.write("other/001_a.up.sql", "SELECT 1;\n");
     repo.write("other/001_a.down.sql", "SELECT 1;\n");
-    Command::cargo_bin("migcheck")
+    Command::cargo_bin("migproof")
         .unwrap()
         .current_dir(repo.path())
         .args(["check", "--base", "main", "other"])
@@ -283,7 +283,7 @@ fn outside_a_repository_is_exit_2() {
     std::fs::create_dir(dir.path().join("db")).unwrap();
     std::fs::write(dir.path().join("db/001_a.up.sql"), "SELECT 1;").unwrap();
     std::fs::write(dir.path().join("db/001_a.down.sql"), "SELECT 1;").unwrap();
-    Command::cargo_bin("migcheck")
+    Command::cargo_bin("migproof")
         .unwrap()
         .current_dir(dir.path())
         .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
@@ -317,7 +317,7 @@ fn works_in_a_shallow_clone_of_the_branch_with_the_base_fetched_shallow() {
 }
 
 fn renumber(repo: &Repo, extra: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("migcheck")
+    Command::cargo_bin("migproof")
         .unwrap()
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .current_dir(repo.path())
@@ -347,7 +347,7 @@ fn renumber_is_a_dry_run_unless_write() {
 #[test]
 fn renumber_with_a_missing_ref_is_exit_2() {
     let repo = Repo::with_two_migrations();
-    Command::cargo_bin("migcheck")
+    Command::cargo_bin("migproof")
         .unwrap()
         .current_dir(repo.path())
         .args(["renumber", "--base", "nope", "--dir", "db"])

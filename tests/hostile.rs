@@ -9,8 +9,8 @@ mod common;
 
 use assert_cmd::Command;
 
-fn migcheck() -> Command {
-    let mut cmd = Command::cargo_bin("migcheck").unwrap();
+fn migproof() -> Command {
+    let mut cmd = Command::cargo_bin("migproof").unwrap();
     cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
     cmd
 }
@@ -38,7 +38,7 @@ fn crlf_line_endings_keep_lines_and_columns_right() {
         "create table a (\r\n  id int\r\n);\r\nalter table a delete column id;\r\n",
         "drop table a;\r\n",
     );
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json"])
         .arg(dir.path())
         .output()
@@ -58,7 +58,7 @@ fn a_100_mb_file_is_reported_not_read() {
     let big = std::fs::File::create(dir.path().join("002_big.up.sql")).unwrap();
     big.set_len(100 << 20).unwrap();
     std::fs::write(dir.path().join("002_big.down.sql"), "select 1;").unwrap();
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json"])
         .arg(dir.path())
         .output()
@@ -79,13 +79,13 @@ fn a_100_mb_file_is_reported_not_read() {
     );
     assert!(f["help"].as_str().unwrap().contains("--max-file-size"), "{f}");
     // Raised above its size, the file is read: 100 MB of NUL bytes is a finding too.
-    migcheck()
+    migproof()
         .args(["check", "--max-file-size", "200M"])
         .arg(dir.path())
         .assert()
         .code(1)
         .stdout(predicates::str::contains("contains a NUL byte at offset 0"));
-    migcheck()
+    migproof()
         .args(["check", "--max-file-size", "lots"])
         .arg(dir.path())
         .assert()
@@ -102,7 +102,7 @@ fn symlink_loops_are_findings_and_walks_end() {
     std::os::unix::fs::symlink("002_loop.up.sql", db.join("002_loop.up.sql")).unwrap();
     std::fs::write(db.join("002_loop.down.sql"), "select 1;").unwrap();
     std::os::unix::fs::symlink("..", db.join("up")).unwrap();
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json"])
         .current_dir(root.path())
         .output()
@@ -128,7 +128,7 @@ fn a_migration_linked_from_outside_the_repository_is_checked_like_the_runner_see
     write_pair(repo.path(), "001_a", "create table a (id int);", "drop table a;");
     std::os::unix::fs::symlink(outside.path().join("shared.sql"), repo.path().join("002_b.up.sql")).unwrap();
     std::fs::write(repo.path().join("002_b.down.sql"), "select 1;").unwrap();
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json"])
         .arg(repo.path())
         .output()
@@ -147,7 +147,7 @@ fn an_empty_directory_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty migrations");
     std::fs::create_dir(&empty).unwrap();
-    migcheck()
+    migproof()
         .arg("check")
         .arg(&empty)
         .assert()
@@ -162,7 +162,7 @@ fn paths_with_spaces_and_non_ascii_characters() {
     let dir = root.path().join("db/mïgrations für Ünïcode");
     write_pair(&dir, "001_café crème", "create table a (id int);", "drop table a;");
     write_pair(&dir, "001_ümlaut", "create table b (id int);", "drop table b;");
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json"])
         .current_dir(root.path())
         .output()
@@ -176,7 +176,7 @@ fn paths_with_spaces_and_non_ascii_characters() {
 }
 
 /// A directory on a RAM file system when there is one: creating 50,000 files on a disk is
-/// slow on some machines, and the point here is migcheck, not the disk.
+/// slow on some machines, and the point here is migproof, not the disk.
 fn scratch_dir() -> tempfile::TempDir {
     let shm = PathBuf::from("/dev/shm");
     if shm.is_dir()
@@ -198,7 +198,7 @@ fn fifty_thousand_files_in_one_directory() {
             &format!("drop table t{i};"),
         );
     }
-    let out = migcheck()
+    let out = migproof()
         .args(["check", "--format", "json"])
         .arg(dir.path())
         .output()
@@ -225,7 +225,7 @@ fn an_unreadable_directory_is_an_error_naming_it() {
     let secret = root.path().join("secret");
     write_pair(&secret, "001_b", "create table b (id int);", "drop table b;");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let Some(mut cmd) = common::migcheck_unprivileged() else {
+    let Some(mut cmd) = common::migproof_unprivileged() else {
         return;
     };
     let out = cmd.arg("check").current_dir(root.path()).output().unwrap();

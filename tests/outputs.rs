@@ -3,8 +3,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn migcheck() -> Command {
-    let mut cmd = Command::cargo_bin("migcheck").unwrap();
+fn migproof() -> Command {
+    let mut cmd = Command::cargo_bin("migproof").unwrap();
     cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
     cmd
 }
@@ -17,7 +17,7 @@ const DIRS: [&str; 2] = [
 const WARNS: &str = "fixtures/version-gap/fail_hole";
 
 fn output(args: &[&str]) -> String {
-    let out = migcheck().args(args).output().unwrap();
+    let out = migproof().args(args).output().unwrap();
     assert!(
         out.status.code().unwrap() < 2,
         "{}",
@@ -29,7 +29,7 @@ fn output(args: &[&str]) -> String {
 fn sarif_validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string("tests/schemas/sarif-2.1.0-rtm.5.json").unwrap();
     // The schema's own pattern for `run.language` has a stray `]` that is not a valid ECMA-262
-    // regex, so the validator refuses to compile the schema. migcheck never writes `language`;
+    // regex, so the validator refuses to compile the schema. migproof never writes `language`;
     // the pattern is repaired in memory (the vendored file stays as published).
     let broken = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
     assert!(text.contains(broken), "the vendored schema changed");
@@ -55,7 +55,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     let run = &log["runs"][0];
     assert_eq!(
         run["tool"]["driver"]["rules"].as_array().unwrap().len(),
-        migcheck::checks::REGISTRY.len()
+        migproof::checks::REGISTRY.len()
     );
     // Every result points at its rule, by id and index.
     for r in run["results"].as_array().unwrap() {
@@ -96,7 +96,7 @@ fn github_annotations() {
 
 #[test]
 fn github_actions_adds_annotations_to_the_default_report_only() {
-    let human = migcheck()
+    let human = migproof()
         .env("GITHUB_ACTIONS", "true")
         .args(["check", DIRS[0]])
         .assert()
@@ -109,13 +109,13 @@ fn github_actions_adds_annotations_to_the_default_report_only() {
         .stdout
         .clone();
     assert!(String::from_utf8(human).unwrap().contains("checked 1 directory"));
-    migcheck()
+    migproof()
         .env("GITHUB_ACTIONS", "true")
         .args(["check", "--format", "json", DIRS[0]])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("::error").not());
-    migcheck()
+    migproof()
         .args(["check", DIRS[0]])
         .assert()
         .code(1)
@@ -125,11 +125,11 @@ fn github_actions_adds_annotations_to_the_default_report_only() {
 #[test]
 fn junit_has_one_case_per_directory_and_check() {
     let text = output(&["check", "--format", "junit", DIRS[0], WARNS]);
-    let rules = migcheck::checks::REGISTRY.len();
+    let rules = migproof::checks::REGISTRY.len();
     assert_eq!(text.matches("<testsuite ").count(), 2);
     assert_eq!(text.matches("<testcase ").count(), 2 * rules);
     assert!(text.contains(&format!(
-        "<testsuites name=\"migcheck\" tests=\"{}\" failures=\"1\"",
+        "<testsuites name=\"migproof\" tests=\"{}\" failures=\"1\"",
         2 * rules
     )));
     insta::assert_snapshot!("junit", text);

@@ -1,10 +1,10 @@
 //! The hook definitions in `.pre-commit-hooks.yaml`, run by the real `pre-commit` tool (PyPI)
 //! against a throwaway git repository.
 //!
-//! The hooks say `language: rust`, with which pre-commit would build migcheck with
+//! The hooks say `language: rust`, with which pre-commit would build migproof with
 //! `cargo install` (a release build of the whole crate) on first use. The test copies the hook
 //! file into a throwaway hook repository with only that line changed to `language: system` and
-//! puts the migcheck binary cargo already built on `PATH`; the id, entry, file pattern, filename
+//! puts the migproof binary cargo already built on `PATH`; the id, entry, file pattern, filename
 //! passing and stages are the real ones.
 //!
 //! Without `pre-commit` installed the test is skipped with a printed reason, except under
@@ -44,7 +44,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 }
 
 fn try_repo(project: &Path, hooks: &Path, home: &Path, args: &[&str]) -> Output {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_migcheck")).parent().unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_migproof")).parent().unwrap();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     Command::new("pre-commit")
         .current_dir(project)
@@ -110,13 +110,13 @@ fn the_hooks_run_under_pre_commit() {
         &project,
         &hooks,
         &home,
-        &["migcheck", "--files", "db/056_orders.up.sql"],
+        &["migproof", "--files", "db/056_orders.up.sql"],
     );
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("MC001 duplicate-version"), "{}", text(&out));
 
     // Only non-SQL files changed: the hook does not run.
-    let out = try_repo(&project, &hooks, &home, &["migcheck", "--files", "README.md"]);
+    let out = try_repo(&project, &hooks, &home, &["migproof", "--files", "README.md"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("(no files to check)"), "{}", text(&out));
 
@@ -132,13 +132,13 @@ fn the_hooks_run_under_pre_commit() {
     )
     .unwrap();
     git(&project, &["add", "-A"]);
-    let out = try_repo(&project, &hooks, &home, &["migcheck", "--all-files"]);
+    let out = try_repo(&project, &hooks, &home, &["migproof", "--all-files"]);
     assert!(out.status.success(), "{}", text(&out));
 
     // The round-trip hook is not part of a commit: it is defined for pre-push and manual only.
-    let out = try_repo(&project, &hooks, &home, &["migcheck-roundtrip", "--all-files"]);
+    let out = try_repo(&project, &hooks, &home, &["migproof-roundtrip", "--all-files"]);
     assert!(
-        text(&out).contains("No hook with id `migcheck-roundtrip` in stage `pre-commit`"),
+        text(&out).contains("No hook with id `migproof-roundtrip` in stage `pre-commit`"),
         "{}",
         text(&out)
     );

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use migcheck::discover::{self, DirListing, Found, parsers};
-use migcheck::sql;
+use migproof::discover::{self, DirListing, Found, parsers};
+use migproof::sql;
 use proptest::prelude::*;
 
 /// Pieces of text that matter to the parsers: markers, quotes, comments, template literals.
@@ -74,7 +74,7 @@ fn assert_span(text: &str, span: &Range<usize>, what: &str) -> Result<(), TestCa
 }
 
 /// Loads, analyses and checks an in-memory directory in format `format`; returns the JSON.
-fn check_in_memory(files: &BTreeMap<String, Vec<u8>>, format: &str) -> (migcheck::Outcome, String) {
+fn check_in_memory(files: &BTreeMap<String, Vec<u8>>, format: &str) -> (migproof::Outcome, String) {
     let dir = DirListing::in_memory(Path::new("/nonexistent/properties/db"), "db", files.clone());
     let found = Found {
         dir,
@@ -85,18 +85,18 @@ fn check_in_memory(files: &BTreeMap<String, Vec<u8>>, format: &str) -> (migcheck
         },
     };
     let mut set = discover::load(&found);
-    migcheck::analyze(&mut set);
-    let offline = vec![migcheck::checks::run(&set)];
+    migproof::analyze(&mut set);
+    let offline = vec![migproof::checks::run(&set)];
     let sets = vec![set];
-    let mut findings = migcheck::pipeline::finish(&sets, offline, &Default::default()).unwrap();
-    migcheck::checks::sort(&mut findings);
-    let outcome = migcheck::Outcome {
+    let mut findings = migproof::pipeline::finish(&sets, offline, &Default::default()).unwrap();
+    migproof::checks::sort(&mut findings);
+    let outcome = migproof::Outcome {
         sets,
         findings,
         notes: Vec::new(),
         roundtrip: None,
     };
-    let json = migcheck::report::json::render(&outcome);
+    let json = migproof::report::json::render(&outcome);
     (outcome, json)
 }
 
@@ -118,9 +118,9 @@ fn write_valid_dir(dir: &Path, titles: &[String]) {
     }
 }
 
-fn findings_json(dir: &Path) -> (migcheck::Outcome, String) {
-    let outcome = migcheck::check(&[dir.to_path_buf()]).unwrap();
-    let json = migcheck::report::json::render(&outcome);
+fn findings_json(dir: &Path) -> (migproof::Outcome, String) {
+    let outcome = migproof::check(&[dir.to_path_buf()]).unwrap();
+    let json = migproof::report::json::render(&outcome);
     (outcome, json)
 }
 

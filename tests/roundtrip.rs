@@ -1,4 +1,4 @@
-//! `--roundtrip` end to end: a throwaway PostgreSQL started by migcheck's own code.
+//! `--roundtrip` end to end: a throwaway PostgreSQL started by migproof's own code.
 //!
 //! Without server binaries these tests skip with a reason, except in CI (`CI=true`), where a
 //! missing server is a failure: `.ci/run` installs it.
@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use migcheck::roundtrip::{Options, SetStatus, server};
-use migcheck::{Outcome, check, check_roundtrip};
+use migproof::roundtrip::{Options, SetStatus, server};
+use migproof::{Outcome, check, check_roundtrip};
 
 /// The server's major version, or `None` (skip) outside CI when there is no server.
 fn server_major() -> Option<u32> {
@@ -136,11 +136,11 @@ fn seed_shapes_round_trip_and_pgvector_is_an_environment_problem() {
 #[test]
 fn cli_exit_codes_and_json() {
     let Some(_) = server_major() else { return };
-    let bin = env!("CARGO_BIN_EXE_migcheck");
+    let bin = env!("CARGO_BIN_EXE_migproof");
     // Not verified: exit 2, even though the only finding is an error.
     let out = Command::new(bin)
         .args(["check", "--roundtrip", "fixtures/seeds/pass_backend/backend/migrations"])
-        .env_remove("MIGCHECK_DATABASE_URL")
+        .env_remove("MIGPROOF_DATABASE_URL")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -158,7 +158,7 @@ fn cli_exit_codes_and_json() {
             "json",
             "fixtures/roundtrip/fail_forgotten_enum",
         ])
-        .env_remove("MIGCHECK_DATABASE_URL")
+        .env_remove("MIGPROOF_DATABASE_URL")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -179,7 +179,7 @@ fn cli_exit_codes_and_json() {
     // Clean: exit 0.
     let out = Command::new(bin)
         .args(["check", "--roundtrip", "fixtures/seeds/pass_memghost/migrations"])
-        .env_remove("MIGCHECK_DATABASE_URL")
+        .env_remove("MIGPROOF_DATABASE_URL")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
@@ -187,15 +187,15 @@ fn cli_exit_codes_and_json() {
 
 #[test]
 fn rules_list_the_round_trip_codes() {
-    let out = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+    let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .arg("rules")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     for code in ["MC301", "MC302", "MC303", "MC304", "MC305", "MC306", "MC307"] {
-        assert!(text.contains(code), "{code} missing from `migcheck rules`");
+        assert!(text.contains(code), "{code} missing from `migproof rules`");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+    let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .args(["rule", "MC306"])
         .output()
         .unwrap();
@@ -225,11 +225,11 @@ fn interrupt_mid_run(signal: i32) {
     std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .args(["check", "--roundtrip"])
         .arg(&migrations)
         .env("TMPDIR", &tmp)
-        .env_remove("MIGCHECK_DATABASE_URL")
+        .env_remove("MIGPROOF_DATABASE_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -263,7 +263,7 @@ fn interrupt_mid_run(signal: i32) {
     let status = child.wait().unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(20),
-        "migcheck took too long to stop"
+        "migproof took too long to stop"
     );
     assert_eq!(status.code(), Some(128 + signal));
     // SAFETY: probing a pid with signal 0 has no effect.
@@ -385,14 +385,14 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
         pg.socket_dir.display(),
         pg.port
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+    let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .args([
             "check",
             "--roundtrip",
             "fixtures/roundtrip/pass_role",
             "fixtures/roundtrip/fail_forgotten_enum",
         ])
-        .env("MIGCHECK_DATABASE_URL", &url)
+        .env("MIGPROOF_DATABASE_URL", &url)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -400,14 +400,14 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
     assert!(
-        stdout.contains("dropped roles the migrations created: migcheck_fixture_reader"),
+        stdout.contains("dropped roles the migrations created: migproof_fixture_reader"),
         "{stdout}"
     );
     let mut client = pg.config("template1").connect(postgres::NoTls).unwrap();
     let left: Vec<String> = client
         .query(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'migcheck%' \
-             UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'migcheck%'",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'migproof%' \
+             UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'migproof%'",
             &[],
         )
         .unwrap()
@@ -456,8 +456,8 @@ fn setup_file_provides_platform_roles_and_schemas() {
 /// simple query (an implicit transaction) and inside BEGIN, and work statement by statement.
 #[test]
 fn apply_modes_match_their_runners() {
-    use migcheck::model::{Apply, Script};
-    use migcheck::roundtrip::apply::apply;
+    use migproof::model::{Apply, Script};
+    use migproof::roundtrip::apply::apply;
     let Some(_) = server_major() else { return };
     let pg = server::Throwaway::start(server::find_binaries(None).unwrap()).unwrap();
     let mut client = pg.config("template1").connect(postgres::NoTls).unwrap();
@@ -513,10 +513,10 @@ fn unreadable_migration_stops_the_directory() {
 /// A bad `--database-url` is a clear error (exit 2) that never echoes the password.
 #[test]
 fn bad_database_url_is_an_error_without_the_password() {
-    let out = Command::new(env!("CARGO_BIN_EXE_migcheck"))
+    let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .args(["check", "--roundtrip", "fixtures/roundtrip/pass_role"])
         .env(
-            "MIGCHECK_DATABASE_URL",
+            "MIGPROOF_DATABASE_URL",
             "postgres://app:hunter2-secret@127.0.0.1:1/app?connect_timeout=2",
         )
         .output()

@@ -1,8 +1,8 @@
-//! Round-trip safety: migcheck never touches a database it did not create, leaves nothing behind
+//! Round-trip safety: migproof never touches a database it did not create, leaves nothing behind
 //! however it ends (SIGINT, SIGKILL, a crashing server), stops migrations that run forever, never
 //! prints a password, and never writes into the migration directories.
 //!
-//! Servers are started with migcheck's own code (`migcheck::roundtrip::server`). Without server
+//! Servers are started with migproof's own code (`migproof::roundtrip::server`). Without server
 //! binaries these tests skip with a reason, except in CI (`CI=true`), where that is a failure.
 
 use std::collections::BTreeMap;
@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use migcheck::roundtrip::server::{self, Throwaway};
+use migproof::roundtrip::server::{self, Throwaway};
 
-const BIN: &str = env!("CARGO_BIN_EXE_migcheck");
+const BIN: &str = env!("CARGO_BIN_EXE_migproof");
 const SECRET: &str = "SECRETPASS";
 
 /// The server binaries, or `None` (skip) outside CI when there are none.
@@ -30,8 +30,8 @@ fn binaries() -> Option<server::Binaries> {
     }
 }
 
-/// A work directory with `tmp/` (the TMPDIR given to migcheck, reachable by the server user
-/// when migcheck runs as root) and `migrations/`.
+/// A work directory with `tmp/` (the TMPDIR given to migproof, reachable by the server user
+/// when migproof runs as root) and `migrations/`.
 struct Sandbox {
     dir: tempfile::TempDir,
 }
@@ -67,13 +67,13 @@ impl Sandbox {
             .collect()
     }
 
-    /// `migcheck check --roundtrip ARGS` with TMPDIR in the sandbox and no URL from the environment.
-    fn migcheck(&self, args: &[&str]) -> Command {
+    /// `migproof check --roundtrip ARGS` with TMPDIR in the sandbox and no URL from the environment.
+    fn migproof(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.args(["check", "--roundtrip"])
             .args(args)
             .env("TMPDIR", self.tmp())
-            .env_remove("MIGCHECK_DATABASE_URL")
+            .env_remove("MIGPROOF_DATABASE_URL")
             .env_remove("GITHUB_ACTIONS")
             .env_remove("PG_BIN");
         cmd
@@ -98,13 +98,13 @@ fn wait_for(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("migcheck did not exit within {limit:?}");
+            panic!("migproof did not exit within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-/// The throwaway cluster directory migcheck made under `tmp`, once its server runs.
+/// The throwaway cluster directory migproof made under `tmp`, once its server runs.
 fn cluster_dir(tmp: &Path) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -188,7 +188,7 @@ fn processes_mentioning(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// A database `app` with a schema and data, on a server started with migcheck's code.
+/// A database `app` with a schema and data, on a server started with migproof's code.
 fn server_with_app() -> Option<Throwaway> {
     let pg = Throwaway::start(binaries()?).expect("the server starts");
     let mut admin = pg.config("template1").connect(postgres::NoTls).unwrap();
@@ -277,7 +277,7 @@ fn url(pg: &Throwaway, password: Option<&str>, db: &str) -> String {
     )
 }
 
-/// Guarantee: with `--database-url` naming a real database, migcheck works only in a scratch
+/// Guarantee: with `--database-url` naming a real database, migproof works only in a scratch
 /// database it creates and drops; the named database is byte-identical afterwards (pg_dump of
 /// schema and data, and the catalog), and no database or role is left over — even though the
 /// migrations create a table of the same name as one in `app`, create a role, and fail half-way
@@ -289,8 +289,8 @@ fn named_database_is_byte_identical_and_the_scratch_database_is_gone() {
     let dir = sandbox.migration(
         "migrations",
         "000001_users",
-        "CREATE TABLE users (id bigint);\nCREATE ROLE migcheck_safety_role;\nINSERT INTO users VALUES (1);\n",
-        "DROP TABLE users;\nDROP ROLE migcheck_safety_role;\n",
+        "CREATE TABLE users (id bigint);\nCREATE ROLE migproof_safety_role;\nINSERT INTO users VALUES (1);\n",
+        "DROP TABLE users;\nDROP ROLE migproof_safety_role;\n",
     );
     // Forgets the table: the re-up fails and the state is rebuilt in a new scratch database.
     sandbox.migration(
@@ -302,13 +302,13 @@ fn named_database_is_byte_identical_and_the_scratch_database_is_gone() {
     sandbox.migration(
         "migrations",
         "000003_role",
-        "CREATE ROLE migcheck_safety_other;\n",
+        "CREATE ROLE migproof_safety_other;\n",
         "SELECT 1;\n",
     );
     let before = fingerprint(&pg, "app");
     let (dbs_before, roles_before) = server_objects(&pg);
     let out = sandbox
-        .migcheck(&["--database-url", &url(&pg, None, "app"), dir.to_str().unwrap()])
+        .migproof(&["--database-url", &url(&pg, None, "app"), dir.to_str().unwrap()])
         .output()
         .unwrap();
     let report = text(&out);
@@ -323,7 +323,7 @@ fn named_database_is_byte_identical_and_the_scratch_database_is_gone() {
     assert_same(&before, &after, "database `app`");
     let (dbs_after, roles_after) = server_objects(&pg);
     assert_eq!(dbs_before, dbs_after, "databases differ (a scratch database was left?)");
-    assert!(!dbs_after.iter().any(|d| d.starts_with("migcheck_")));
+    assert!(!dbs_after.iter().any(|d| d.starts_with("migproof_")));
     assert_eq!(roles_before, roles_after, "roles differ");
     assert!(sandbox.left_in_tmp().is_empty(), "{:?}", sandbox.left_in_tmp());
 }
@@ -337,7 +337,7 @@ fn sigint_on_a_named_server_drops_the_scratch_database() {
     let (dbs_before, roles_before) = server_objects(&pg);
     let before = fingerprint(&pg, "app");
     let mut child = sandbox
-        .migcheck(&["--database-url", &url(&pg, None, "app"), dir.to_str().unwrap()])
+        .migproof(&["--database-url", &url(&pg, None, "app"), dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -345,7 +345,7 @@ fn sigint_on_a_named_server_drops_the_scratch_database() {
     wait_for_sleep(&pg.config("template1"));
     let (dbs_during, _) = server_objects(&pg);
     assert!(
-        dbs_during.iter().any(|d| d.starts_with("migcheck_")),
+        dbs_during.iter().any(|d| d.starts_with("migproof_")),
         "no scratch database while running: {dbs_during:?}"
     );
     // SAFETY: signalling the child we spawned.
@@ -358,7 +358,7 @@ fn sigint_on_a_named_server_drops_the_scratch_database() {
     assert_same(&before, &fingerprint(&pg, "app"), "database `app`");
 }
 
-/// Guarantee: SIGKILL cannot be handled, but (1) the postmaster dies with migcheck (parent-death
+/// Guarantee: SIGKILL cannot be handled, but (1) the postmaster dies with migproof (parent-death
 /// signal), and (2) the next run finds the dead process's cluster by the pid file in it, removes
 /// it and says so.
 #[test]
@@ -367,7 +367,7 @@ fn sigkill_leaves_a_stale_cluster_that_the_next_run_removes() {
     let sandbox = Sandbox::new();
     let slow = sandbox.migration("slow", "000001_slow", "SELECT pg_sleep(30);\n", "SELECT 1;\n");
     let mut child = sandbox
-        .migcheck(&[slow.to_str().unwrap()])
+        .migproof(&[slow.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -381,18 +381,18 @@ fn sigkill_leaves_a_stale_cluster_that_the_next_run_removes() {
     child.wait().unwrap();
     assert!(
         stops(postmaster),
-        "postmaster {postmaster} outlived the killed migcheck"
+        "postmaster {postmaster} outlived the killed migproof"
     );
     let owner = std::fs::read_to_string(cluster.join(server::OWNER_FILE)).expect("the cluster names its owner");
     assert_eq!(owner.split_whitespace().next(), Some(killed.to_string().as_str()));
 
     let quick = sandbox.migration("quick", "000001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n");
-    let out = sandbox.migcheck(&[quick.to_str().unwrap()]).output().unwrap();
+    let out = sandbox.migproof(&[quick.to_str().unwrap()]).output().unwrap();
     let report = text(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
     assert!(
         report.contains(&format!(
-            "migcheck: removed a stale throwaway cluster left by migcheck pid {killed} (`{}`)",
+            "migproof: removed a stale throwaway cluster left by migproof pid {killed} (`{}`)",
             cluster.display()
         )),
         "{report}"
@@ -400,7 +400,7 @@ fn sigkill_leaves_a_stale_cluster_that_the_next_run_removes() {
     assert!(!cluster.exists());
     assert!(sandbox.left_in_tmp().is_empty(), "{:?}", sandbox.left_in_tmp());
     // A second run has nothing stale to report.
-    let out = sandbox.migcheck(&[quick.to_str().unwrap()]).output().unwrap();
+    let out = sandbox.migproof(&[quick.to_str().unwrap()]).output().unwrap();
     assert!(!text(&out).contains("stale"), "{}", text(&out));
 }
 
@@ -443,7 +443,7 @@ fn server_crash_is_a_clear_error_and_leaves_nothing() {
     let sandbox = Sandbox::new();
     let dir = sandbox.migration("migrations", "000001_slow", "SELECT pg_sleep(30);\n", "SELECT 1;\n");
     let mut child = sandbox
-        .migcheck(&[dir.to_str().unwrap()])
+        .migproof(&[dir.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -451,7 +451,7 @@ fn server_crash_is_a_clear_error_and_leaves_nothing() {
     let cluster = cluster_dir(&sandbox.tmp());
     wait_for_sleep(&socket_config(&cluster, "template1"));
     let postmaster = postmaster_pid(&cluster);
-    // SAFETY: killing the server migcheck started for this test.
+    // SAFETY: killing the server migproof started for this test.
     unsafe { libc::kill(postmaster, libc::SIGKILL) };
     let status = wait_for(&mut child, Duration::from_secs(15));
     let out = child.wait_with_output().unwrap();
@@ -499,7 +499,7 @@ fn statement_timeout_stops_a_migration_that_sleeps_forever() {
     );
     let started = Instant::now();
     let out = sandbox
-        .migcheck(&[
+        .migproof(&[
             "--statement-timeout",
             "2",
             "--format",
@@ -551,7 +551,7 @@ fn assert_no_secret(out: &Output, what: &str) {
     assert!(!all.contains(SECRET), "{what}: the password was printed:\n{all}");
 }
 
-/// Guarantee: the password in `--database-url` (or MIGCHECK_DATABASE_URL) appears in no output
+/// Guarantee: the password in `--database-url` (or MIGPROOF_DATABASE_URL) appears in no output
 /// format and no error message: unreachable hosts, unparsable URLs, key=value strings.
 #[test]
 fn password_never_printed_when_the_server_is_unreachable() {
@@ -568,9 +568,9 @@ fn password_never_printed_when_the_server_is_unreachable() {
         for (i, format) in FORMATS.into_iter().enumerate() {
             {
                 let via_env = i % 2 == 1;
-                let mut cmd = sandbox.migcheck(&["--format", format, "fixtures/roundtrip/pass_role"]);
+                let mut cmd = sandbox.migproof(&["--format", format, "fixtures/roundtrip/pass_role"]);
                 if via_env {
-                    cmd.env("MIGCHECK_DATABASE_URL", url);
+                    cmd.env("MIGPROOF_DATABASE_URL", url);
                 } else {
                     cmd.args(["--database-url", url]);
                 }
@@ -578,7 +578,7 @@ fn password_never_printed_when_the_server_is_unreachable() {
                 let what = format!("{url} --format {format} (env: {via_env})");
                 assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out));
                 assert!(
-                    String::from_utf8_lossy(&out.stderr).contains("migcheck: error"),
+                    String::from_utf8_lossy(&out.stderr).contains("migproof: error"),
                     "{what}: {}",
                     text(&out)
                 );
@@ -598,7 +598,7 @@ fn password_never_printed_by_a_run_on_a_real_server() {
     let url = url(&pg, Some(SECRET), "template1");
     for format in FORMATS {
         let out = sandbox
-            .migcheck(&[
+            .migproof(&[
                 "--database-url",
                 &url,
                 "--format",
@@ -615,8 +615,8 @@ fn password_never_printed_by_a_run_on_a_real_server() {
     }
     // The GitHub Actions default (human, then annotations) and --verbose too.
     let out = sandbox
-        .migcheck(&["--verbose", "fixtures/roundtrip/fail_forgotten_enum"])
-        .env("MIGCHECK_DATABASE_URL", &url)
+        .migproof(&["--verbose", "fixtures/roundtrip/fail_forgotten_enum"])
+        .env("MIGPROOF_DATABASE_URL", &url)
         .env("GITHUB_ACTIONS", "true")
         .output()
         .unwrap();
@@ -735,7 +735,7 @@ fn check_and_renumber_never_write_into_the_migrations() {
             .env("TMPDIR", sandbox.tmp())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env_remove("MIGCHECK_DATABASE_URL")
+            .env_remove("MIGPROOF_DATABASE_URL")
             .env_remove("GITHUB_ACTIONS")
             .output()
             .unwrap();
@@ -756,7 +756,7 @@ fn check_and_renumber_never_write_into_the_migrations() {
                 .map(|(k, _)| k)
                 .chain(before.keys().filter(|k| !after.contains_key(*k)))
                 .collect();
-            panic!("`migcheck {}` changed {changed:?}", args.join(" "));
+            panic!("`migproof {}` changed {changed:?}", args.join(" "));
         }
     }
     assert!(sandbox.left_in_tmp().is_empty());
@@ -774,7 +774,7 @@ fn check_and_renumber_never_write_into_the_migrations() {
 
 /// Guarantee: a migration cannot lift the time limit. `SET statement_timeout = 0` in an earlier
 /// migration is undone before the next script (the statement timeout fires there), and in the
-/// same script migcheck's watchdog cancels it after --statement-timeout × (statements + 1).
+/// same script migproof's watchdog cancels it after --statement-timeout × (statements + 1).
 #[test]
 fn a_migration_cannot_turn_the_time_limit_off() {
     let Some(_) = binaries() else { return };
@@ -799,7 +799,7 @@ fn a_migration_cannot_turn_the_time_limit_off() {
     );
     let started = Instant::now();
     let out = sandbox
-        .migcheck(&[
+        .migproof(&[
             "--statement-timeout",
             "1",
             "--format",
@@ -824,7 +824,7 @@ fn a_migration_cannot_turn_the_time_limit_off() {
     };
     let (m, line) = message(format!("{}/000001_off.up.sql", same.display()));
     assert!(
-        m.contains("canceled by migcheck: the script ran longer than 3 s in all"),
+        m.contains("canceled by migproof: the script ran longer than 3 s in all"),
         "{m}"
     );
     assert_eq!(line, 2);
@@ -838,20 +838,20 @@ fn a_migration_cannot_turn_the_time_limit_off() {
 /// its directory removed, and a registered scratch database on a named server is dropped.
 #[test]
 fn a_panic_cleans_up_the_server_and_the_scratch_database() {
-    use migcheck::roundtrip::cleanup::{Task, register};
+    use migproof::roundtrip::cleanup::{Task, register};
     let Some(b) = binaries() else { return };
     let named = Throwaway::start(b.clone()).expect("the server starts");
     let mut admin = named.config("template1").connect(postgres::NoTls).unwrap();
-    admin.batch_execute("CREATE DATABASE migcheck_panic_test").unwrap();
+    admin.batch_execute("CREATE DATABASE migproof_panic_test").unwrap();
     let slot = std::sync::Mutex::new(None);
     let result = std::panic::catch_unwind(|| {
         let pg = Throwaway::start(b).expect("the server starts");
         *slot.lock().unwrap() = Some((pg.socket_dir.clone(), pg.pid));
         let _scratch = register(Task::Database {
             config: Box::new(named.config("template1")),
-            name: "migcheck_panic_test".to_string(),
+            name: "migproof_panic_test".to_string(),
         });
-        panic!("a bug in migcheck");
+        panic!("a bug in migproof");
     });
     assert!(result.is_err());
     let (dir, pid) = slot.lock().unwrap().take().unwrap();
@@ -859,7 +859,7 @@ fn a_panic_cleans_up_the_server_and_the_scratch_database() {
     assert!(!server::process_running(pid), "postmaster {pid} still runs");
     let left: i64 = admin
         .query_one(
-            "SELECT count(*) FROM pg_database WHERE datname = 'migcheck_panic_test'",
+            "SELECT count(*) FROM pg_database WHERE datname = 'migproof_panic_test'",
             &[],
         )
         .unwrap()

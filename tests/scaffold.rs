@@ -1,12 +1,12 @@
-//! `migcheck new`: the next migration in the directory's own numbering and layout.
+//! `migproof new`: the next migration in the directory's own numbering and layout.
 
 use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn migcheck(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migcheck").unwrap();
+fn migproof(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("migproof").unwrap();
     cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1").current_dir(dir);
     cmd
 }
@@ -40,7 +40,7 @@ fn next_sequential_number_with_the_same_padding() {
             "000010_b.down.sql",
         ],
     );
-    let out = migcheck(tmp.path())
+    let out = migproof(tmp.path())
         .args(["new", "Add users.Email"])
         .assert()
         .code(0)
@@ -51,9 +51,9 @@ fn next_sequential_number_with_the_same_padding() {
     assert!(listing(&db).contains(&"000011_add_users_email.up.sql".to_string()));
     assert!(listing(&db).contains(&"000011_add_users_email.down.sql".to_string()));
     // The new pair checks clean (empty files are only warnings).
-    migcheck(tmp.path()).args(["check", "db"]).assert().code(0);
+    migproof(tmp.path()).args(["check", "db"]).assert().code(0);
     // The next one follows it.
-    migcheck(tmp.path())
+    migproof(tmp.path())
         .args(["new", "second", "--dir", "db"])
         .assert()
         .code(0)
@@ -65,7 +65,7 @@ fn timestamps_get_the_current_utc_time() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("m");
     touch(&db, &["20240101120000_a.up.sql", "20240101120000_a.down.sql"]);
-    let out = migcheck(tmp.path())
+    let out = migproof(tmp.path())
         .args(["new", "x", "--dir", "m"])
         .assert()
         .code(0)
@@ -79,7 +79,7 @@ fn timestamps_get_the_current_utc_time() {
         "{out}"
     );
     assert!(out.ends_with("_x.down.sql\n"), "{out}");
-    migcheck(tmp.path()).args(["check", "m"]).assert().code(0);
+    migproof(tmp.path()).args(["check", "m"]).assert().code(0);
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn sqlx_simple_migrations_get_one_file() {
         &tmp.path().join("migrations"),
         &["20240101120000_init.sql", "20240102120000_users.sql"],
     );
-    let out = migcheck(tmp.path())
+    let out = migproof(tmp.path())
         .args(["new", "orders"])
         .assert()
         .code(0)
@@ -108,7 +108,7 @@ fn refuses_to_overwrite_and_leaves_nothing_behind() {
     touch(&db, &["1_a.up.sql", "1_a.down.sql"]);
     // Something already sits where the down would go.
     std::fs::create_dir(db.join("2_b.down.sql")).unwrap();
-    migcheck(tmp.path())
+    migproof(tmp.path())
         .args(["new", "b", "--dir", "db"])
         .assert()
         .code(2)
@@ -124,19 +124,19 @@ fn unclear_or_empty_directories_are_errors() {
     touch(&tmp.path().join("a"), &["1_a.up.sql", "1_a.down.sql"]);
     touch(&tmp.path().join("b"), &["1_a.up.sql", "1_a.down.sql"]);
     std::fs::create_dir(tmp.path().join("empty")).unwrap();
-    migcheck(tmp.path())
+    migproof(tmp.path())
         .args(["new", "x"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
             "2 migration directories found (a, b): choose one with --dir",
         ));
-    migcheck(tmp.path())
+    migproof(tmp.path())
         .args(["new", "x", "--dir", "empty"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("has no migrations"));
-    migcheck(tmp.path()).args(["new", "???", "--dir", "a"]).assert().code(2);
+    migproof(tmp.path()).args(["new", "???", "--dir", "a"]).assert().code(2);
     assert_eq!(listing(&tmp.path().join("a")), ["1_a.down.sql", "1_a.up.sql"]);
 }
 
@@ -155,7 +155,7 @@ fn single_file_formats_get_one_file_with_both_markers() {
             format!("{up}\nCREATE TABLE users (id int);\n{down}\nDROP TABLE users;\n"),
         )
         .unwrap();
-        let out = migcheck(tmp.path())
+        let out = migproof(tmp.path())
             .args(["new", "add orders", "--dir", "db"])
             .assert()
             .code(0);
@@ -168,7 +168,7 @@ fn single_file_formats_get_one_file_with_both_markers() {
         let text = std::fs::read_to_string(tmp.path().join(created)).unwrap();
         assert_eq!(text, format!("{up}\n\n{down}\n"), "{format}");
         // Still the same format, and the new file is a known migration (empty sections warn).
-        let json = migcheck(tmp.path())
+        let json = migproof(tmp.path())
             .args(["check", "--format", "json", "db"])
             .assert()
             .code(0);

@@ -17,9 +17,9 @@ use std::sync::OnceLock;
 use common::assert_span;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use migcheck::checks::Location;
-use migcheck::discover::{self, DirListing, Found};
-use migcheck::report;
+use migproof::checks::Location;
+use migproof::discover::{self, DirListing, Found};
+use migproof::report;
 
 #[derive(Arbitrary, Debug)]
 struct Dir {
@@ -102,9 +102,9 @@ const PIECES: &[&str] = &[
     "é",
     "😀",
     "\u{feff}",
-    "-- migcheck:ignore\n",
-    "-- migcheck:ignore MC001\n",
-    "-- migcheck:ignore-file\n",
+    "-- migproof:ignore\n",
+    "-- migproof:ignore MC001\n",
+    "-- migproof:ignore-file\n",
     "`",
     "${",
     "}",
@@ -161,7 +161,7 @@ fn content(file: &File) -> Vec<u8> {
     out
 }
 
-/// The parser threads get the stack migcheck gives them in `check`.
+/// The parser threads get the stack migproof gives them in `check`.
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
     POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().stack_size(512 << 20).build().unwrap())
@@ -177,7 +177,7 @@ fn check_location(location: &Location, what: &str) {
 
 /// Loads, analyses and checks the directory; returns the JSON report and the human one.
 fn run(files: &BTreeMap<String, Vec<u8>>, forced: Option<u8>) -> Option<(String, String)> {
-    let dir = DirListing::in_memory(Path::new("/nonexistent/migcheck-fuzz/db"), "db", files.clone());
+    let dir = DirListing::in_memory(Path::new("/nonexistent/migproof-fuzz/db"), "db", files.clone());
     let (format, detection) = match forced {
         Some(i) => (
             discover::FORMATS[i as usize % discover::FORMATS.len()],
@@ -190,7 +190,7 @@ fn run(files: &BTreeMap<String, Vec<u8>>, forced: Option<u8>) -> Option<(String,
     };
     let found = Found { dir, format, detection };
     let mut set = discover::load(&found);
-    migcheck::analyze(&mut set);
+    migproof::analyze(&mut set);
     // Every script lies inside its file, on character boundaries, and so does its SQL.
     for script in set.scripts() {
         let file = set.file(script.file);
@@ -213,17 +213,17 @@ fn run(files: &BTreeMap<String, Vec<u8>>, forced: Option<u8>) -> Option<(String,
             }
         }
     }
-    let offline = vec![migcheck::checks::run(&set)];
+    let offline = vec![migproof::checks::run(&set)];
     let sets = vec![set];
-    let mut findings = migcheck::pipeline::finish(&sets, offline, &Default::default()).expect("no git, no error");
-    migcheck::checks::sort(&mut findings);
+    let mut findings = migproof::pipeline::finish(&sets, offline, &Default::default()).expect("no git, no error");
+    migproof::checks::sort(&mut findings);
     for f in &findings {
         check_location(&f.location, f.rule.code);
         for r in &f.related {
             check_location(&r.location, "related");
         }
     }
-    let outcome = migcheck::Outcome {
+    let outcome = migproof::Outcome {
         sets,
         findings,
         notes: Vec::new(),

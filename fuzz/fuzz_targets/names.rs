@@ -8,8 +8,8 @@
 use std::cmp::Ordering;
 
 use libfuzzer_sys::fuzz_target;
-use migcheck::discover::parsers;
-use migcheck::model::Version;
+use migproof::discover::parsers;
+use migproof::model::Version;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -9,7 +9,7 @@ mod common;
 
 use common::{assert_ordered, assert_span};
 use libfuzzer_sys::fuzz_target;
-use migcheck::discover::parsers;
+use migproof::discover::parsers;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -3,8 +3,8 @@
 //! Input: two bytes that place the scanned part inside the text, then the text. Every
 //! statement and meta-command span is inside that part, on character boundaries, non-empty,
 //! in order and without overlap; syntax errors point inside the text; results are
-//! deterministic. Parsing runs on a thread with the large stack migcheck gives its parser
-//! threads, as in `migcheck::check`.
+//! deterministic. Parsing runs on a thread with the large stack migproof gives its parser
+//! threads, as in `migproof::check`.
 #![no_main]
 
 mod common;
@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use common::{assert_ordered, assert_span, floor};
 use libfuzzer_sys::fuzz_target;
-use migcheck::sql::{self, Grammar, lexer};
+use migproof::sql::{self, Grammar, lexer};
 
 fn check(text: &str, span: Range<usize>) {
     let scan = lexer::scan(text, span.clone());
@@ -84,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
     });
 });
 
-/// One parser thread with the stack migcheck gives its parser threads (kept: creating a
+/// One parser thread with the stack migproof gives its parser threads (kept: creating a
 /// thread with a large stack per input is slow under ASan).
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();

@@ -9,7 +9,7 @@ mod common;
 
 use common::{assert_ordered, assert_span};
 use libfuzzer_sys::fuzz_target;
-use migcheck::discover::parsers;
+use migproof::discover::parsers;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
             !lit.interpolated || text[lit.span.clone()].contains("${"),
             "{lit:?} has no `${{`"
         );
-        let sql = migcheck::sql::analyze(text, lit.span.clone());
+        let sql = migproof::sql::analyze(text, lit.span.clone());
         for s in sql.statements.iter().chain(&sql.meta_commands) {
             assert_span(text, s, "statement");
             assert!(

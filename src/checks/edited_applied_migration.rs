@@ -21,7 +21,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Restore the file (`git checkout origin/main -- FILE`) and put the change in a new
-    /// migration (`migcheck new NAME`).
+    /// migration (`migproof new NAME`).
     pub static RULE = ("MC050", "edited-applied-migration", Error);
 }
 

@@ -24,7 +24,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Add the down file that reverses the up. If the change cannot be reversed, add a down that
-    /// only holds a comment saying so (migcheck then reports it as `empty-migration`, a warning).
+    /// only holds a comment saying so (migproof then reports it as `empty-migration`, a warning).
     pub static RULE = ("MC101", "missing-down", Error);
 }
 

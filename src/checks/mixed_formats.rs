@@ -22,7 +22,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Convert the odd files to the directory's format, or move them to a directory of their own.
-    /// If migcheck picked the wrong format, say which one with `--format-of DIR=FORMAT`.
+    /// If migproof picked the wrong format, say which one with `--format-of DIR=FORMAT`.
     pub static RULE = ("MC006", "mixed-formats", Error);
 }
 

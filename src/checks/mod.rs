@@ -1,7 +1,7 @@
 //! The checks: one file per rule, one registry table ([`REGISTRY`]).
 //!
 //! A rule is declared in its own file with [`declare_rule!`]; its doc comment (What it does /
-//! Why is this bad / Example / How to fix) is the text `migcheck rule CODE` prints. A check is a
+//! Why is this bad / Example / How to fix) is the text `migproof rule CODE` prints. A check is a
 //! function from a loaded [`MigrationSet`] to findings; it never reads the disk.
 
 use std::ops::Range;
@@ -71,7 +71,7 @@ pub mod version_order;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// Information only: something migcheck did not check, and why. Never fails a run.
+    /// Information only: something migproof did not check, and why. Never fails a run.
     Note,
     Warning,
     Error,
@@ -135,7 +135,7 @@ pub struct Entry {
     pub check: CheckFn,
 }
 
-/// Every rule migcheck has, in code order. The only list of checks.
+/// Every rule migproof has, in code order. The only list of checks.
 pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &duplicate_version::RULE,

@@ -20,7 +20,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Renumber the new migrations after the highest version at `REF`:
-    /// `migcheck renumber --base REF --write`.
+    /// `migproof renumber --base REF --write`.
     pub static RULE = ("MC052", "out-of-order-migration", Error);
 }
 

@@ -5,7 +5,7 @@ declare_rule! {
     /// ## What it does
     /// Reports that the round-trip server lacks something the migrations need (an extension that is
     /// not installed, a role or language the platform provides). The directory is reported as not
-    /// verified and migcheck exits with code 2: a CI gate must not pass on a check that did not run.
+    /// verified and migproof exits with code 2: a CI gate must not pass on a check that did not run.
     ///
     /// ## Why is this bad
     /// Nothing after this migration was verified; green would be a lie.

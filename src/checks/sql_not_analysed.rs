@@ -3,7 +3,7 @@ use crate::model::MigrationSet;
 
 declare_rule! {
     /// ## What it does
-    /// Notes SQL that migcheck found but did not check: a template literal passed to
+    /// Notes SQL that migproof found but did not check: a template literal passed to
     /// `db.exec(…)` / `queryRunner.query(…)` that contains `${…}` interpolation (its text is
     /// only known at run time) or `\` escapes (the text sent differs from the text written).
     /// This is a note, not a problem: it never fails a run.
@@ -18,7 +18,7 @@ declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Nothing is required. Writing the SQL out in full (no interpolation) lets migcheck check it.
+    /// Nothing is required. Writing the SQL out in full (no interpolation) lets migproof check it.
     pub static RULE = ("MC027", "sql-not-analysed", Note);
 }
 

@@ -21,7 +21,7 @@ declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Correct the statement; run it against a scratch database (or `migcheck check --roundtrip`).
+    /// Correct the statement; run it against a scratch database (or `migproof check --roundtrip`).
     pub static RULE = ("MC201", "syntax-error", Error);
 }
 

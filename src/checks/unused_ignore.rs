@@ -5,7 +5,7 @@ use crate::model::MigrationSet;
 
 declare_rule! {
     /// ## What it does
-    /// Reports an inline ignore (`-- migcheck:ignore CODE` or `-- migcheck:ignore-file CODE`)
+    /// Reports an inline ignore (`-- migproof:ignore CODE` or `-- migproof:ignore-file CODE`)
     /// that silenced nothing: the check reports nothing in the next statement (or the file), or
     /// the word is not the code or name of any check.
     ///
@@ -15,7 +15,7 @@ declare_rule! {
     ///
     /// ## Example
     /// ```sql
-    /// -- migcheck:ignore MC201
+    /// -- migproof:ignore MC201
     /// CREATE TABLE users (id int);   -- nothing to ignore: the statement is valid
     /// ```
     ///

@@ -16,7 +16,7 @@ declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Correct the statement the server names; run `migcheck check --roundtrip` again.
+    /// Correct the statement the server names; run `migproof check --roundtrip` again.
     pub static RULE = ("MC301", "up-failed", Error);
 }
 

@@ -293,7 +293,7 @@ pub trait Format: Sync {
     }
 }
 
-/// Every format migcheck knows, most specific first (on equal scores the earlier one wins).
+/// Every format migproof knows, most specific first (on equal scores the earlier one wins).
 ///
 /// Scores: sourcegraph's `metadata.yaml` folders 40; refinery's Rust hints 35 (above Flyway,
 /// which also fits); content markers (goose, dbmate, sql-migrate) and dedicated layouts

@@ -5,7 +5,7 @@
 //! The lock file must exist and name the provider of the schema's `datasource` (Prisma refuses
 //! to deploy when they differ); the schema is looked for at `../schema.prisma` and
 //! `../schema/schema.prisma`. Without a schema, the provider must be PostgreSQL's, the only
-//! grammar migcheck checks.
+//! grammar migproof checks.
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -117,7 +117,7 @@ fn lock_problem(dir: &DirListing) -> Option<LockProblem> {
         None if !matches!(locked, "postgresql" | "postgres" | "cockroachdb") => Some(LockProblem::Mismatch {
             locked: locked.to_string(),
             expected: "postgresql".to_string(),
-            source: "migcheck, which checks PostgreSQL migrations".to_string(),
+            source: "migproof, which checks PostgreSQL migrations".to_string(),
         }),
         None => None,
     }

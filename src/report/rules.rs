@@ -1,4 +1,4 @@
-//! `migcheck rules`: one line per rule, from the registry.
+//! `migproof rules`: one line per rule, from the registry.
 
 use std::io::Write;
 

@@ -123,7 +123,7 @@ pub fn render(outcome: &Outcome) -> String {
         "version": "2.1.0",
         "runs": [{
             "tool": { "driver": {
-                "name": "migcheck",
+                "name": "migproof",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},

@@ -80,7 +80,7 @@ fn install_signal_handlers() {
                 for (_, task) in tasks.drain(..).rev() {
                     run(task);
                 }
-                eprintln!("migcheck: interrupted; the throwaway server and scratch databases were removed");
+                eprintln!("migproof: interrupted; the throwaway server and scratch databases were removed");
                 std::process::exit(128 + signal);
             }
         });

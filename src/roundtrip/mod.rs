@@ -1,5 +1,5 @@
-//! `migcheck check --roundtrip`: proves, migration by migration, that each down restores the
-//! schema its up changed, on a throwaway PostgreSQL that migcheck starts itself (or in a scratch
+//! `migproof check --roundtrip`: proves, migration by migration, that each down restores the
+//! schema its up changed, on a throwaway PostgreSQL that migproof starts itself (or in a scratch
 //! database on a server the user names).
 //!
 //! For each directory, for each migration i: snapshot S(i-1) → up → S(i) → down → compare with
@@ -177,7 +177,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
     roles_dropped.extend(target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?);
     if !roles_dropped.is_empty() {
         eprintln!(
-            "migcheck: dropped the roles the migrations created on {}: {}",
+            "migproof: dropped the roles the migrations created on {}: {}",
             target.description,
             roles_dropped.join(", ")
         );
@@ -252,7 +252,7 @@ impl Target {
         match &opts.database_url {
             Some(url) => {
                 let base: Config = url.parse().map_err(|_| {
-                    "--database-url / MIGCHECK_DATABASE_URL is not a valid PostgreSQL URL or key=value string"
+                    "--database-url / MIGPROOF_DATABASE_URL is not a valid PostgreSQL URL or key=value string"
                         .to_string()
                 })?;
                 let description = server::describe(&base);
@@ -307,9 +307,9 @@ impl Target {
         }
     }
 
-    /// Creates `migcheck_<random>` and connects to it.
+    /// Creates `migproof_<random>` and connects to it.
     fn scratch(&mut self) -> Result<Scratch, String> {
-        let name = format!("migcheck_{:016x}", fastrand::u64(..));
+        let name = format!("migproof_{:016x}", fastrand::u64(..));
         self.admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} TEMPLATE template0",
@@ -459,7 +459,7 @@ impl Target {
         result.map_err(|mut r| {
             if fired && r.code == "57014" && !r.message.contains("timeout") {
                 r.message = format!(
-                    "canceled by migcheck: the script ran longer than {} s in all (--statement-timeout × (statements + 1))",
+                    "canceled by migproof: the script ran longer than {} s in all (--statement-timeout × (statements + 1))",
                     limit.as_secs_f64()
                 );
             }
@@ -501,7 +501,7 @@ impl Target {
                     .batch_execute(&format!("DROP ROLE {}", server::quote_ident(&role)))
                 {
                     Ok(()) => dropped.push(role),
-                    Err(e) => eprintln!("migcheck: could not drop role `{role}` created by the migrations: {e}"),
+                    Err(e) => eprintln!("migproof: could not drop role `{role}` created by the migrations: {e}"),
                 }
             }
         }
@@ -866,10 +866,10 @@ impl SetRun<'_> {
                 "the lock timeout fired: the statement waited longer than --lock-timeout ({} s) for a lock",
                 self.target.lock_timeout.as_secs_f64()
             ));
-        } else if r.message.starts_with("canceled by migcheck") {
+        } else if r.message.starts_with("canceled by migproof") {
             help.push(
                 "the script turned the statement timeout off (`SET statement_timeout = 0`) or ran many slow \
-                 statements; migcheck bounds every script whatever it sets"
+                 statements; migproof bounds every script whatever it sets"
                     .to_string(),
             );
         } else if r.is_timeout() {
@@ -902,7 +902,7 @@ impl SetRun<'_> {
         static LANGUAGE: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r#"^language "([^"]+)" does not exist"#).unwrap());
         let major = self.target.major;
-        let elsewhere = "or pass --database-url (or MIGCHECK_DATABASE_URL) to run on a server that has it";
+        let elsewhere = "or pass --database-url (or MIGPROOF_DATABASE_URL) to run on a server that has it";
         if let Some(c) = EXTENSION.captures(&r.message) {
             let ext = c.get(1).or(c.get(2)).or(c.get(3)).map_or("", |m| m.as_str());
             let install = match debian_package(ext, major) {

@@ -3,7 +3,7 @@
 //!
 //! The throwaway cluster is a copy of an initdb'd template kept per server version in the user's
 //! cache directory, listening only on a Unix socket inside its own temporary directory, with
-//! durability switched off. When migcheck runs as root, the server runs as the `postgres` system
+//! durability switched off. When migproof runs as root, the server runs as the `postgres` system
 //! user (else `nobody`), since `initdb` and `postgres` refuse to run as root.
 
 use std::ffi::CString;
@@ -101,7 +101,7 @@ fn binaries(dir: &Path) -> Result<Binaries, Failure> {
     })
 }
 
-/// The unprivileged account the server runs as when migcheck is root.
+/// The unprivileged account the server runs as when migproof is root.
 #[derive(Debug, Clone)]
 pub struct RunAs {
     pub name: String,
@@ -109,7 +109,7 @@ pub struct RunAs {
     pub gid: u32,
 }
 
-/// `None` when migcheck is not root (the server runs as the current user).
+/// `None` when migproof is not root (the server runs as the current user).
 pub fn run_as() -> Result<Option<RunAs>, Failure> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -132,8 +132,8 @@ pub fn run_as() -> Result<Option<RunAs>, Failure> {
         }
     }
     Err(
-        "migcheck runs as root, and PostgreSQL refuses to run as root, but there is no `postgres` or `nobody` \
-         user to run the throwaway server as. Create one (`useradd --system postgres`), run migcheck as a normal \
+        "migproof runs as root, and PostgreSQL refuses to run as root, but there is no `postgres` or `nobody` \
+         user to run the throwaway server as. Create one (`useradd --system postgres`), run migproof as a normal \
          user, or use --database-url to run on a server you name"
             .to_string(),
     )
@@ -152,10 +152,10 @@ pub struct Throwaway {
     _guard: Guard,
 }
 
-/// The file in a throwaway cluster's directory naming the migcheck process that owns it
+/// The file in a throwaway cluster's directory naming the migproof process that owns it
 /// (`<pid> <start time>`), so a later run can remove the cluster if that process died
 /// without cleaning up (SIGKILL, power loss).
-pub const OWNER_FILE: &str = "migcheck.pid";
+pub const OWNER_FILE: &str = "migproof.pid";
 
 const PORT: u16 = 5432;
 
@@ -167,13 +167,13 @@ impl Throwaway {
         let base = scratch_base();
         for (owner, path) in remove_stale_clusters(&base) {
             eprintln!(
-                "migcheck: removed a stale throwaway cluster left by migcheck pid {owner} (`{}`)",
+                "migproof: removed a stale throwaway cluster left by migproof pid {owner} (`{}`)",
                 path.display()
             );
         }
         let template = template(&binaries, run_as.as_ref())?;
         let dir = tempfile::Builder::new()
-            .prefix("migcheck-")
+            .prefix("migproof-")
             .tempdir_in(&base)
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?
             .keep();
@@ -216,20 +216,20 @@ impl Throwaway {
         cmd.stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)
-            // Not in our process group: a terminal's Ctrl-C reaches migcheck, which stops it.
+            // Not in our process group: a terminal's Ctrl-C reaches migproof, which stops it.
             .process_group(0);
         if let Some(user) = &run_as {
             cmd.uid(user.uid).gid(user.gid);
         }
-        // SAFETY: prctl and getppid are async-signal-safe. If migcheck is killed outright
-        // (SIGKILL), the kernel sends the postmaster SIGQUIT, so no server outlives migcheck. (The
+        // SAFETY: prctl and getppid are async-signal-safe. If migproof is killed outright
+        // (SIGKILL), the kernel sends the postmaster SIGQUIT, so no server outlives migproof. (The
         // signal follows the thread that spawned the server: call `start` on a thread that lives
-        // as long as the server.) If migcheck died before prctl ran, the server does not start.
+        // as long as the server.) If migproof died before prctl ran, the server does not start.
         unsafe {
             cmd.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
                 if libc::getppid() as u32 != me {
-                    return Err(std::io::Error::other("migcheck exited before the server started"));
+                    return Err(std::io::Error::other("migproof exited before the server started"));
                 }
                 Ok(())
             });
@@ -289,7 +289,7 @@ impl Throwaway {
             .port(self.port)
             .user("postgres")
             .dbname(dbname)
-            .application_name("migcheck")
+            .application_name("migproof")
             .connect_timeout(Duration::from_secs(5));
         c
     }
@@ -342,7 +342,7 @@ pub fn process_running(pid: i32) -> bool {
     }
 }
 
-/// Removes the throwaway clusters under `base` whose owning migcheck process is gone (killed
+/// Removes the throwaway clusters under `base` whose owning migproof process is gone (killed
 /// with SIGKILL, so it could not clean up): stops a postmaster still running on one, then
 /// removes its directory. Returns the owner's pid and the directory of each one removed.
 /// Directories without an owner file, or whose owner still runs, are left alone.
@@ -354,7 +354,7 @@ pub fn remove_stale_clusters(base: &Path) -> Vec<(u32, PathBuf)> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if !name.starts_with("migcheck-") || name.starts_with("migcheck-initdb-") {
+        if !name.starts_with("migproof-") || name.starts_with("migproof-initdb-") {
             continue;
         }
         let dir = entry.path();
@@ -428,7 +428,7 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
     std::fs::create_dir_all(&cache).map_err(|e| format!("cannot create `{}`: {e}", cache.display()))?;
     // initdb into a directory the server user owns, then move the result into the cache.
     let work = tempfile::Builder::new()
-        .prefix("migcheck-initdb-")
+        .prefix("migproof-initdb-")
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     give(work.path(), run_as)?;
@@ -454,7 +454,7 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    // The `postgres` database is not needed (migcheck administers from template1): dropping it
+    // The `postgres` database is not needed (migproof administers from template1): dropping it
     // in single-user mode makes every per-run copy another 7 MB smaller.
     let mut single = Command::new(binaries.dir.join("postgres"));
     single
@@ -484,20 +484,20 @@ fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Fail
     let staging = cache.join(format!("{key}.tmp-{}", fastrand::u64(..)));
     let staging_guard = cleanup::register(Task::Dir(staging.clone()));
     copy_tree(&data, &staging, None).map_err(|e| format!("cannot fill the cache `{}`: {e}", staging.display()))?;
-    // Another migcheck may have won the race; either way a complete template is there.
+    // Another migproof may have won the race; either way a complete template is there.
     if std::fs::rename(&staging, &target).is_ok() {
         staging_guard.disarm();
     }
     Ok(target)
 }
 
-/// `$XDG_CACHE_HOME/migcheck`, else `~/.cache/migcheck`.
+/// `$XDG_CACHE_HOME/migproof`, else `~/.cache/migproof`.
 pub fn cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("migcheck"))
+    Some(base.join("migproof"))
 }
 
 fn fnv(bytes: &[u8]) -> u64 {

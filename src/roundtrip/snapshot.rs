@@ -96,7 +96,7 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Replaces timestamp and date literals that fall between `since` and `until` (both
 /// `YYYY-MM-DD HH:MM:SS`) with `'<now>'`: a literal from that window can only be `'now'` folded
-/// into a constant while migcheck ran, and it differs from one application to the next.
+/// into a constant while migproof ran, and it differs from one application to the next.
 pub fn mask_now(def: &str, since: &str, until: &str) -> String {
     if since.is_empty() || until.is_empty() || !def.contains('\'') {
         return def.to_string();

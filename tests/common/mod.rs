@@ -2,13 +2,13 @@
 
 use std::process::Command;
 
-/// A command that runs the built migcheck as an unprivileged user: as root (permission bits do
+/// A command that runs the built migproof as an unprivileged user: as root (permission bits do
 /// not stop root) through `runuser -u nobody`, otherwise directly. `None`, after printing why,
 /// when running as root and `nobody` cannot run the binary (the checkout may sit where `nobody`
 /// cannot reach it), so the calling test can skip.
 #[allow(dead_code)]
-pub fn migcheck_unprivileged() -> Option<Command> {
-    let binary = assert_cmd::cargo::cargo_bin("migcheck");
+pub fn migproof_unprivileged() -> Option<Command> {
+    let binary = assert_cmd::cargo::cargo_bin("migproof");
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
     if !is_root {
         return Some(Command::new(&binary));
