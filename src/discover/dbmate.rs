@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
+use super::{Detection, DirListing, Format, Mark};
 use crate::model::{FormatRules, MigrationSet, Version};
 
 pub struct Dbmate;
@@ -54,8 +54,12 @@ impl Format for Dbmate {
     }
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.dbmate).count();
+        let n = dir.sniff().iter().filter(|s| s.has(self.name())).count();
         Detection::if_found(n, 30, || format!("{n} files with `-- migrate:up` markers"))
+    }
+
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        sections::has_up(&DIALECT, text, "migrate:up").then_some(Mark::Identifies)
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {

@@ -83,6 +83,10 @@ impl Format for Flyway {
         "flyway"
     }
 
+    fn names_file(&self, name: &str) -> bool {
+        parse_name(name).is_some()
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir
             .files

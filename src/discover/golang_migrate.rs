@@ -15,6 +15,10 @@ impl Format for GolangMigrate {
         "golang-migrate"
     }
 
+    fn names_file(&self, name: &str) -> bool {
+        parse_pair_name(name).is_some()
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.files.iter().filter(|f| parse_pair_name(f).is_some()).count();
         Detection::if_found(n, 10, || {

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
+use super::{Detection, DirListing, Format, Mark};
 use crate::model::{FormatRules, MigrationSet, Version};
 
 pub struct Goose;
@@ -62,10 +62,15 @@ impl Format for Goose {
     }
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.goose).count();
+        let n = dir.sniff().iter().filter(|s| s.has(self.name())).count();
         Detection::if_found(n, 30, || {
             format!("{n} files with `-- +goose Up` markers (more specific than plain `{{version}}_{{name}}.sql`)")
         })
+    }
+
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        let marked = text.to_ascii_lowercase().contains("+goose") && sections::has_up(&DIALECT, text, "");
+        marked.then_some(Mark::Identifies)
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {

@@ -285,6 +285,15 @@ fn stray_reason(name: &str, parse_name: NameParser, format: &str) -> Option<Stri
     None
 }
 
+/// Whether `text` holds `needle` and a line that `dialect` reads as the Up marker (the mark of
+/// a sectioned format's file).
+pub(super) fn has_up(dialect: &Dialect, text: &str, needle: &str) -> bool {
+    text.contains(needle)
+        && text
+            .lines()
+            .any(|l| matches!((dialect.classify)(l), Some((Marker::Up, _))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
+use super::{Detection, DirListing, Format, Mark};
 use crate::model::{FormatRules, MigrationSet, Version};
 
 pub struct SqlMigrate;
@@ -59,8 +59,12 @@ impl Format for SqlMigrate {
     }
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
+        let n = dir.sniff().iter().filter(|s| s.has(self.name())).count();
         Detection::if_found(n, 30, || format!("{n} files with `-- +migrate Up` markers"))
+    }
+
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        sections::has_up(&DIALECT, text, "+migrate Up").then_some(Mark::Identifies)
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {

@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::golang_migrate::new_set;
 use super::pairs::{self, parse_pair_name};
-use super::{Detection, DirListing, Format};
+use super::{Detection, DirListing, Format, Mark};
 use crate::model::{Apply, Migration, MigrationSet, Script, Version};
 
 pub struct Sqlx;
@@ -44,6 +44,11 @@ impl Format for Sqlx {
         "sqlx"
     }
 
+    /// sqlx's `-- no-transaction` first line.
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        text.starts_with(NO_TRANSACTION).then_some(Mark::Suits)
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let versions: Vec<&str> = dir
             .files
@@ -64,7 +69,7 @@ impl Format for Sqlx {
             && dir
                 .sniff()
                 .iter()
-                .any(|s| s.no_transaction && s.name.starts_with(|c: char| c.is_ascii_digit()));
+                .any(|s| s.has(self.name()) && s.name.starts_with(|c: char| c.is_ascii_digit()));
         marked.then(|| Detection {
             score: 20,
             reason: "a `-- no-transaction` first line".to_string(),
