@@ -83,6 +83,28 @@ pub(crate) fn sniff_file(name: &str, text: &str) -> Sniff {
     }
 }
 
+/// How `migproof new` lays out a new migration (`{version}_{title}` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// `.up.EXT` and `.down.EXT` files (the extension of the latest migration's up).
+    Pair,
+    /// Like [`Template::Pair`], but one `.sql` file when the latest migration is a single file
+    /// with no down (sqlx's simple migrations).
+    PairOrSingle,
+    /// One `.sql` file holding this text (the up and down section markers).
+    Sections(&'static str),
+}
+
+/// The formats `migproof new` can scaffold.
+pub fn scaffolded_formats() -> String {
+    FORMATS
+        .iter()
+        .filter(|f| f.template().is_some())
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// How well a format fits a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detection {
@@ -121,6 +143,10 @@ pub trait Format: Sync {
     fn marks(&self, _name: &str, _text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
         None
     }
+    /// How `migproof new` creates a migration in this format; `None`: it cannot.
+    fn template(&self) -> Option<Template> {
+        None
+    }
     /// Whether a file of this name is of this format by its name alone (for mixed-formats:
     /// `V1__x.sql` in a goose directory).
     fn names_file(&self, _name: &str) -> bool {
@@ -136,9 +162,9 @@ pub trait Format: Sync {
 /// rollback section and pop's dialect suffixes 25; sqlx 20; golang-migrate 10. So
 /// `-- +goose Up` beats the plain `{version}_{name}.sql` that sqlx also accepts.
 pub static FORMATS: &[&dyn Format] = &[
-    &goose::Goose,
-    &dbmate::Dbmate,
-    &sql_migrate::SqlMigrate,
+    &goose::GOOSE,
+    &dbmate::DBMATE,
+    &sql_migrate::SQL_MIGRATE,
     &sourcegraph::Sourcegraph,
     &refinery::Refinery,
     &flyway::Flyway,
@@ -185,31 +211,23 @@ pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
     Some((format, detection))
 }
 
-/// Groups formats that share file layouts (sqlx, pop and golang-migrate pairs, Flyway and
-/// refinery names), so files of one do not count as mixed with the other.
-fn family(format: &str) -> &str {
-    match format {
-        "sqlx" | "pop" => "golang-migrate",
-        "refinery" => "flyway",
-        other => other,
-    }
-}
-
 /// Loads a found directory and notes the files in it that carry another format's marks.
 pub fn load(found: &Found) -> MigrationSet {
     let mut set = found.format.load(&found.dir);
-    // How the runner sends each script (for the round-trip), from one table for every format.
-    let format = set.format;
+    // How the runner sends each script (for the round-trip), from the format's rules.
+    let rules = set.rules;
     for m in &mut set.migrations {
         for script in m.up.iter_mut().chain(m.down.iter_mut()) {
-            script.apply = crate::model::Apply::of(format, script.no_transaction);
+            script.apply = rules.apply(script.no_transaction);
         }
     }
-    let own = family(found.format.name());
+    let own = rules.family.unwrap_or(found.format.name());
     let mut others: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for sniff in found.dir.sniff() {
+        // A file is of the format that identifies it (its marks or its name): mixed in
+        // unless the set's format shares that layout.
         if let Some(format) = sniff.format()
-            && family(format) != own
+            && format != own
         {
             others
                 .entry(format)

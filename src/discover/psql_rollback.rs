@@ -160,6 +160,9 @@ impl Format for PsqlRollback {
         let rules = FormatRules {
             down_required: false,
             psql_meta_allowed: true,
+            apply: crate::model::Apply::Statements { transaction: false },
+            strips_bom: true,
+            down_hint: crate::model::DownHint::RollbackComment,
             ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
@@ -198,16 +201,8 @@ impl Format for PsqlRollback {
                     more_spans: Vec::new(),
                 }
             });
-            set.migrations.push(Migration {
-                version,
-                name: title,
-                up: Some(up),
-                down,
-                down_name: None,
-                needs_down: true,
-                dialect: None,
-                parents: None,
-            });
+            set.migrations
+                .push(Migration::new(version, title, Some(up), down, true));
         }
         load_seeds(&mut set, dir);
         set.sort();

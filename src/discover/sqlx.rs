@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::golang_migrate::new_set;
 use super::pairs::{self, parse_pair_name};
-use super::{Detection, DirListing, Format, Mark};
+use super::{Detection, DirListing, Format, Mark, Template};
 use crate::model::{Apply, Migration, MigrationSet, Script, Version};
 
 pub struct Sqlx;
@@ -42,6 +42,10 @@ fn apply_mode(no_transaction: bool) -> Apply {
 impl Format for Sqlx {
     fn name(&self) -> &'static str {
         "sqlx"
+    }
+
+    fn template(&self) -> Option<Template> {
+        Some(Template::PairOrSingle)
     }
 
     /// sqlx's `-- no-transaction` first line.
@@ -79,6 +83,8 @@ impl Format for Sqlx {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = new_set(dir, self.name());
         set.rules.wraps_in_transaction = true;
+        set.rules.apply = Apply::Transaction;
+        set.rules.family = Some("golang-migrate");
         let mut named = Vec::new();
         for name in &dir.files {
             if let Some(p) = parse_pair_name(name).filter(|p| p.ext == "sql") {
@@ -90,16 +96,8 @@ impl Format for Sqlx {
                 up.no_transaction = set.file(id).text().starts_with(NO_TRANSACTION);
                 up.apply = apply_mode(up.no_transaction);
                 // A simple migration is irreversible by design: it has no down and needs none.
-                set.migrations.push(Migration {
-                    version,
-                    name: desc,
-                    up: Some(up),
-                    down: None,
-                    down_name: None,
-                    needs_down: false,
-                    dialect: None,
-                    parents: None,
-                });
+                set.migrations
+                    .push(Migration::new(version, desc, Some(up), None, false));
             }
         }
         pairs::pair(&mut set, named);
