@@ -2,14 +2,8 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::migproof;
 use predicates::prelude::*;
-
-fn migproof() -> Command {
-    let mut cmd = Command::cargo_bin("migproof").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
-    cmd
-}
 
 /// A temporary directory holding the migration pair `001_a` with the given up and down text.
 fn pair_dir(up: impl AsRef<[u8]>, down: impl AsRef<[u8]>) -> tempfile::TempDir {

@@ -3,7 +3,8 @@
 //! cannot have committed fixture folders (see `fixtures/<rule-name>/README.md`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command as Std;
+
+mod common;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -14,22 +15,7 @@ pub struct Repo {
 }
 
 pub fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = Std::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=Fixture", "-c", "user.email=fixture@example.com"])
-        .args(["-c", "commit.gpgsign=false", "-c", "protocol.file.allow=always"])
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::git(dir, args)
 }
 
 impl Repo {

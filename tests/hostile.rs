@@ -7,13 +7,7 @@ use std::process::Output;
 
 mod common;
 
-use assert_cmd::Command;
-
-fn migproof() -> Command {
-    let mut cmd = Command::cargo_bin("migproof").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
-    cmd
-}
+use common::migproof;
 
 fn write_pair(dir: &Path, name: &str, up: &str, down: &str) {
     std::fs::create_dir_all(dir).unwrap();

@@ -1,13 +1,9 @@
 //! `--format sarif | github | junit`, and the GitHub annotations added inside GitHub Actions.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn migproof() -> Command {
-    let mut cmd = Command::cargo_bin("migproof").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
-    cmd
-}
+use common::migproof;
+use predicates::prelude::*;
 
 /// Two directories: a duplicate version (with related places) and syntax errors (with spans).
 const DIRS: [&str; 2] = [

@@ -13,28 +13,15 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+
+use common::git;
+
 fn pre_commit_available() -> bool {
     Command::new("pre-commit")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=Fixture", "-c", "user.email=fixture@example.com"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn write(root: &Path, rel: &str, text: &str) {

@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use migproof::roundtrip::server::{self, Throwaway};
 
+mod common;
+
+use common::git;
+
 const BIN: &str = env!("CARGO_BIN_EXE_migproof");
 const SECRET: &str = "SECRETPASS";
 
@@ -660,24 +664,6 @@ fn tree_state(root: &Path) -> BTreeMap<PathBuf, String> {
     let meta = std::fs::metadata(root).unwrap();
     state.insert(PathBuf::new(), format!("{}.{:09}", meta.mtime(), meta.mtime_nsec()));
     state
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=Fixture", "-c", "user.email=fixture@example.com"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Guarantee: `check` (offline, `--base`, `--roundtrip`, every format) and `renumber` without

@@ -2,14 +2,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn migproof(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migproof").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1").current_dir(dir);
-    cmd
-}
+use common::migproof_in as migproof;
+use predicates::prelude::*;
 
 fn touch(dir: &Path, names: &[&str]) {
     std::fs::create_dir_all(dir).unwrap();

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use std::path::Path;
 use std::process::Command;
 
 /// A command that runs the built migproof as an unprivileged user: as root (permission bits do
@@ -28,4 +29,42 @@ pub fn migproof_unprivileged() -> Option<Command> {
     let mut c = Command::new("runuser");
     c.args(["-u", "nobody", "--"]).arg(&binary);
     Some(c)
+}
+
+/// The built migproof, with the report uncoloured and not inside GitHub Actions.
+#[allow(dead_code)]
+pub fn migproof() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("migproof").unwrap();
+    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    cmd
+}
+
+/// [`migproof`] run in `dir`.
+#[allow(dead_code)]
+pub fn migproof_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = migproof();
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs git in `dir` with a fixed identity and no user or system configuration; its stdout.
+/// Panics with git's message when it fails.
+#[allow(dead_code)]
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Fixture", "-c", "user.email=fixture@example.com"])
+        .args(["-c", "commit.gpgsign=false", "-c", "protocol.file.allow=always"])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
