@@ -1,4 +1,7 @@
-//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`, with the finding made here.
+
+use super::{Finding, Location};
+use crate::roundtrip::diff::{Change, Context};
 
 declare_rule! {
     /// ## What it does
@@ -20,4 +23,12 @@ declare_rule! {
     /// ## How to fix
     /// Accept it, or avoid depending on column order in queries; recreate the table if order matters.
     pub static RULE = ("MC307", "column-order-differs", Warning, Roundtrip);
+}
+
+/// The finding for a down that restores columns in another order (`changes` are order-only).
+pub fn finding(at: Location, changes: &[Change]) -> Finding {
+    let list: Vec<String> = changes.iter().map(|c| c.describe(Context::Down)).collect();
+    Finding::new(&RULE, at, format!("after this down, {}", list.join("; ")))
+        .label("restores columns in another order")
+        .help("harmless unless something relies on column order (`SELECT *`, `INSERT` without columns, `COPY`)")
 }

@@ -1,4 +1,7 @@
-//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`, with the finding made here.
+
+use super::{Finding, Location};
+use crate::roundtrip::diff::{Change, Context};
 
 declare_rule! {
     /// ## What it does
@@ -23,4 +26,22 @@ declare_rule! {
     /// ## How to fix
     /// Add to the down what undoes each object listed, in reverse order of the up.
     pub static RULE = ("MC303", "down-not-reversing", Error, Roundtrip);
+}
+
+/// The finding for a down after which the schema differs from before its up by `changes`
+/// (none of them only a column order).
+pub fn finding(at: Location, up_name: &str, down_name: &str, changes: &[Change]) -> Finding {
+    let list: Vec<String> = changes.iter().map(|c| c.describe(Context::Down)).collect();
+    Finding::new(
+        &RULE,
+        at,
+        format!(
+            "after this down the schema differs from before `{up_name}`: {}",
+            list.join("; ")
+        ),
+    )
+    .label("does not undo its up")
+    .help(format!(
+        "make `{down_name}` undo every object `{up_name}` creates or changes"
+    ))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::apply::Rejection;
-use super::diff::{self, Change, Context};
+use super::diff::{self, Change};
 use super::environment;
 use super::report::{MigrationReport, MigrationStatus, SetReport, SetStatus, ms};
 use super::snapshot::Snapshot;
@@ -195,39 +195,13 @@ impl SetRun<'_> {
         let (order, errors): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(Change::is_order_only);
         if !errors.is_empty() {
             status = MigrationStatus::NotReversing;
-            let list: Vec<String> = errors.iter().map(|c| c.describe(Context::Down)).collect();
-            let mut help = vec![format!(
-                "make `{down_name}` undo every object `{up_name}` creates or changes"
-            )];
-            help.extend(errors.iter().filter_map(Change::detail));
-            self.findings.push(
-                Finding::new(
-                    &checks::down_not_reversing::RULE,
-                    Location::in_file(set, down.file, first_code(set, down)),
-                    format!(
-                        "after this down the schema differs from before `{up_name}`: {}",
-                        list.join("; ")
-                    ),
-                )
-                .label("does not undo its up")
-                .help(format!(
-                    "make `{down_name}` undo every object `{up_name}` creates or changes"
-                )),
-            );
+            let at = Location::in_file(set, down.file, first_code(set, down));
+            let finding = checks::down_not_reversing::finding(at, &up_name, &down_name, &errors);
+            self.findings.push(finding);
         }
         if !order.is_empty() {
-            let list: Vec<String> = order.iter().map(|c| c.describe(Context::Down)).collect();
-            self.findings.push(
-                Finding::new(
-                    &checks::column_order_differs::RULE,
-                    Location::in_file(set, down.file, first_code(set, down)),
-                    format!("after this down, {}", list.join("; ")),
-                )
-                .label("restores columns in another order")
-                .help(
-                    "harmless unless something relies on column order (`SELECT *`, `INSERT` without columns, `COPY`)",
-                ),
-            );
+            let at = Location::in_file(set, down.file, first_code(set, down));
+            self.findings.push(checks::column_order_differs::finding(at, &order));
         }
         match self.target.apply(&mut db.client, set.file(up.file).text(), up) {
             Err(r) => {
@@ -254,21 +228,9 @@ impl SetRun<'_> {
             .filter(|c| !c.is_order_only())
             .collect();
         if !again.is_empty() {
-            let list: Vec<String> = again.iter().map(|c| c.describe(Context::Reapply)).collect();
-            let mut help = vec![format!("make `{down_name}` restore the schema exactly")];
-            help.extend(again.iter().filter_map(Change::detail));
-            self.findings.push(
-                Finding::new(
-                    &checks::reapply_differs::RULE,
-                    Location::in_file(set, up.file, first_code(set, up)),
-                    format!(
-                        "applied again after `{down_name}`, this up gives another schema: {}",
-                        list.join("; ")
-                    ),
-                )
-                .label("second application differs from the first")
-                .help(help.join("\n")),
-            );
+            let at = Location::in_file(set, up.file, first_code(set, up));
+            self.findings
+                .push(checks::reapply_differs::finding(at, &down_name, &again));
             return Ok((MigrationStatus::ReapplyDiffers, true));
         }
         Ok((status, false))
