@@ -87,6 +87,7 @@ registry! {
     parent_cycle,
     graph_roots,
     multiple_leaves,
+    transaction_control,
     missing_down,
     orphan_down,
     pair_name_mismatch,
