@@ -194,6 +194,12 @@ impl Config {
 
     /// Applies per-directory format overrides and drops ignored directories.
     pub fn adjust(&self, found: &mut Vec<Found>, notes: &mut Vec<String>) {
+        self.adjust_except(found, notes, &[]);
+    }
+
+    /// [`Config::adjust`], leaving the format of the directories in `given` (`--format-of`,
+    /// which wins over the configuration) as it is.
+    pub fn adjust_except(&self, found: &mut Vec<Found>, notes: &mut Vec<String>, given: &[discover::Override]) {
         found.retain(|f| {
             let ignored = self.ignored(&f.dir.display);
             if ignored {
@@ -203,6 +209,10 @@ impl Config {
         });
         for f in found.iter_mut() {
             let here = std::fs::canonicalize(&f.dir.path).ok();
+            let canonical = discover::canonical(&f.dir.path);
+            if given.iter().any(|(dir, _)| *dir == canonical) {
+                continue;
+            }
             let configured = self
                 .directories
                 .iter()

@@ -166,14 +166,8 @@ fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<
     let configured = options.config.as_ref().map(|c| c.paths(paths));
     let mut found = find(configured.as_deref().unwrap_or(paths), &overrides, &mut notes)?;
     if let Some(config) = &options.config {
-        config.adjust(&mut found, &mut notes);
-        // Command-line flags win over the configuration file.
-        for f in &mut found {
-            let here = canonical(&f.dir.path);
-            if let Some((_, format)) = overrides.iter().find(|(dir, _)| *dir == here) {
-                f.format = *format;
-            }
-        }
+        // `find` applied the command line's formats, which win over the configuration file's.
+        config.adjust_except(&mut found, &mut notes, &overrides);
     }
     let mut sets: Vec<MigrationSet> = found.par_iter().map(discover::load).collect();
     sets.par_iter_mut().for_each(analyze);

@@ -121,6 +121,34 @@ fn directories_with_a_format_override_and_cli_paths_win() {
     assert_eq!(found, ["MC101 error legacy/001_old.up.sql"]);
 }
 
+/// `--format-of` wins over a configured format, and `--verbose` says where the format came from.
+#[test]
+fn format_of_wins_over_the_configured_format() {
+    let p = project();
+    write(
+        p.path(),
+        "migproof.toml",
+        "[[directories]]\npath = \"db\"\nformat = \"sqlx\"\n",
+    );
+    let out = migproof(p.path())
+        .args([
+            "check",
+            "--verbose",
+            "--format",
+            "json",
+            "--format-of",
+            "db=golang-migrate",
+            "db",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["sets"][0]["format"], "golang-migrate");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("db: golang-migrate (set by --format-of"), "{stderr}");
+    assert!(!stderr.contains("set in migproof.toml"), "{stderr}");
+}
+
 #[test]
 fn an_unknown_key_is_exit_2_naming_the_key_and_the_file() {
     let p = project();
