@@ -1,5 +1,5 @@
 //! The whole check, without printing: discover → load → analyse → offline checks → `--base`
-//! → `--roundtrip` → the [`funnel`](crate::funnel) → sorted findings in an [`Outcome`].
+//! → `--roundtrip` → the [`crate::funnel`] → sorted findings in an [`Outcome`].
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -1,10 +1,10 @@
 //! The checks: one file per rule, one registry ([`REGISTRY`]).
 //!
-//! A rule is declared in its own file with [`declare_rule!`]: code, name, severity, kind, and
+//! A rule is declared in its own file with `declare_rule!`: code, name, severity, kind, and
 //! its doc comment (What it does / Why is this bad / Example / How to fix), which is the text
 //! `migproof rule CODE` prints. An offline rule's file also has its `check`: a function from a
 //! loaded [`MigrationSet`] to findings that never reads the disk. Adding a rule of any kind is
-//! its file plus one line in the [`registry!`] list below.
+//! its file plus one line in the `registry!` list below.
 
 pub use crate::finding::{CheckFn, Finding, Kind, Location, Related, Rule, Severity, sort};
 use crate::model::MigrationSet;

@@ -7,8 +7,12 @@
 //! fresh database, the setup file, ups 1..i) so one run reports every problem; only a failed up
 //! stops a directory. Findings are the MC301–MC307 rules of [`crate::checks`].
 //!
-//! [`server`] finds and starts the server, [`apply`] runs scripts the way each runner does,
-//! [`snapshot`] reads the catalogs, [`diff`] compares, [`cleanup`] guarantees nothing is left.
+//! [`server`] finds and starts the server, `target` connects to it (or to a named one) and
+//! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
+//! does, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
+//! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
+//! statements they share; `report` is the result. The findings go back to the pipeline, which
+//! passes them through the same funnel as every other finding.
 
 mod admin;
 pub mod apply;
