@@ -29,6 +29,7 @@ pub mod byte_order_mark;
 pub mod column_order_differs;
 pub mod concurrently_in_transaction;
 pub mod deleted_applied_migration;
+pub mod dialect_not_checked;
 pub mod dialect_syntax_error;
 pub mod down_failed;
 pub mod down_not_reversing;
@@ -57,6 +58,7 @@ pub mod registry_entry_without_file;
 pub mod registry_name_mismatch;
 pub mod registry_version_sequence;
 pub mod roundtrip_environment;
+pub mod runner_assumed;
 pub mod sql_not_analysed;
 pub mod syntax_error;
 pub mod unknown_parent;
@@ -176,6 +178,14 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &byte_order_mark::RULE,
         check: byte_order_mark::check,
+    },
+    Entry {
+        rule: &runner_assumed::RULE,
+        check: runner_assumed::check,
+    },
+    Entry {
+        rule: &dialect_not_checked::RULE,
+        check: dialect_not_checked::check,
     },
     Entry {
         rule: &unreadable_file::RULE,
@@ -324,6 +334,7 @@ pub fn run(set: &MigrationSet) -> Vec<Finding> {
     for entry in REGISTRY {
         (entry.check)(set, &mut findings);
     }
+    runner_assumed::soften(set, &mut findings);
     findings
 }
 

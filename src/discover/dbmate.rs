@@ -15,6 +15,7 @@ use crate::model::{FormatRules, MigrationSet, Version};
 pub struct Dbmate;
 
 pub static DIALECT: Dialect = Dialect {
+    repeated_sections: true,
     format: "dbmate",
     up_marker: "-- migrate:up",
     classify,
@@ -51,6 +52,11 @@ pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
 impl Format for Dbmate {
     fn name(&self) -> &'static str {
         "dbmate"
+    }
+
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let n = dir.sniff().iter().filter(|s| s.dbmate).count();
+        (n > 0).then(|| format!("{n} files with `-- migrate:up` markers"))
     }
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {

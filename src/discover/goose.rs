@@ -18,6 +18,7 @@ use crate::model::{FormatRules, MigrationSet, Version};
 pub struct Goose;
 
 pub static DIALECT: Dialect = Dialect {
+    repeated_sections: false,
     format: "goose",
     up_marker: "-- +goose Up",
     classify,
@@ -59,6 +60,11 @@ pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
 impl Format for Goose {
     fn name(&self) -> &'static str {
         "goose"
+    }
+
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let n = dir.sniff().iter().filter(|s| s.goose).count();
+        (n > 0).then(|| format!("{n} files with `-- +goose Up` markers"))
     }
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {

@@ -3,7 +3,11 @@
 //! `notransaction` on a section marker (`-- +migrate Up notransaction`).
 //!
 //! sql-migrate orders files by their leading integer when they have one (numerically, so `9_a`
-//! runs before `10_b`), then the files without one, by name. The model's versions say the same:
+//! runs before `10_b`), then the files without one, by name; files with the same integer by
+//! name, for the migration's identity is its file name (`Id`), so a shared number is no
+//! duplicate (rubenv/sql-migrate@563a2f03 migrate.go `Less`, `numberPrefixRegex`). Every
+//! migration runs in a transaction unless its marker says `notransaction`; a missing Down
+//! section is allowed (sqlparse/sqlparse.go). The model's versions say the same:
 //! a leading integer is a numeric version, a name without one is a [`Version::named`].
 
 use std::sync::LazyLock;
@@ -17,6 +21,7 @@ use crate::model::{FormatRules, MigrationSet, Version};
 pub struct SqlMigrate;
 
 pub static DIALECT: Dialect = Dialect {
+    repeated_sections: false,
     format: "sql-migrate",
     up_marker: "-- +migrate Up",
     classify,
@@ -58,6 +63,11 @@ impl Format for SqlMigrate {
         "sql-migrate"
     }
 
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
+        (n > 0).then(|| format!("{n} files with `-- +migrate Up` markers"))
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
         Detection::if_found(n, 30, || format!("{n} files with `-- +migrate Up` markers"))
@@ -66,6 +76,10 @@ impl Format for SqlMigrate {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let rules = FormatRules {
             wraps_in_transaction: true,
+            // `Migration.Less` (rubenv/sql-migrate migrate.go; the same in heroiclabs' fork):
+            // by the number prefix, then by the whole `Id` (the file name) when the numbers are
+            // equal. `20230222172540-a-1.sql` and `…-2.sql` are two migrations, run in name order.
+            named_ids: true,
             ..FormatRules::default()
         };
         sections::load(dir, &DIALECT, rules, parse_name)
