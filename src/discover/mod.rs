@@ -9,6 +9,7 @@ mod diesel;
 mod flyway;
 mod golang_migrate;
 mod goose;
+mod maragudk;
 mod pairs;
 mod pop;
 mod popx;
@@ -331,6 +332,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &psql_rollback::PsqlRollback,
     &pop::Pop,
     &popx::Popx,
+    &maragudk::Maragudk,
     &sqlx::Sqlx,
     &golang_migrate::GolangMigrate,
 ];

@@ -259,12 +259,18 @@ fn evidence_in(dir: &Path, shown: &str, out: &mut Vec<Evidence>) {
                     let Some(content) = read_small(&dir.join(name)) else {
                         continue;
                     };
-                    let Some(hit) = re.find(&content) else { continue };
-                    let line = hit.as_str().trim();
-                    if line.contains("// indirect") {
+                    // The first match on a line that is not an `// indirect` requirement.
+                    let line_of = |start: usize| {
+                        let end = content[start..].find('\n').map_or(content.len(), |i| start + i);
+                        &content[start..end]
+                    };
+                    let Some(hit) = re
+                        .find_iter(&content)
+                        .find(|m| !line_of(m.start()).contains("// indirect"))
+                    else {
                         continue;
-                    }
-                    let line: String = line.chars().take(120).collect();
+                    };
+                    let line: String = hit.as_str().trim().chars().take(120).collect();
                     format!("{file}: {line}")
                 }
             };
