@@ -125,7 +125,17 @@ fn every_format_case_is_asserted() {
 fn format_cases() {
     for case in CASES {
         let dir = Path::new("fixtures/formats").join(case.path);
-        let outcome = migproof::check(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}: {e}", case.path));
+        let detected = migproof::check(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}: {e}", case.path));
+        assert_eq!(detected.sets.len(), 1, "{}", case.path);
+        // The findings with the format declared (as `--format-of` would), so its rules'
+        // verdicts are errors where the runner fails; detected by names alone they would be
+        // warnings (`runner-assumed`).
+        let options = migproof::pipeline::Options {
+            format_of: vec![(detected.sets[0].path.clone(), case.format.to_string())],
+            ..Default::default()
+        };
+        let outcome =
+            migproof::check_with(std::slice::from_ref(&dir), &options).unwrap_or_else(|e| panic!("{}: {e}", case.path));
         assert_eq!(outcome.sets.len(), 1, "{}", case.path);
         assert_eq!(outcome.sets[0].format, case.format, "{}", case.path);
         assert_eq!(outcome.sets[0].migrations.len(), case.migrations, "{}", case.path);
