@@ -123,7 +123,8 @@ pub struct MigrationReport {
     pub version: String,
     pub name: String,
     /// `ok`, `no-down` (applied, not round-tripped), `up-failed`, `down-failed`, `not-reversing`,
-    /// `reapply-failed`, `reapply-differs`, `environment`, `unreadable`, `no-up`, `not-run`.
+    /// `reapply-failed`, `reapply-differs`, `environment`, `unreadable`, `no-up`, `not-run`,
+    /// `other-database` (written for another database than PostgreSQL: not applied).
     pub status: &'static str,
     pub up_ms: Option<f64>,
     pub down_ms: Option<f64>,
@@ -582,6 +583,12 @@ impl SetRun<'_> {
                 reports[i].status = "no-up";
                 continue;
             };
+            // Written for another database (MySQL, SQLite, CockroachDB, …), or a file for all
+            // databases that the runner replaces on PostgreSQL: not what PostgreSQL runs.
+            if crate::sql::Grammar::of_dialect(set.dialect_of(m, up)) != crate::sql::Grammar::Postgres {
+                reports[i].status = "other-database";
+                continue;
+            }
             // An unreadable file (reported offline as MC010) cannot be applied: later
             // migrations would run on a schema no one intended, so the directory stops here.
             if m.files().iter().any(|&f| set.file(f).text.is_err()) {
