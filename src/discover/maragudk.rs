@@ -54,6 +54,8 @@ impl Format for Maragudk {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             wraps_in_transaction: true,
+            apply: Apply::Transaction,
+            family: Some("golang-migrate"),
             ..FormatRules::default()
         };
         let mut by_version: BTreeMap<String, (Option<Script>, Option<Script>)> = BTreeMap::new();
@@ -69,8 +71,7 @@ impl Format for Maragudk {
                 continue;
             };
             let id = set.add_file(dir.read_file(name));
-            let mut script = Script::whole(id, set.file(id).text());
-            script.apply = Apply::Transaction;
+            let script = Script::whole(id, set.file(id).text());
             let slot = by_version.entry(version).or_default();
             if up {
                 slot.0 = Some(script);

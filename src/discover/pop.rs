@@ -149,6 +149,8 @@ pub(super) fn load(dir: &DirListing, flavour: &Flavour) -> MigrationSet {
         empty_allowed: true,
         wraps_in_transaction: true,
         down_required: flavour.down_required,
+        apply: crate::model::Apply::Transaction,
+        family: Some("golang-migrate"),
         ..FormatRules::default()
     };
     let mut groups: BTreeMap<Option<String>, Vec<(usize, PairName)>> = BTreeMap::new();

@@ -59,6 +59,7 @@ impl Format for Sourcegraph {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             wraps_in_transaction: true,
+            apply: crate::model::Apply::Transaction,
             // The reader opens `down.sql` of every migration and fails without it.
             down_required: true,
             ..FormatRules::default()
@@ -123,14 +124,8 @@ impl Format for Sourcegraph {
                 parents = None;
             }
             set.migrations.push(Migration {
-                version,
-                name: title,
-                up,
-                down,
-                down_name: None,
-                needs_down: true,
-                dialect: None,
                 parents,
+                ..Migration::new(version, title, up, down, true)
             });
         }
         set.sort();

@@ -14,11 +14,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
-use crate::model::{FormatRules, MigrationSet, Version};
-
-pub struct SqlMigrate;
+use super::sections::{Dialect, Marker, Sectioned};
+use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
     repeated_sections: false,
@@ -58,33 +55,24 @@ pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     })
 }
 
-impl Format for SqlMigrate {
-    fn name(&self) -> &'static str {
-        "sql-migrate"
-    }
-
-    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
-        let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
-        (n > 0).then(|| format!("{n} files with `-- +migrate Up` markers"))
-    }
-
-    fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
-        Detection::if_found(n, 30, || format!("{n} files with `-- +migrate Up` markers"))
-    }
-
-    fn load(&self, dir: &DirListing) -> MigrationSet {
-        let rules = FormatRules {
-            wraps_in_transaction: true,
-            // `Migration.Less` (rubenv/sql-migrate migrate.go; the same in heroiclabs' fork):
-            // by the number prefix, then by the whole `Id` (the file name) when the numbers are
-            // equal. `20230222172540-a-1.sql` and `…-2.sql` are two migrations, run in name order.
-            named_ids: true,
-            ..FormatRules::default()
-        };
-        sections::load(dir, &DIALECT, rules, parse_name)
-    }
-}
+pub static SQL_MIGRATE: Sectioned = Sectioned {
+    dialect: &DIALECT,
+    parse_name,
+    rules: FormatRules {
+        wraps_in_transaction: true,
+        // `Migration.Less` (rubenv/sql-migrate migrate.go; the same in heroiclabs' fork):
+        // by the number prefix, then by the whole `Id` (the file name) when the numbers are
+        // equal. `20230222172540-a-1.sql` and `…-2.sql` are two migrations, run in name order.
+        named_ids: true,
+        down_required: false,
+        apply: crate::model::Apply::Statements { transaction: true },
+        down_hint: crate::model::DownHint::Section("-- +migrate Down"),
+        ..FormatRules::PAIRS
+    },
+    may_mark: |text| text.contains("+migrate Up"),
+    template: "-- +migrate Up\n\n-- +migrate Down\n",
+    detail: "",
+};
 
 #[cfg(test)]
 mod tests {
