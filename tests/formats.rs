@@ -16,6 +16,21 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        // Named by `go.mod` (`replace github.com/ory/x => ./oryx`): a mysql up and a sqlite
+        // down replace the files for all databases, which complete every dialect's pair.
+        path: "popx/pass_fallback",
+        format: "popx",
+        migrations: 4,
+        findings: &[],
+    },
+    Case {
+        // Named by `go.mod`: `0001_a` and `0001_b` are two versions, `0021_x_up.sql` an up.
+        path: "maragudk-migrate/pass_whole_names",
+        format: "maragudk-migrate",
+        migrations: 3,
+        findings: &[],
+    },
+    Case {
         path: "goose/pass_basic",
         format: "goose",
         migrations: 4,
