@@ -88,6 +88,18 @@ const fn row(runner: &'static str, file: Where, pattern: &'static str) -> Row {
 
 use Where::{Named, Prefix, Suffix, SupabaseConfig};
 
+/// A dependency on npm package `name` (a regex alternation is fine) with a version, not a script
+/// of the same name.
+macro_rules! npm {
+    ($name:literal) => {
+        concat!(
+            r#"""#,
+            $name,
+            r#""\s*:\s*"(?:[\^~<>=*\d]|workspace:|catalog:|npm:|latest)[^"]*""#
+        )
+    };
+}
+
 /// Every runner migproof can name and what names it. Runner names are format names where a
 /// format models the runner (`golang-migrate`); the others (`liquibase`) are named but not
 /// modelled, so no verdict that depends on their rules is an error.
@@ -147,21 +159,13 @@ static EVIDENCE: &[Row] = &[
         Named("Cargo.toml"),
         r"(?m)^\s*(?:diesel\s*=.*|\[(?:workspace\.)?dependencies\.diesel\])",
     ),
-    // npm packages.
-    row(
-        "prisma",
-        Named("package.json"),
-        r#""(?:prisma|@prisma/client)"\s*:\s*"[^"]*""#,
-    ),
-    row("drizzle", Named("package.json"), r#""drizzle-kit"\s*:\s*"[^"]*""#),
-    row("typeorm", Named("package.json"), r#""typeorm"\s*:\s*"[^"]*""#),
+    // npm packages: a dependency with a version (not a script of the same name).
+    row("prisma", Named("package.json"), npm!("(?:prisma|@prisma/client)")),
+    row("drizzle", Named("package.json"), npm!("drizzle-kit")),
+    row("typeorm", Named("package.json"), npm!("typeorm")),
     row("node-pg-migrate", Named("package.json"), r#"node-pg-migrate"#),
-    row("supabase", Named("package.json"), r#""supabase"\s*:\s*"[^"]*""#),
-    row(
-        "ts-registry",
-        Named("package.json"),
-        r#""@electric-sql/pglite"\s*:\s*"[^"]*""#,
-    ),
+    row("supabase", Named("package.json"), npm!("supabase")),
+    row("ts-registry", Named("package.json"), npm!("@electric-sql/pglite")),
     // Java builds.
     row("flyway", Named("pom.xml"), r"<artifactId>flyway-[a-z-]+</artifactId>"),
     row("flyway", Named("build.gradle"), r"org\.flywaydb[:\w.-]*"),
@@ -581,6 +585,20 @@ mod tests {
         write(t.path(), "crates/server-sqlite/migrations/1_a.sql", "");
         let id = identify(&t.path().join("crates/server-sqlite/migrations"));
         assert_eq!(id.dialect.as_deref(), Some("sqlite3"));
+    }
+
+    #[test]
+    fn npm_evidence_is_a_dependency_not_a_script() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "LICENSE", "");
+        write(
+            t.path(),
+            "package.json",
+            "{\"scripts\": {\"typeorm\": \"typeorm-ts-node-commonjs\"},\n \"dependencies\": {\"typeorm\": \"^0.3.28\"}}",
+        );
+        write(t.path(), "src/migrations/1700000000000-Init.ts", "");
+        let id = identify(&t.path().join("src/migrations"));
+        assert_eq!(id.evidence[0].text, "package.json: \"typeorm\": \"^0.3.28\"");
     }
 
     #[test]
