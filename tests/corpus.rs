@@ -503,7 +503,7 @@ static FOLDERS: &[Folder] = &[
     },
     Folder {
         name: "documenso__documenso",
-        sets: &[("packages/prisma/migrations", "prisma", "project", None)],
+        sets: &[("packages/prisma/migrations", "prisma", "project", Some("postgres"))],
         errors: &[],
     },
     Folder {
@@ -599,7 +599,7 @@ static FOLDERS: &[Folder] = &[
     },
     Folder {
         name: "ghostfolio__ghostfolio",
-        sets: &[("prisma/migrations", "prisma", "content", None)],
+        sets: &[("prisma/migrations", "prisma", "content", Some("postgres"))],
         errors: &[],
     },
     Folder {
@@ -812,7 +812,7 @@ static FOLDERS: &[Folder] = &[
     },
     Folder {
         name: "umami-software__umami",
-        sets: &[("prisma/migrations", "prisma", "project", None)],
+        sets: &[("prisma/migrations", "prisma", "project", Some("postgres"))],
         errors: &[],
     },
     Folder {

@@ -13,7 +13,8 @@
 //!
 //! The database a directory is written for ([`Identity::dialect`]) comes from the directory
 //! names runners select by (`mysql/`, `sqlite3/`, `cockroachdb/`, `H2/`, `sqlite_migrations/`)
-//! and from runner configuration in code (`goose.SetDialect("sqlite3")`).
+//! and from runner configuration (`goose.SetDialect("sqlite3")` in the project's Go code,
+//! Prisma's `migration_lock.toml` provider).
 //!
 //! Precedence: `--format-of` and `migproof.toml` beat manifest evidence; manifest evidence beats
 //! the file-name patterns of [`super::detect`].
@@ -373,6 +374,8 @@ pub fn normalize_dialect(word: &str) -> Option<Option<&'static str>> {
 /// parent's name).
 const GENERIC_DIRS: &[&str] = &["migrations", "migration", "sql", "db", "schema", "migrate"];
 
+static PROVIDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)^\s*provider\s*=\s*"(\w+)""#).unwrap());
+
 static SET_DIALECT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"goose\.SetDialect\(\s*(?:"(\w+)"|(\w+))\s*\)"#).unwrap());
 
@@ -406,6 +409,24 @@ fn dialect_of(dir: &Path, chain: &[PathBuf], root: &Path) -> Option<(String, Str
         }
         if found.len() > 1 {
             break;
+        }
+    }
+    // Prisma: the schema's datasource provider (`../schema.prisma`), else the lock file beside
+    // the migrations (a mismatch between them is `prisma-lock-file`'s to report).
+    let candidates = [
+        start.parent().map(|p| (p.join("schema.prisma"), "schema.prisma")),
+        Some((start.join("migration_lock.toml"), "migration_lock.toml")),
+    ];
+    for (path, label) in candidates.into_iter().flatten() {
+        let Some(text) = read_small(&path) else { continue };
+        let found = PROVIDER
+            .captures_iter(&text)
+            .find_map(|c| normalize_dialect(&c[1]).map(|d| (d, c[1].to_string())));
+        if let Some((dialect, word)) = found {
+            return Some((
+                dialect.unwrap_or("postgres").to_string(),
+                format!("{label}: provider = \"{word}\""),
+            ));
         }
     }
     // Runner configuration in the project's Go code: `goose.SetDialect("sqlite3")`, or through
@@ -585,6 +606,29 @@ mod tests {
         write(t.path(), "crates/server-sqlite/migrations/1_a.sql", "");
         let id = identify(&t.path().join("crates/server-sqlite/migrations"));
         assert_eq!(id.dialect.as_deref(), Some("sqlite3"));
+    }
+
+    #[test]
+    fn prisma_lock_names_the_database() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "LICENSE", "");
+        write(
+            t.path(),
+            "prisma/migrations/migration_lock.toml",
+            "provider = \"mysql\"\n",
+        );
+        let id = identify(&t.path().join("prisma/migrations"));
+        assert_eq!(id.dialect.as_deref(), Some("mysql"));
+        // The schema's datasource wins over the lock (the generator's provider names no database).
+        write(
+            t.path(),
+            "prisma/schema.prisma",
+            "generator client {\n  provider = \"prisma-client-js\"\n}\ndatasource db {\n  provider = \"postgresql\"\n}\n",
+        );
+        assert_eq!(
+            identify(&t.path().join("prisma/migrations")).dialect.as_deref(),
+            Some("postgres")
+        );
     }
 
     #[test]
