@@ -222,7 +222,7 @@ impl Config {
             {
                 f.format = *format;
                 f.detection = discover::Detection {
-                    score: u32::MAX,
+                    score: discover::DECLARED,
                     reason: format!("set in {}", self.file.display()),
                 };
                 notes.push(format!("{}: {} ({})", f.dir.display, format.name(), f.detection.reason));

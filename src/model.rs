@@ -5,6 +5,7 @@
 //! its file, so a finding can always be mapped back to file, line and column.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -424,6 +425,15 @@ impl Migration {
     }
 }
 
+/// Whether another migration of `m`'s version, for another database (or for all of them),
+/// has what `has` asks for: pop and popx replace a file for all databases by one for the
+/// connection's database per version and direction, and fall back to it otherwise.
+pub fn falls_back(set: &MigrationSet, m: &Migration, has: impl Fn(&Migration) -> bool) -> bool {
+    set.migrations.iter().any(|o| {
+        o.version == m.version && o.dialect != m.dialect && (o.dialect.is_none() || m.dialect.is_none()) && has(o)
+    })
+}
+
 /// A file in a migration directory that the format's runner would not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrayFile {
@@ -459,6 +469,9 @@ pub struct FormatRules {
     pub unpadded_versions: bool,
     /// What `missing-down` suggests.
     pub down_hint: DownHint,
+    /// The runner identifies a migration by its whole file name, and a shared number only
+    /// orders (sql-migrate's `Id`), so two files with one number are two migrations.
+    pub named_ids: bool,
 }
 
 impl FormatRules {
@@ -473,12 +486,14 @@ impl FormatRules {
 }
 
 impl FormatRules {
-    /// The pair layout's rules (golang-migrate): downs expected and required, no psql
+    /// The pair layout's rules (golang-migrate): downs expected but optional (golang-migrate
+    /// looks a down up only when migrating down: source/migration.go `Down`), no psql
     /// meta-commands, no transaction around a migration, scripts sent as one query, no empty
     /// scripts. Formats state only where they differ (`..FormatRules::PAIRS`, usable in statics).
     pub const PAIRS: FormatRules = FormatRules {
         has_downs: true,
-        down_required: true,
+        down_required: false,
+        named_ids: false,
         psql_meta_allowed: false,
         wraps_in_transaction: false,
         empty_allowed: false,
@@ -572,6 +587,8 @@ pub enum SetIssue {
         file: FileId,
         span: Range<usize>,
         message: String,
+        /// Only some versions of the runner misread it (a warning).
+        doubtful: bool,
     },
     /// Prisma's `migration_lock.toml` is missing, unreadable, or names another provider.
     LockFile { path: String, problem: LockProblem },
@@ -613,6 +630,54 @@ pub struct MigrationSet {
     pub unanalysed: Vec<Unanalysed>,
     /// The registry, for formats that list their migrations in code.
     pub registry: Option<Registry>,
+    /// Which runner runs this directory, how migproof knows, and for which database.
+    pub runner: Runner,
+    /// Files for all databases that the runner replaces on PostgreSQL by a file of their own
+    /// (pop, popx: `1_a.up.sql` beside `1_a.postgres.up.sql`), with the database they still
+    /// run on: they are judged by that database's grammar, never by PostgreSQL's.
+    pub runs_on: BTreeMap<FileId, String>,
+}
+
+/// How sure migproof is of a directory's runner, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Certainty {
+    /// Only the file names fit the runner's patterns: its rules are assumed.
+    #[default]
+    Names,
+    /// Files in the directory that only this runner uses (its section markers, its metadata or
+    /// lock files, its registry).
+    Content,
+    /// A manifest, a configuration file or a script of the project names the runner.
+    Project,
+    /// `--format-of` or `migproof.toml` says so.
+    Declared,
+}
+
+impl Certainty {
+    /// Whether verdicts that depend on the runner's rules can be errors.
+    pub fn is_known(self) -> bool {
+        self != Certainty::Names
+    }
+}
+
+/// The runner of a directory as identified from the project ([`crate::discover::project`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Runner {
+    /// The runner's name (`golang-migrate`, `maragudk-migrate`, `tern`); empty until identified.
+    pub name: String,
+    /// migproof models this runner's rules (a format of that name exists). When false, the
+    /// directory was loaded by the format its file names fit, and no verdict that depends on
+    /// the runner's rules is an error.
+    pub modelled: bool,
+    pub certainty: Certainty,
+    /// What says so (`go.mod: github.com/maragudk/migrate v0.4.3`), strongest first.
+    pub evidence: Vec<String>,
+    /// The database the directory is written for (`mysql`, `sqlite3`, `cockroachdb`, …) when the
+    /// project says; `None` for PostgreSQL.
+    pub dialect: Option<String>,
+    /// Why that database (`directory name \`mysql\``).
+    pub dialect_evidence: Option<String>,
 }
 
 impl MigrationSet {
@@ -635,7 +700,31 @@ impl MigrationSet {
             metadata_problems: Vec::new(),
             unanalysed: Vec::new(),
             registry: None,
+            runner: Runner::default(),
+            runs_on: BTreeMap::new(),
         }
+    }
+
+    /// Records the set's runner; the database the project names applies to every migration
+    /// that does not name its own (pop's `.mysql.` files do).
+    pub fn set_runner(&mut self, runner: Runner) {
+        if let Some(dialect) = &runner.dialect
+            && dialect != "postgres"
+        {
+            for m in self.migrations.iter_mut().filter(|m| m.dialect.is_none()) {
+                m.dialect = Some(dialect.clone());
+            }
+        }
+        self.runner = runner;
+    }
+
+    /// The database a script of `m` is written for: the file's own ([`MigrationSet::runs_on`]),
+    /// else the migration's; `None` for PostgreSQL.
+    pub fn dialect_of<'a>(&'a self, m: &'a Migration, script: &Script) -> Option<&'a str> {
+        self.runs_on
+            .get(&script.file)
+            .map(String::as_str)
+            .or(m.dialect.as_deref())
     }
 
     /// Every script of the set: each migration's up and down, then the unversioned ones.

@@ -169,7 +169,20 @@ fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<
         // `find` applied the command line's formats, which win over the configuration file's.
         config.adjust_except(&mut found, &mut notes, &overrides);
     }
-    let mut sets: Vec<MigrationSet> = found.par_iter().map(discover::load).collect();
+    // The runner and database from the project around each directory (may change the format).
+    let runners: Vec<model::Runner> = found.par_iter_mut().map(discover::project::settle).collect();
+    for (f, r) in found.iter().zip(&runners) {
+        notes.push(runner_note(&f.dir.display, r));
+    }
+    let mut sets: Vec<MigrationSet> = found
+        .par_iter()
+        .zip(runners)
+        .map(|(f, runner)| {
+            let mut set = discover::load(f);
+            set.set_runner(runner);
+            set
+        })
+        .collect();
     sets.par_iter_mut().for_each(analyze);
     let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
     Ok((sets, notes, offline))
@@ -187,11 +200,34 @@ pub fn analyze(set: &mut MigrationSet) {
             });
         }
     };
+    let runs_on = &set.runs_on;
     set.migrations.par_iter_mut().for_each(|m| {
-        let grammar = sql::Grammar::of_dialect(m.dialect.as_deref());
-        m.up.iter_mut().chain(m.down.iter_mut()).for_each(|s| fill(s, grammar));
+        let dialect = m.dialect.clone();
+        m.up.iter_mut().chain(m.down.iter_mut()).for_each(|s| {
+            let dialect = runs_on.get(&s.file).or(dialect.as_ref());
+            fill(s, sql::Grammar::of_dialect(dialect.map(String::as_str)))
+        });
     });
-    set.others
-        .par_iter_mut()
-        .for_each(|o| fill(&mut o.script, sql::Grammar::Postgres));
+    let grammar = sql::Grammar::of_dialect(set.runner.dialect.as_deref());
+    set.others.par_iter_mut().for_each(|o| fill(&mut o.script, grammar));
+}
+
+/// The `--verbose` line that says which runner a directory was checked as, and why.
+fn runner_note(display: &str, r: &model::Runner) -> String {
+    let how = match r.certainty {
+        model::Certainty::Declared => "declared",
+        model::Certainty::Project => "identified from the project",
+        model::Certainty::Content => "identified from the files' content",
+        model::Certainty::Names => "assumed from file names only",
+    };
+    let modelled = if r.modelled { "" } else { ", not modelled by migproof" };
+    let dialect = match (&r.dialect, &r.dialect_evidence) {
+        (Some(d), Some(why)) => format!("; database {d} ({why})"),
+        _ => String::new(),
+    };
+    format!(
+        "{display}: runner {} ({how}{modelled}: {}){dialect}",
+        r.name,
+        r.evidence.join("; ")
+    )
 }

@@ -13,7 +13,8 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-/// `db/` has a version gap (MC004 warning); `legacy/` has a missing down (MC101 error).
+/// `db/` has a version gap (MC004 warning); `legacy/` has a missing down (MC101, a warning:
+/// golang-migrate's downs are optional).
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -22,6 +23,8 @@ fn project() -> tempfile::TempDir {
         write(root, &format!("db/{v}_a.down.sql"), "SELECT 1;\n");
     }
     write(root, "legacy/001_old.up.sql", "SELECT 1;\n");
+    write(root, "legacy/001_old.down.sql", "SELECT 1;\n");
+    write(root, "legacy/002_old.up.sql", "SELECT 1;\n");
     dir
 }
 
@@ -57,7 +60,7 @@ fn without_a_config_everything_is_reported() {
     let p = project();
     assert_eq!(
         codes(p.path(), &[]),
-        ["MC004 warning db/003_a.up.sql", "MC101 error legacy/001_old.up.sql"]
+        ["MC004 warning db/003_a.up.sql", "MC101 warning legacy/002_old.up.sql"]
     );
 }
 
@@ -75,7 +78,7 @@ fn found_by_walking_up_with_levels_and_off() {
     // A directive for a check that is off is not reported as unused.
     write(
         p.path(),
-        "legacy/001_old.up.sql",
+        "legacy/002_old.up.sql",
         "-- migproof:ignore-file MC101\nSELECT 1;\n",
     );
     assert_eq!(codes(p.path(), &[]), ["MC004 error db/003_a.up.sql"]);
@@ -118,7 +121,7 @@ fn directories_with_a_format_override_and_cli_paths_win() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("db: sqlx (set in config/migproof.toml)"));
     // Paths on the command line replace the configured directories.
     let found = codes(p.path(), &["--config", "config/migproof.toml", "legacy"]);
-    assert_eq!(found, ["MC101 error legacy/001_old.up.sql"]);
+    assert_eq!(found, ["MC101 warning legacy/002_old.up.sql"]);
 }
 
 /// `--format-of` wins over a configured format, and `--verbose` says where the format came from.

@@ -16,6 +16,21 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        // Named by `go.mod` (`replace github.com/ory/x => ./oryx`): a mysql up and a sqlite
+        // down replace the files for all databases, which complete every dialect's pair.
+        path: "popx/pass_fallback",
+        format: "popx",
+        migrations: 4,
+        findings: &[],
+    },
+    Case {
+        // Named by `go.mod`: `0001_a` and `0001_b` are two versions, `0021_x_up.sql` an up.
+        path: "maragudk-migrate/pass_whole_names",
+        format: "maragudk-migrate",
+        migrations: 3,
+        findings: &[],
+    },
+    Case {
         path: "goose/pass_basic",
         format: "goose",
         migrations: 4,
@@ -125,7 +140,17 @@ fn every_format_case_is_asserted() {
 fn format_cases() {
     for case in CASES {
         let dir = Path::new("fixtures/formats").join(case.path);
-        let outcome = migproof::check(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}: {e}", case.path));
+        let detected = migproof::check(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}: {e}", case.path));
+        assert_eq!(detected.sets.len(), 1, "{}", case.path);
+        // The findings with the format declared (as `--format-of` would), so its rules'
+        // verdicts are errors where the runner fails; detected by names alone they would be
+        // warnings (`runner-assumed`).
+        let options = migproof::pipeline::Options {
+            format_of: vec![(detected.sets[0].path.clone(), case.format.to_string())],
+            ..Default::default()
+        };
+        let outcome =
+            migproof::check_with(std::slice::from_ref(&dir), &options).unwrap_or_else(|e| panic!("{}: {e}", case.path));
         assert_eq!(outcome.sets.len(), 1, "{}", case.path);
         assert_eq!(outcome.sets[0].format, case.format, "{}", case.path);
         assert_eq!(outcome.sets[0].migrations.len(), case.migrations, "{}", case.path);

@@ -222,7 +222,8 @@ fn old_debt_is_limited_unless_all() {
     repo.commit("clean new migration");
     let a = repo.check("main", &[]).code(0);
     assert!(!stdout(&a).contains("MC101"), "{}", stdout(&a));
-    let a = repo.check("main", &["--all"]).code(1);
+    // (A missing down is a warning: golang-migrate runs an up without its down.)
+    let a = repo.check("main", &["--all"]).code(0);
     assert!(stdout(&a).contains("MC101 missing-down"), "{}", stdout(&a));
     // Without --base, everything is reported as before.
     Command::cargo_bin("migproof")
@@ -230,7 +231,7 @@ fn old_debt_is_limited_unless_all() {
         .current_dir(repo.path())
         .args(["check", "db"])
         .assert()
-        .code(1)
+        .code(0)
         .stdout(predicate::str::contains("MC101"));
     // A new problem in a new file is reported.
     repo.write("db/005_broken.up.sql", "CREATE TABLE broken (id int;\n");

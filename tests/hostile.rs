@@ -156,6 +156,13 @@ fn paths_with_spaces_and_non_ascii_characters() {
     let dir = root.path().join("db/mïgrations für Ünïcode");
     write_pair(&dir, "001_café crème", "create table a (id int);", "drop table a;");
     write_pair(&dir, "001_ümlaut", "create table b (id int);", "drop table b;");
+    // The project names its runner, so the duplicate is an error (see `runner-assumed`).
+    std::fs::create_dir_all(root.path().join(".git")).unwrap();
+    std::fs::write(
+        root.path().join("go.mod"),
+        "module x\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    )
+    .unwrap();
     let out = migproof()
         .args(["check", "--format", "json"])
         .current_dir(root.path())

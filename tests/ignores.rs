@@ -54,9 +54,11 @@ fn ignore_names_several_checks() {
 #[test]
 fn ignore_file_covers_the_whole_file_and_file_level_findings() {
     let up = format!("-- migproof:ignore-file MC201, MC101\n{BAD}SELECT 1;\n{BAD}");
-    assert!(findings(&[("001_a.up.sql", &up)]).is_empty());
+    // Another migration has its down, so this directory does write downs (MC101 applies).
+    let other = [("000_z.up.sql", "SELECT 1;\n"), ("000_z.down.sql", "SELECT 1;\n")];
+    assert!(findings(&[other[0], other[1], ("001_a.up.sql", &up)]).is_empty());
     let without = up.replace("-- migproof:ignore-file MC201, MC101\n", "");
-    let found = findings(&[("001_a.up.sql", &without)]);
+    let found = findings(&[other[0], other[1], ("001_a.up.sql", &without)]);
     assert_eq!(
         found,
         ["MC101 001_a.up.sql:1", "MC201 001_a.up.sql:1", "MC201 001_a.up.sql:3"]

@@ -89,6 +89,12 @@ fn the_hooks_run_under_pre_commit() {
     write(&project, "db/056_invoices.up.sql", "CREATE TABLE invoices (id int);\n");
     write(&project, "db/056_invoices.down.sql", "DROP TABLE invoices;\n");
     write(&project, "README.md", "notes\n");
+    // The project names its runner, so the duplicate is an error.
+    write(
+        &project,
+        "go.mod",
+        "module x\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    );
     git(&project, &["init", "-q"]);
     git(&project, &["add", "-A"]);
 

@@ -256,7 +256,9 @@ proptest! {
             std::fs::remove_file(first.join(format!("{last:06}_{}.down.sql", titles[last - 1]))).unwrap();
         }
         let (before, before_json) = findings_json(&first);
-        prop_assert_eq!(before.findings.is_empty(), !broken, "{}", before_json);
+        // A single migration without its down is a directory that writes no downs at all,
+        // which golang-migrate allows: nothing to report then.
+        prop_assert_eq!(before.findings.is_empty(), !broken || titles.len() == 1, "{}", before_json);
         prop_assert_eq!(before.sets.len(), 1);
         prop_assert_eq!(before.sets[0].format, "golang-migrate");
 

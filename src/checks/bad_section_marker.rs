@@ -30,17 +30,28 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for issue in &set.issues {
-        let SetIssue::BadMarker { file, span, message } = issue else {
+        let SetIssue::BadMarker {
+            file,
+            span,
+            message,
+            doubtful,
+        } = issue
+        else {
             continue;
         };
-        out.push(
-            Finding::new(
-                &RULE,
-                Location::in_file(set, *file, span.clone()),
+        let (message, severity) = if *doubtful {
+            (message.clone(), super::Severity::Warning)
+        } else {
+            (
                 format!("{message} ({} refuses or misreads the file)", set.format),
+                RULE.severity,
             )
-            .label("marker problem")
-            .help("fix the markers so each section is opened once and every StatementBegin is closed"),
+        };
+        out.push(
+            Finding::new(&RULE, Location::in_file(set, *file, span.clone()), message)
+                .severity(severity)
+                .label("marker problem")
+                .help("fix the markers so each section is opened once and every StatementBegin is closed"),
         );
     }
 }

@@ -37,6 +37,11 @@ static REFUSES_TRANSACTION: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+static ENDS_TRANSACTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(commit|end|rollback)(\s+(work|transaction))?\s*;?\s*$").unwrap());
+static STARTS_TRANSACTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(begin|start\s+transaction)\b").unwrap());
+
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     if !set.rules.wraps_in_transaction {
         return;
@@ -49,10 +54,28 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
                 continue;
             }
             let text = set.file(script.file).text();
+            // A runner that sends statement by statement: an explicit `COMMIT;` ends its
+            // transaction, and what follows runs in autocommit until a `BEGIN;` (nakama's
+            // `COMMIT; CREATE INDEX CONCURRENTLY …; BEGIN;`).
+            let one_by_one = matches!(script.apply, crate::model::Apply::Statements { .. });
+            let mut closed = false;
             for statement in &sql.statements {
                 let Some(stmt) = text.get(statement.clone()) else {
                     continue;
                 };
+                if one_by_one {
+                    if ENDS_TRANSACTION.is_match(stmt) {
+                        closed = true;
+                        continue;
+                    }
+                    if STARTS_TRANSACTION.is_match(stmt) {
+                        closed = false;
+                        continue;
+                    }
+                }
+                if closed {
+                    continue;
+                }
                 let Some(hit) = REFUSES_TRANSACTION.find(stmt) else {
                     continue;
                 };

@@ -25,8 +25,8 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for m in &set.migrations {
-        let grammar = crate::sql::Grammar::of_dialect(m.dialect.as_deref());
         for script in m.up.iter().chain(&m.down) {
+            let grammar = crate::sql::Grammar::of_dialect(set.dialect_of(m, script));
             let Some(sql) = &script.sql else { continue };
             for e in &sql.dialect_errors {
                 let text = set.file(script.file).text();

@@ -29,10 +29,20 @@ declare_rule! {
 }
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
+    // A project whose runner does not need downs and that writes none at all (harbor, flipt)
+    // has chosen not to: nothing to report per migration.
+    if !set.rules.down_required && set.migrations.iter().all(|m| m.down.is_none()) {
+        return;
+    }
     for m in &set.migrations {
         let (Some(up), None, true) = (&m.up, &m.down, m.needs_down) else {
             continue;
         };
+        // An up for one database whose down is the one for all (or the reverse; popx only
+        // asks for a down of the same version: `MigrationBox.check`).
+        if crate::model::falls_back(set, m, |o| o.down.is_some()) {
+            continue;
+        }
         let severity = if set.rules.down_required {
             RULE.severity
         } else {

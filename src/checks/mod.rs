@@ -73,6 +73,8 @@ registry! {
     bad_section_marker,
     prisma_lock_file,
     byte_order_mark,
+    runner_assumed,
+    dialect_not_checked,
     unreadable_file,
     duplicate_repeatable,
     invalid_metadata,
@@ -127,6 +129,7 @@ pub fn run(set: &MigrationSet) -> Vec<Finding> {
     for check in REGISTRY.iter().filter_map(|e| e.rule.check) {
         check(set, &mut findings);
     }
+    runner_assumed::soften(set, &mut findings);
     findings
 }
 

@@ -23,6 +23,10 @@ declare_rule! {
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for m in &set.migrations {
         let (None, Some(down)) = (&m.up, &m.down) else { continue };
+        // A down for one database beside an up for all (pop, popx): that database's down.
+        if crate::model::falls_back(set, m, |o| o.up.is_some()) {
+            continue;
+        }
         let name = set.file(down.file).file_name();
         let mut finding = Finding::new(
             &RULE,

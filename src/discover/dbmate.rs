@@ -3,6 +3,13 @@
 //! migration with `-- migrate:up` and `-- migrate:down` sections. A marker can carry options
 //! (`-- migrate:up transaction:false`). dbmate refuses a file without `-- migrate:up` and SQL
 //! outside the two sections; an empty down section makes the migration irreversible.
+//!
+//! From the runner's source (amacneil/dbmate@f3e08f15, `pkg/dbmate/db.go`, `migration.go`): files
+//! match `^(\d+).*\.sql$`, the version is the leading digits, all files of every
+//! `--migrations-dir` sort by name; since v2.29.0 (commit 3924b66) a file may hold several
+//! up/down sections run in order — older versions take everything after the first down marker
+//! as the down, so a repeated section is a warning. Each migration runs in a transaction unless
+//! its marker says `transaction:false`.
 
 use std::sync::LazyLock;
 
@@ -12,6 +19,7 @@ use super::sections::{Dialect, Marker, Sectioned};
 use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
+    repeated_sections: true,
     format: "dbmate",
     up_marker: "-- migrate:up",
     classify,

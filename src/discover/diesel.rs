@@ -41,6 +41,22 @@ impl Format for Diesel {
         "diesel"
     }
 
+    /// `metadata.toml` files (diesel's per-migration settings) and the folder `diesel setup`
+    /// creates are diesel's own.
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let dirs = migration_dirs(dir);
+        let n = dirs
+            .iter()
+            .filter(|d| dir.has_file(&format!("{d}/metadata.toml")))
+            .count();
+        let setup = dirs.iter().any(|d| d.ends_with("_diesel_initial_setup"));
+        match (n, setup) {
+            (0, false) => None,
+            (0, true) => Some("the `diesel_initial_setup` folder `diesel setup` creates".to_string()),
+            (n, _) => Some(format!("{n} diesel `metadata.toml` files")),
+        }
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = migration_dirs(dir).len();
         Detection::if_found(n, 30, || {

@@ -3,6 +3,20 @@
 //! The version is any run of digits and is compared as a number (`1_a` and `001_b` are the same
 //! version). Each file is sent to the server as one simple query ([`crate::model::Apply::OneQuery`],
 //! the default of [`crate::model::Script::whole`]). The directory is not recursive.
+//!
+//! From the runner's source (golang-migrate/migrate@18966c75):
+//! - **Matching** (`source/parse.go` `DefaultRegex`): `^([0-9]+)_(.*)\.(down|up)\.(.*)$`; the
+//!   greedy title takes dots (`0002_1.7.0_schema.up.sql`). Files that do not match are skipped
+//!   silently (`source/iofs/iofs.go`: a `DefaultParse` error is `continue`).
+//! - **Versions**: `strconv.ParseUint`, so `0_initial` is valid and order is numeric.
+//! - **Duplicates**: two files with one version and direction are refused
+//!   (`source/migration.go` `Append` → `ErrDuplicateMigration`).
+//! - **Downs** are looked up per version only when migrating down: optional (a missing one is a
+//!   warning; a directory without any is a project that writes none).
+//! - **Transactions**: none added; the postgres and pgx drivers send the whole file as one
+//!   `Exec` (`database/postgres/postgres.go` `Run`).
+//! - The runner is identified by `go.mod` requiring `github.com/golang-migrate/migrate`
+//!   ([`super::project`]); the database by the directory the driver selects (`mysql/`, …).
 
 use super::pairs::{self, parse_pair_name};
 use super::{Detection, DirListing, Format, Template};

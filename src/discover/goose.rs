@@ -6,6 +6,14 @@
 //! goose reads annotations case-insensitively. A file without an Up section is refused; a
 //! missing Down section only means the migration does nothing on the way down, so it is a
 //! warning here. Version numbers are compared as integers.
+//!
+//! From the runner's source (pressly/goose@520411a1): the version is the integer before the
+//! first `_`, greater than zero, of a `.sql` or `.go` file (`migration.go` `NumericComponent`);
+//! `*_test.go` and other extensions are ignored; duplicate versions panic (`migrate.go`); gaps are
+//! fine; `NO TRANSACTION` runs the whole file outside a transaction and `StatementBegin/End`
+//! control splitting (`internal/sqlparser/parser.go`). The database comes from
+//! `goose.SetDialect(…)` in the project's code or from the directory an embed selects
+//! ([`super::project`]).
 
 use std::sync::LazyLock;
 
@@ -15,6 +23,7 @@ use super::sections::{Dialect, Marker, Sectioned};
 use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
+    repeated_sections: false,
     format: "goose",
     up_marker: "-- +goose Up",
     classify,

@@ -10,9 +10,12 @@ mod flyway;
 mod golang_migrate;
 mod goose;
 mod listing;
+mod maragudk;
 mod pairs;
 mod pop;
+mod popx;
 mod prisma;
+pub mod project;
 mod psql_rollback;
 mod refinery;
 pub mod sections;
@@ -152,7 +155,22 @@ pub trait Format: Sync {
     fn names_file(&self, _name: &str) -> bool {
         false
     }
+    /// Files in `dir` that only this runner uses (its section markers, metadata or lock files,
+    /// its registry), said in a few words; `None` when the directory fits only by file names.
+    /// Such content identifies the runner better than names ([`project::settle`]).
+    fn content_evidence(&self, _dir: &DirListing) -> Option<String> {
+        None
+    }
+    /// Whether this runner would take migrations from `dir` at all, when the project names it
+    /// ([`project::settle`]). Weaker than `detect`, which must tell formats apart by names
+    /// alone: sqlx also runs a directory of plain up/down pairs.
+    fn accepts(&self, dir: &DirListing) -> bool {
+        self.detect(dir).is_some()
+    }
 }
+
+/// The detection score of a format given by `--format-of` or `migproof.toml`.
+pub const DECLARED: u32 = u32::MAX;
 
 /// Every format migproof knows, most specific first (on equal scores the earlier one wins).
 ///
@@ -174,6 +192,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &typeorm::TypeOrm,
     &psql_rollback::PsqlRollback,
     &pop::Pop,
+    &popx::Popx,
+    &maragudk::Maragudk,
     &sqlx::Sqlx,
     &golang_migrate::GolangMigrate,
 ];
@@ -228,6 +248,7 @@ pub fn load(found: &Found) -> MigrationSet {
         // unless the set's format shares that layout.
         if let Some(format) = sniff.format()
             && format != own
+            && !only_a_comment_here(&set, &found.dir.child_display(&sniff.name), format)
         {
             others
                 .entry(format)
@@ -239,6 +260,26 @@ pub fn load(found: &Found) -> MigrationSet {
         set.issues.push(SetIssue::MixedFormats { format, files });
     }
     set
+}
+
+/// Whether another format's marker in a file this set runs as a migration of its own is only a
+/// comment to this set's runner: an up marker without a down section (hydra's popx files still
+/// carry sql-migrate's `-- +migrate Up`). With a down section, the down's SQL would run as part
+/// of the up, which is worth reporting.
+fn only_a_comment_here(set: &MigrationSet, display: &str, format: &str) -> bool {
+    let Some(dialect) = parsers::DIALECTS.iter().find(|d| d.format == format) else {
+        return false;
+    };
+    let runs = |id: usize| {
+        set.migrations
+            .iter()
+            .any(|m| m.up.iter().chain(&m.down).any(|s| s.file == id))
+    };
+    set.files
+        .iter()
+        .enumerate()
+        .find(|(id, f)| f.display == display && runs(*id))
+        .is_some_and(|(_, f)| sections::split(f.text(), dialect).down.is_none())
 }
 
 /// A directory found to hold migrations, with the format chosen for it.

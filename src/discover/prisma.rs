@@ -36,6 +36,13 @@ impl Format for Prisma {
         "prisma"
     }
 
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        dir.files
+            .iter()
+            .any(|f| f == LOCK)
+            .then(|| format!("{}/{LOCK}", dir.display))
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = migration_folders(dir)
             .filter(|(d, _, _)| dir.has_file(&format!("{d}/{SCRIPT}")))

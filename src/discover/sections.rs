@@ -47,6 +47,10 @@ pub struct Dialect {
     pub classify: fn(&str) -> Option<(Marker, String)>,
     /// Whether section options (`transaction:false`, `notransaction`) turn the transaction off.
     pub no_transaction_option: fn(&str) -> bool,
+    /// The runner takes several up and down sections in one file and runs them in order
+    /// (dbmate since v2.29.0, amacneil/dbmate@3924b66 `pkg/dbmate/migration.go`); older versions
+    /// misread such a file, which is then a warning, not an error.
+    pub repeated_sections: bool,
 }
 
 /// A section: the marker line and the text after it up to the next section marker.
@@ -55,6 +59,9 @@ pub struct Section {
     pub marker: Range<usize>,
     pub body: Range<usize>,
     pub options: String,
+    /// The bodies of further sections of the same direction, when the runner runs them too
+    /// ([`Dialect::repeated_sections`]).
+    pub more: Vec<Range<usize>>,
 }
 
 /// A file split into its sections.
@@ -65,6 +72,8 @@ pub struct Split {
     pub markers: Vec<MarkerLine>,
     /// Marker problems the runner would refuse the file for: (span, message).
     pub problems: Vec<(Range<usize>, String)>,
+    /// Marker uses that only some versions of the runner misread: (span, message).
+    pub doubts: Vec<(Range<usize>, String)>,
 }
 
 impl Split {
@@ -106,6 +115,7 @@ pub fn split(text: &str, dialect: &Dialect) -> Split {
             marker: m.line.clone(),
             body: body_start..body_end.max(body_start),
             options: m.options.clone(),
+            more: Vec::new(),
         };
         let up_seen = out.up.is_some();
         let slot = if m.marker == Marker::Up {
@@ -113,7 +123,17 @@ pub fn split(text: &str, dialect: &Dialect) -> Split {
         } else {
             &mut out.down
         };
-        if slot.is_some() {
+        if let Some(first) = slot.as_mut().filter(|_| dialect.repeated_sections) {
+            first.more.push(section.body.clone());
+            out.doubts.push((
+                m.line.clone(),
+                format!(
+                    "a second `{}` section: {} runs every section since v2.29.0, but older versions take everything after the first down marker as the down",
+                    &text[m.line.clone()].trim(),
+                    dialect.format
+                ),
+            ));
+        } else if slot.is_some() {
             problems.push((
                 m.line.clone(),
                 format!(
@@ -229,7 +249,7 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
         no_transaction: file_no_tx || (dialect.no_transaction_option)(&section.options),
         apply: crate::model::Apply::OneQuery,
         sql: None,
-        more_spans: Vec::new(),
+        more_spans: section.more.clone(),
     };
     let up = match &split.up {
         Some(section) => script(section),
@@ -254,6 +274,15 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
             file: id,
             span,
             message,
+            doubtful: false,
+        });
+    }
+    for (span, message) in split.doubts {
+        set.issues.push(SetIssue::BadMarker {
+            file: id,
+            span,
+            message,
+            doubtful: true,
         });
     }
     Migration::new(version, title, Some(up), down, set.rules.has_downs)
@@ -307,6 +336,12 @@ impl Format for Sectioned {
         Some(Template::Sections(self.template))
     }
 
+    /// The runner's own section markers are content only it uses.
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let n = dir.sniff().iter().filter(|s| s.has(self.name())).count();
+        (n > 0).then(|| format!("{n} files with `{}` markers", self.dialect.up_marker))
+    }
+
     /// A line the dialect reads as the Up marker.
     fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
         let marked = (self.may_mark)(text)
@@ -339,6 +374,7 @@ mod tests {
     }
 
     const D: Dialect = Dialect {
+        repeated_sections: false,
         format: "x",
         up_marker: "-- +x Up",
         classify: goose_like,

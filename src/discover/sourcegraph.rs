@@ -39,6 +39,11 @@ impl Format for Sourcegraph {
         "sourcegraph"
     }
 
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let n = migration_dirs(dir).len();
+        (n > 0).then(|| format!("{n} sourcegraph `metadata.yaml` files"))
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = migration_dirs(dir).len();
         Detection::if_found(n, 40, || {
@@ -55,6 +60,8 @@ impl Format for Sourcegraph {
         set.rules = FormatRules {
             wraps_in_transaction: true,
             apply: crate::model::Apply::Transaction,
+            // The reader opens `down.sql` of every migration and fails without it.
+            down_required: true,
             ..FormatRules::default()
         };
         for name in &dir.dirs {

@@ -3,7 +3,11 @@
 //! `notransaction` on a section marker (`-- +migrate Up notransaction`).
 //!
 //! sql-migrate orders files by their leading integer when they have one (numerically, so `9_a`
-//! runs before `10_b`), then the files without one, by name. The model's versions say the same:
+//! runs before `10_b`), then the files without one, by name; files with the same integer by
+//! name, for the migration's identity is its file name (`Id`), so a shared number is no
+//! duplicate (rubenv/sql-migrate@563a2f03 migrate.go `Less`, `numberPrefixRegex`). Every
+//! migration runs in a transaction unless its marker says `notransaction`; a missing Down
+//! section is allowed (sqlparse/sqlparse.go). The model's versions say the same:
 //! a leading integer is a numeric version, a name without one is a [`Version::named`].
 
 use std::sync::LazyLock;
@@ -14,6 +18,7 @@ use super::sections::{Dialect, Marker, Sectioned};
 use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
+    repeated_sections: false,
     format: "sql-migrate",
     up_marker: "-- +migrate Up",
     classify,
@@ -55,6 +60,11 @@ pub static SQL_MIGRATE: Sectioned = Sectioned {
     parse_name,
     rules: FormatRules {
         wraps_in_transaction: true,
+        // `Migration.Less` (rubenv/sql-migrate migrate.go; the same in heroiclabs' fork):
+        // by the number prefix, then by the whole `Id` (the file name) when the numbers are
+        // equal. `20230222172540-a-1.sql` and `…-2.sql` are two migrations, run in name order.
+        named_ids: true,
+        down_required: false,
         apply: crate::model::Apply::Statements { transaction: true },
         down_hint: crate::model::DownHint::Section("-- +migrate Down"),
         ..FormatRules::PAIRS

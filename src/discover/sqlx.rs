@@ -44,6 +44,13 @@ impl Format for Sqlx {
         "sqlx"
     }
 
+    /// Named by the project, sqlx runs plain up/down pairs and simple files alike.
+    fn accepts(&self, dir: &DirListing) -> bool {
+        dir.files
+            .iter()
+            .any(|f| parse_simple(f).is_some() || parse_pair_name(f).is_some_and(|p| p.ext == "sql"))
+    }
+
     fn template(&self) -> Option<Template> {
         Some(Template::PairOrSingle)
     }

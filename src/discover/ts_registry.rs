@@ -35,6 +35,14 @@ impl Format for TsRegistry {
         "ts-registry"
     }
 
+    /// The registry `index.ts` that imports PGlite is the runner's own code.
+    fn content_evidence(&self, dir: &DirListing) -> Option<String> {
+        let text = dir.read_bytes("index.ts").ok()?;
+        let text = String::from_utf8_lossy(&text);
+        (text.contains("@electric-sql/pglite") && text.contains("migrations"))
+            .then(|| format!("{}: a `migrations` registry for PGlite", dir.child_display("index.ts")))
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         if !dir.files.iter().any(|f| f == "index.ts") {
             return None;
@@ -93,11 +101,13 @@ pub fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name:
             None => *slot = Some(Script::part(file, lit.span)),
         }
     }
-    // A function without literal SQL (or with only interpolated SQL) is still there: an empty
-    // script at the function, so the migration exists and an empty `up` is reported.
+    // A function without literal SQL (or with only interpolated or escaped SQL) is still
+    // there: an empty script at the function, so the migration exists (an up whose SQL could
+    // not be read is no orphan down), and an empty `up` is reported unless its SQL was only
+    // unreadable (`empty-migration` skips files with unanalysed SQL).
     for (at, direction) in has {
         let slot = if direction == Direction::Up { &mut up } else { &mut down };
-        if slot.is_none() && !set.unanalysed.iter().any(|u| u.file == file) {
+        if slot.is_none() {
             *slot = Some(Script::part(file, at..at));
         }
     }

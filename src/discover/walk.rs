@@ -108,8 +108,8 @@ pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) 
                     dir: listing,
                     format,
                     detection: Detection {
-                        score: 0,
-                        reason: String::new(),
+                        score: super::DECLARED,
+                        reason: "set by --format-of".to_string(),
                     },
                 });
             } else if let Some((format, detection)) = detect(&listing) {
@@ -168,7 +168,13 @@ pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) 
             } else {
                 format!("; detection said {}: {}", f.format.name(), f.detection.reason)
             };
+            let detected = if f.detection.score == super::DECLARED {
+                String::new()
+            } else {
+                detected
+            };
             f.format = format;
+            f.detection.score = super::DECLARED;
             f.detection.reason = format!("set by --format-of{detected}");
         }
     }

@@ -43,6 +43,17 @@ struct JsonSet<'a> {
     path: &'a str,
     format: &'static str,
     migrations: usize,
+    /// The runner, how migproof knows it (`declared`, `project`, `content`, `names`) and what
+    /// says so.
+    runner: &'a str,
+    runner_modelled: bool,
+    certainty: crate::model::Certainty,
+    evidence: &'a [String],
+    /// The database the directory is written for, when the project names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialect: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialect_evidence: Option<&'a str>,
 }
 
 fn finding(f: &Finding) -> JsonFinding<'_> {
@@ -85,6 +96,12 @@ pub fn render(outcome: &Outcome) -> String {
                 path: &s.display,
                 format: s.format,
                 migrations: s.migrations.len(),
+                runner: &s.runner.name,
+                runner_modelled: s.runner.modelled,
+                certainty: s.runner.certainty,
+                evidence: &s.runner.evidence,
+                dialect: s.runner.dialect.as_deref(),
+                dialect_evidence: s.runner.dialect_evidence.as_deref(),
             })
             .collect(),
         roundtrip: outcome.roundtrip.as_ref(),

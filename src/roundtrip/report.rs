@@ -83,6 +83,9 @@ pub enum MigrationStatus {
     NoUp,
     /// Not reached: an earlier migration stopped the directory.
     NotRun,
+    /// Written for another database than PostgreSQL (or replaced on PostgreSQL by a file of
+    /// its own): not applied.
+    OtherDatabase,
 }
 
 impl MigrationStatus {
@@ -99,6 +102,7 @@ impl MigrationStatus {
             MigrationStatus::Unreadable => "unreadable",
             MigrationStatus::NoUp => "no-up",
             MigrationStatus::NotRun => "not-run",
+            MigrationStatus::OtherDatabase => "other-database",
         }
     }
 }

@@ -56,6 +56,12 @@ impl SetRun<'_> {
                 reports[i].status = MigrationStatus::NoUp;
                 continue;
             };
+            // Written for another database (MySQL, SQLite, CockroachDB, …), or a file for all
+            // databases that the runner replaces on PostgreSQL: not what PostgreSQL runs.
+            if crate::sql::Grammar::of_dialect(set.dialect_of(m, up)) != crate::sql::Grammar::Postgres {
+                reports[i].status = MigrationStatus::OtherDatabase;
+                continue;
+            }
             // An unreadable file (reported offline as MC010) cannot be applied: later
             // migrations would run on a schema no one intended, so the directory stops here.
             if m.files().iter().any(|&f| set.file(f).text.is_err()) {

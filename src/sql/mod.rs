@@ -32,16 +32,22 @@ pub enum Grammar {
     Postgres,
     MySql,
     Sqlite,
+    /// A database migproof has no grammar for (CockroachDB, ClickHouse, H2, …): split into
+    /// statements, never judged (a note says so).
+    Unchecked,
 }
 
 impl Grammar {
-    /// The grammar of a migration written for `dialect` (a database name as pop spells it);
-    /// `None` means PostgreSQL.
+    /// The grammar of a migration written for `dialect` (a database name as pop spells it, or
+    /// as [`crate::discover::project`] names it); `None` means PostgreSQL. CockroachDB has
+    /// syntax of its own (`t@idx`, `STORING`, `USING HASH`), so it is not judged by
+    /// PostgreSQL's grammar.
     pub fn of_dialect(dialect: Option<&str>) -> Grammar {
         match dialect {
+            None | Some("postgres" | "postgresql" | "pg" | "timescale" | "timescaledb") => Grammar::Postgres,
             Some("mysql" | "mariadb") => Grammar::MySql,
-            Some("sqlite3" | "sqlite") => Grammar::Sqlite,
-            _ => Grammar::Postgres,
+            Some("sqlite3" | "sqlite" | "libsql") => Grammar::Sqlite,
+            Some(_) => Grammar::Unchecked,
         }
     }
 
@@ -51,6 +57,7 @@ impl Grammar {
             Grammar::Postgres => "PostgreSQL",
             Grammar::MySql => "MySQL",
             Grammar::Sqlite => "SQLite",
+            Grammar::Unchecked => "an unchecked database",
         }
     }
 }
@@ -74,6 +81,12 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
         return analyze(text, span);
     }
     let scan = lexer::scan(text, span.clone());
+    if grammar == Grammar::Unchecked {
+        return ParsedSql {
+            statements: scan.statements,
+            ..ParsedSql::default()
+        };
+    }
     let masked = lexer::mask(text, span, &[]);
     let dialect_errors = if scan.statements.is_empty() {
         Vec::new()
