@@ -297,10 +297,18 @@ impl Apply {
             "goose" | "sql-migrate" | "flyway" => Apply::Statements {
                 transaction: !no_transaction,
             },
-            // psql runs each statement on its own.
-            "psql-rollback" => Apply::Statements { transaction: false },
+            // psql runs each statement on its own (sqitch runs its scripts with psql).
+            "psql-rollback" | "sqitch" => Apply::Statements { transaction: false },
+            // Statement by statement inside one transaction per file (atlas's default txmode
+            // `file`; drizzle runs all pending files in one), or each on its own when opted out
+            // (`-- atlas:txmode none`, tern's `---- tern: disable-tx ----`).
+            "atlas" | "drizzle" => Apply::Statements {
+                transaction: !no_transaction,
+            },
+            "tern" if no_transaction => Apply::Statements { transaction: false },
             // BEGIN, the script, COMMIT, unless the migration opted out.
-            "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" if !no_transaction => {
+            "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" | "tern" | "node-pg-migrate"
+                if !no_transaction => {
                 Apply::Transaction
             }
             // golang-migrate, Prisma, PGlite's exec and the opted-out ones: one simple query.
@@ -515,6 +523,16 @@ pub enum SetIssue {
     },
     /// Prisma's `migration_lock.toml` is missing, unreadable, or names another provider.
     LockFile { path: String, problem: LockProblem },
+    /// A rule of the runner's own that the loader found broken (a hash sum that does not match,
+    /// a journal entry without its file, a plan dependency on a later change): reported by the
+    /// rule whose code it names, at `file`/`span`, with places it involves in `related`.
+    Runner {
+        code: &'static str,
+        file: FileId,
+        span: Range<usize>,
+        message: String,
+        related: Vec<(FileId, Range<usize>, String)>,
+    },
 }
 
 /// What is wrong with a lock file.

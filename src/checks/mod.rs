@@ -24,6 +24,7 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod atlas_sum_mismatch;
 pub mod bad_section_marker;
 pub mod byte_order_mark;
 pub mod column_order_differs;
@@ -41,14 +42,18 @@ mod graph;
 pub mod graph_roots;
 pub mod invalid_metadata;
 pub mod invalid_timestamp;
+pub mod journal_order;
 pub mod missing_down;
 pub mod missing_up_marker;
 pub mod mixed_formats;
 pub mod multiple_leaves;
+pub mod not_first_in_batch;
 pub mod orphan_down;
 pub mod out_of_order_migration;
 pub mod pair_name_mismatch;
 pub mod parent_cycle;
+pub mod plan_error;
+pub mod planned_file_missing;
 pub mod prisma_lock_file;
 pub mod psql_meta_command;
 pub mod reapply_differs;
@@ -57,12 +62,16 @@ pub mod registry_entry_without_file;
 pub mod registry_name_mismatch;
 pub mod registry_version_sequence;
 pub mod roundtrip_environment;
+mod runner_issue;
+pub mod sequence_gap;
 pub mod sql_not_analysed;
 pub mod syntax_error;
 pub mod unknown_parent;
 pub mod unreadable_file;
 pub mod unrecognized_file;
+pub mod unplanned_file;
 pub mod unregistered_migration;
+pub mod up_without_sql;
 pub mod unused_ignore;
 pub mod up_failed;
 pub mod version_gap;
@@ -232,6 +241,39 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &multiple_leaves::RULE,
         check: multiple_leaves::check,
+    },
+    // The runners' own rules (tern, drizzle, Atlas, Supabase CLI, sqitch).
+    Entry {
+        rule: &sequence_gap::RULE,
+        check: sequence_gap::check,
+    },
+    Entry {
+        rule: &planned_file_missing::RULE,
+        check: planned_file_missing::check,
+    },
+    Entry {
+        rule: &unplanned_file::RULE,
+        check: unplanned_file::check,
+    },
+    Entry {
+        rule: &journal_order::RULE,
+        check: journal_order::check,
+    },
+    Entry {
+        rule: &atlas_sum_mismatch::RULE,
+        check: atlas_sum_mismatch::check,
+    },
+    Entry {
+        rule: &not_first_in_batch::RULE,
+        check: not_first_in_batch::check,
+    },
+    Entry {
+        rule: &plan_error::RULE,
+        check: plan_error::check,
+    },
+    Entry {
+        rule: &up_without_sql::RULE,
+        check: up_without_sql::check,
     },
     Entry {
         rule: &missing_down::RULE,

@@ -18,6 +18,8 @@ pub mod sections;
 mod sourcegraph;
 mod sql_migrate;
 mod sqlx;
+mod supabase;
+mod tern;
 mod ts_registry;
 mod typeorm;
 mod typescript;
@@ -47,6 +49,8 @@ pub struct Sniff {
     pub rollback: bool,
     /// Starts with sqlx's `-- no-transaction` line.
     pub no_transaction: bool,
+    /// Has tern's `---- create above / drop below ----` or `---- tern: disable-tx ----` line.
+    pub tern: bool,
 }
 
 impl Sniff {
@@ -69,6 +73,7 @@ impl Sniff {
                 && pairs::parse_pair_name(name).is_none()
                 && psql_rollback::find_rollback(text).is_some_and(|r| !r.comment_marks.is_empty()),
             no_transaction: text.starts_with(sqlx::NO_TRANSACTION),
+            tern: text.contains(tern::MARKER) || text.contains("---- tern: disable-tx ----"),
         }
     }
 
@@ -315,6 +320,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &pop::Pop,
     &sqlx::Sqlx,
     &golang_migrate::GolangMigrate,
+    &tern::Tern,
+    &supabase::Supabase,
 ];
 
 /// A format by its name (`goose`), as given to `--format-of`.
