@@ -4,6 +4,7 @@
 //! names (cheap, no reading) and says how well the format fits; `load` reads the files into a
 //! [`MigrationSet`]. The checks never see a format, only the model.
 
+mod atlas;
 mod dbmate;
 mod diesel;
 mod flyway;
@@ -322,6 +323,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &golang_migrate::GolangMigrate,
     &tern::Tern,
     &supabase::Supabase,
+    &atlas::Atlas,
 ];
 
 /// A format by its name (`goose`), as given to `--format-of`.
