@@ -7,6 +7,7 @@
 mod atlas;
 mod dbmate;
 mod diesel;
+mod drizzle;
 mod flyway;
 mod golang_migrate;
 mod goose;
@@ -324,6 +325,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &tern::Tern,
     &supabase::Supabase,
     &atlas::Atlas,
+    &drizzle::Drizzle,
 ];
 
 /// A format by its name (`goose`), as given to `--format-of`.
