@@ -495,6 +495,8 @@ pub enum UnversionedKind {
     Baseline,
     /// Seed data beside the migrations (a `seeds/` folder): run by hand, not numbered.
     Seed,
+    /// A sqitch verify script: run after its change is deployed, changes nothing.
+    Verify,
 }
 
 /// A script that is part of a set but not a numbered migration: parse-checked, never

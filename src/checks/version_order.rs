@@ -28,8 +28,11 @@ declare_rule! {
 /// ever run by a runner that sorts by version.
 const UNPADDED_BY_CONVENTION: &[&str] = &["flyway", "refinery"];
 
+/// Formats whose order is a list's (sqitch's plan, drizzle's journal), not the file names'.
+const ORDERED_BY_LIST: &[&str] = &["sqitch", "drizzle"];
+
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    if UNPADDED_BY_CONVENTION.contains(&set.format) {
+    if UNPADDED_BY_CONVENTION.contains(&set.format) || ORDERED_BY_LIST.contains(&set.format) {
         return;
     }
     let mut by_name: Vec<(&str, &crate::model::Migration)> = set

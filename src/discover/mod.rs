@@ -19,6 +19,7 @@ mod refinery;
 pub mod sections;
 mod sourcegraph;
 mod sql_migrate;
+mod sqitch;
 mod sqlx;
 mod supabase;
 mod tern;
@@ -326,6 +327,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &supabase::Supabase,
     &atlas::Atlas,
     &drizzle::Drizzle,
+    &sqitch::Sqitch,
 ];
 
 /// A format by its name (`goose`), as given to `--format-of`.
