@@ -11,6 +11,7 @@ mod drizzle;
 mod flyway;
 mod golang_migrate;
 mod goose;
+mod node_pg_migrate;
 mod pairs;
 mod pop;
 mod prisma;
@@ -328,6 +329,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &atlas::Atlas,
     &drizzle::Drizzle,
     &sqitch::Sqitch,
+    &node_pg_migrate::NodePgMigrate,
 ];
 
 /// A format by its name (`goose`), as given to `--format-of`.
