@@ -350,7 +350,7 @@ fn parse(set: &mut MigrationSet, plan: FileId, text: &str) -> Vec<Change> {
                 Some(t) => tags.contains(t) && latest.contains_key(change),
                 None => latest.contains_key(change),
             };
-            if change == name {
+            if dep == name {
                 errors.push((span.clone(), format!("change `{name}` requires itself")));
             } else if !known {
                 let later = text[offset..].lines().any(|l| {
