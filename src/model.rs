@@ -307,8 +307,10 @@ impl Apply {
             },
             "tern" if no_transaction => Apply::Statements { transaction: false },
             // BEGIN, the script, COMMIT, unless the migration opted out.
-            "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" | "tern" | "node-pg-migrate"
-                if !no_transaction => {
+            "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" | "tern"
+            | "node-pg-migrate"
+                if !no_transaction =>
+            {
                 Apply::Transaction
             }
             // golang-migrate, Prisma, PGlite's exec and the opted-out ones: one simple query.

@@ -12,7 +12,12 @@ const CASES: &[(&str, &str, usize, &[&str])] = &[
     ("drizzle/pass_mysql", "drizzle", 2, &[]),
     ("supabase/pass_basic", "supabase", 2, &[]),
     // The CLI skips a first `<timestamp>_init.sql` from before 2021-12-09.
-    ("supabase/fail_skipped_init", "supabase", 1, &["MC003 error 20211101000000_init.sql:1"]),
+    (
+        "supabase/fail_skipped_init",
+        "supabase",
+        1,
+        &["MC003 error 20211101000000_init.sql:1"],
+    ),
     ("atlas/pass_delimiter", "atlas", 2, &[]),
     ("sqitch/pass_rework", "sqitch", 3, &[]),
     ("node-pg-migrate/pass_basic", "node-pg-migrate", 2, &[]),

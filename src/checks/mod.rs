@@ -67,13 +67,13 @@ pub mod sequence_gap;
 pub mod sql_not_analysed;
 pub mod syntax_error;
 pub mod unknown_parent;
+pub mod unplanned_file;
 pub mod unreadable_file;
 pub mod unrecognized_file;
-pub mod unplanned_file;
 pub mod unregistered_migration;
-pub mod up_without_sql;
 pub mod unused_ignore;
 pub mod up_failed;
+pub mod up_without_sql;
 pub mod version_gap;
 pub mod version_order;
 

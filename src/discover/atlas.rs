@@ -50,8 +50,12 @@ pub enum Layout {
 /// Whether Atlas treats `dir` as a golang-migrate directory: its `atlas.sum` lists only
 /// `.up.sql` files while `.down.sql` files sit beside them, or an `atlas.hcl` above it says so.
 pub fn layout(dir: &DirListing) -> Layout {
-    let sum = dir.read_bytes(SUM_FILE).map(|b| String::from_utf8_lossy(&b).into_owned());
-    let listed: Vec<String> = sum.map(|s| entries(&s).into_iter().map(|(n, _, _)| n).collect()).unwrap_or_default();
+    let sum = dir
+        .read_bytes(SUM_FILE)
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    let listed: Vec<String> = sum
+        .map(|s| entries(&s).into_iter().map(|(n, _, _)| n).collect())
+        .unwrap_or_default();
     let downs = dir.files.iter().any(|f| f.ends_with(".down.sql"));
     if downs && !listed.is_empty() && listed.iter().all(|n| n.ends_with(".up.sql")) {
         return Layout::GolangMigrate;
@@ -199,8 +203,14 @@ pub fn verify_sum(set: &mut MigrationSet, dir: &DirListing, layout: Layout) {
     }
     let code = crate::checks::atlas_sum_mismatch::RULE.code;
     let sum_id = set.add_file(dir.read_file(SUM_FILE));
-    let Ok(sum_text) = set.file(sum_id).text.clone() else { return };
-    let issue = |set: &mut MigrationSet, file: FileId, span: Range<usize>, message: String, related: Vec<(FileId, Range<usize>, String)>| {
+    let Ok(sum_text) = set.file(sum_id).text.clone() else {
+        return;
+    };
+    let issue = |set: &mut MigrationSet,
+                 file: FileId,
+                 span: Range<usize>,
+                 message: String,
+                 related: Vec<(FileId, Range<usize>, String)>| {
         set.issues.push(SetIssue::Runner {
             code,
             file,
@@ -213,11 +223,23 @@ pub fn verify_sum(set: &mut MigrationSet, dir: &DirListing, layout: Layout) {
     let first_line = sum_text.lines().next().unwrap_or("");
     let first_span = 0..first_line.len();
     let Some(total) = first_line.strip_prefix("h1:") else {
-        issue(set, sum_id, first_span, format!("`{SUM_FILE}` does not start with `h1:<sum>`: Atlas reports \"checksum file format invalid\""), Vec::new());
+        issue(
+            set,
+            sum_id,
+            first_span,
+            format!("`{SUM_FILE}` does not start with `h1:<sum>`: Atlas reports \"checksum file format invalid\""),
+            Vec::new(),
+        );
         return;
     };
     if sum_text.lines().skip(1).any(|l| !l.contains("h1:")) {
-        issue(set, sum_id, first_span.clone(), format!("a line of `{SUM_FILE}` has no `h1:` hash: Atlas reports \"checksum file format invalid\""), Vec::new());
+        issue(
+            set,
+            sum_id,
+            first_span.clone(),
+            format!("a line of `{SUM_FILE}` has no `h1:` hash: Atlas reports \"checksum file format invalid\""),
+            Vec::new(),
+        );
         return;
     }
     if total != sum_of(recorded.iter().map(|(n, h, _)| (n.as_str(), h.as_str()))) {
@@ -225,7 +247,9 @@ pub fn verify_sum(set: &mut MigrationSet, dir: &DirListing, layout: Layout) {
             set,
             sum_id,
             first_span,
-            format!("the first line of `{SUM_FILE}` does not match the lines below it: the sum file was edited by hand"),
+            format!(
+                "the first line of `{SUM_FILE}` does not match the lines below it: the sum file was edited by hand"
+            ),
             Vec::new(),
         );
     }
@@ -268,7 +292,9 @@ pub fn verify_sum(set: &mut MigrationSet, dir: &DirListing, layout: Layout) {
                 set,
                 at,
                 0..0,
-                format!("`{name}` differs from the version hashed in `{SUM_FILE}`: it was edited after `atlas migrate hash`"),
+                format!(
+                    "`{name}` differs from the version hashed in `{SUM_FILE}`: it was edited after `atlas migrate hash`"
+                ),
                 vec![(sum_id, rspan.clone(), "the hash recorded for it".to_string())],
             );
             break;
@@ -301,9 +327,15 @@ mod tests {
 
     #[test]
     fn directives() {
-        assert_eq!(directive("-- atlas:txmode none\n\nCREATE INDEX …", "txmode"), Some("none"));
+        assert_eq!(
+            directive("-- atlas:txmode none\n\nCREATE INDEX …", "txmode"),
+            Some("none")
+        );
         assert_eq!(directive("CREATE TABLE t();\n-- atlas:txmode none", "txmode"), None);
-        let s = split(0, "-- atlas:delimiter -- end\n\nCREATE TABLE a()\n-- end\nCREATE TABLE b()\n");
+        let s = split(
+            0,
+            "-- atlas:delimiter -- end\n\nCREATE TABLE a()\n-- end\nCREATE TABLE b()\n",
+        );
         assert_eq!(s.more_spans.len(), 1);
     }
 

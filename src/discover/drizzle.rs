@@ -62,7 +62,9 @@ impl Format for Drizzle {
         };
         let Ok(meta) = dir.subdir("meta") else { return set };
         let journal = set.add_file(meta.read_file("_journal.json"));
-        let Ok(text) = set.file(journal).text.clone() else { return set };
+        let Ok(text) = set.file(journal).text.clone() else {
+            return set;
+        };
         let parsed: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
@@ -136,7 +138,7 @@ impl Format for Drizzle {
             }
             tags.push((tag.to_string(), journal, span.clone()));
             let name = format!("{tag}.sql");
-            if !dir.files.iter().any(|f| *f == name) {
+            if !dir.files.contains(&name) {
                 set.issues.push(SetIssue::Runner {
                     code: crate::checks::planned_file_missing::RULE.code,
                     file: journal,
@@ -192,7 +194,11 @@ fn pieces(file: FileId, text: &str) -> Script {
 
 /// The byte offset of a 1-based line and column.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     (start + column.saturating_sub(1)).min(text.len())
 }
 

@@ -32,8 +32,7 @@ use crate::model::{FileId, FormatRules, Migration, MigrationSet, Script, StrayFi
 
 pub struct NodePgMigrate;
 
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([0-9]+)_[^/]+\.(ts|js|cjs|mjs|cts|mts)$").unwrap());
+static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_[^/]+\.(ts|js|cjs|mjs|cts|mts)$").unwrap());
 static SQL_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*sql\s*\(\s*").unwrap());
 static NO_TRANSACTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*noTransaction\s*\(\s*\)").unwrap());
 
@@ -147,8 +146,15 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
     let no_transaction = NO_TRANSACTION.is_match(&code);
     let (mut up, mut down): (Option<Script>, Option<Script>) = (None, None);
     for call in SQL_CALL.find_iter(&code) {
-        let Some(lit) = literal_at(&code, call.end()) else { continue };
-        let Some(direction) = functions.iter().rev().find(|(at, _)| *at < call.start()).map(|(_, d)| *d) else {
+        let Some(lit) = literal_at(&code, call.end()) else {
+            continue;
+        };
+        let Some(direction) = functions
+            .iter()
+            .rev()
+            .find(|(at, _)| *at < call.start())
+            .map(|(_, d)| *d)
+        else {
             continue;
         };
         if lit.interpolated || lit.escaped {
@@ -156,7 +162,8 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
                 file,
                 span: lit.span.clone(),
                 reason: if lit.interpolated {
-                    "this `pgm.sql` template literal has `${…}` interpolation: its SQL is only known at run time".to_string()
+                    "this `pgm.sql` template literal has `${…}` interpolation: its SQL is only known at run time"
+                        .to_string()
                 } else {
                     "this `pgm.sql` literal has `\\` escapes: the SQL sent differs from the text here".to_string()
                 },
@@ -172,7 +179,11 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
     // Builder calls are SQL this tool cannot see: the migration is there, its SQL is not
     // written out. Keep an empty script only where the function exists and has no literal.
     for (at, direction) in &functions {
-        let slot = if *direction == Direction::Up { &mut up } else { &mut down };
+        let slot = if *direction == Direction::Up {
+            &mut up
+        } else {
+            &mut down
+        };
         if slot.is_none() {
             *slot = Some(Script::part(file, *at..*at));
         }

@@ -32,7 +32,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Detection, DirListing, Format};
-use crate::model::{FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, Unversioned, UnversionedKind, Version};
+use crate::model::{
+    FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, Unversioned, UnversionedKind, Version,
+};
 
 pub struct Sqitch;
 
@@ -51,7 +53,9 @@ struct Conf {
 /// The nearest `sqitch.conf` in `dir` or up to four directories above it.
 fn conf_for(dir: &Path) -> Option<Conf> {
     for d in dir.ancestors().take(5) {
-        let Ok(text) = std::fs::read_to_string(d.join("sqitch.conf")) else { continue };
+        let Ok(text) = std::fs::read_to_string(d.join("sqitch.conf")) else {
+            continue;
+        };
         let mut conf = Conf {
             dir: d.to_path_buf(),
             ..Conf::default()
@@ -66,7 +70,9 @@ fn conf_for(dir: &Path) -> Option<Conf> {
                 section = line.trim_matches(['[', ']']).trim().to_ascii_lowercase();
                 continue;
             }
-            let Some((key, value)) = line.split_once('=') else { continue };
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
             if section != "core" {
                 continue;
             }
@@ -138,18 +144,28 @@ impl Format for Sqitch {
             ..FormatRules::default()
         };
         let conf = conf_for(&dir.path);
-        let ext = conf.as_ref().and_then(|c| c.extension.clone()).unwrap_or_else(|| "sql".to_string());
+        let ext = conf
+            .as_ref()
+            .and_then(|c| c.extension.clone())
+            .unwrap_or_else(|| "sql".to_string());
         // The effective plan: the configured one when it lies in this directory, else ours.
         let plan_rel = conf
             .as_ref()
             .filter(|c| same(&c.top_dir(), &dir.path))
-            .and_then(|c| c.plan_file().strip_prefix(&dir.path).ok().map(|p| p.to_string_lossy().replace('\\', "/")))
+            .and_then(|c| {
+                c.plan_file()
+                    .strip_prefix(&dir.path)
+                    .ok()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+            })
             .unwrap_or_else(|| PLAN.to_string());
         if !dir.has_file(&plan_rel) {
             return set;
         }
         let plan = set.add_file(dir.read_file(&plan_rel));
-        let Ok(text) = set.file(plan).text.clone() else { return set };
+        let Ok(text) = set.file(plan).text.clone() else {
+            return set;
+        };
         let changes = parse(&mut set, plan, &text);
         let mut planned: BTreeSet<String> = BTreeSet::new();
         for (pos, c) in changes.iter().enumerate() {
@@ -311,17 +327,26 @@ fn parse(set: &mut MigrationSet, plan: FileId, text: &str) -> Vec<Change> {
                 continue;
             }
             in_header = false;
-            errors.push((span.clone(), "a change comes before the blank line that must end the `%` pragmas".to_string()));
+            errors.push((
+                span.clone(),
+                "a change comes before the blank line that must end the `%` pragmas".to_string(),
+            ));
         }
         if code_part.trim().is_empty() {
             continue;
         }
         let Some(c) = LINE.captures(code_part) else {
-            errors.push((span.clone(), format!("sqitch cannot read this line: `{}`", code_part.trim())));
+            errors.push((
+                span.clone(),
+                format!("sqitch cannot read this line: `{}`", code_part.trim()),
+            ));
             continue;
         };
         if c.name("ts").is_none() || c.name("planner").is_none() {
-            errors.push((span.clone(), "a change or tag needs a timestamp and a planner `Name <email>`".to_string()));
+            errors.push((
+                span.clone(),
+                "a change or tag needs a timestamp and a planner `Name <email>`".to_string(),
+            ));
             continue;
         }
         let name = c["name"].to_string();
@@ -337,7 +362,10 @@ fn parse(set: &mut MigrationSet, plan: FileId, text: &str) -> Vec<Change> {
             continue;
         }
         if since_tag.contains_key(&name) {
-            errors.push((span.clone(), format!("change `{name}` is declared twice without a tag between")));
+            errors.push((
+                span.clone(),
+                format!("change `{name}` is declared twice without a tag between"),
+            ));
             continue;
         }
         // Dependencies must be planned before this change.
@@ -380,7 +408,10 @@ fn parse(set: &mut MigrationSet, plan: FileId, text: &str) -> Vec<Change> {
         });
     }
     if !project {
-        errors.push((0..0, "the plan has no `%project=` pragma: sqitch refuses it".to_string()));
+        errors.push((
+            0..0,
+            "the plan has no `%project=` pragma: sqitch refuses it".to_string(),
+        ));
     }
     for (span, message) in errors {
         set.issues.push(SetIssue::Runner {
@@ -405,6 +436,11 @@ mod tests {
             .unwrap();
         assert_eq!(&c["name"], "workflows");
         assert_eq!(&c["deps"], "users");
-        assert!(LINE.captures("@v1.0 2024-05-13T17:30:35Z A <a@b>").unwrap().name("tag").is_some());
+        assert!(
+            LINE.captures("@v1.0 2024-05-13T17:30:35Z A <a@b>")
+                .unwrap()
+                .name("tag")
+                .is_some()
+        );
     }
 }

@@ -61,7 +61,9 @@ impl Format for Supabase {
         }
         let n = dir.files.iter().filter(|f| NAME.is_match(f)).count();
         Detection::if_found(n, 35, || {
-            format!("{n} files `{{version}}_{{name}}.sql` in `supabase/migrations` beside the CLI's `supabase/config.toml`")
+            format!(
+                "{n} files `{{version}}_{{name}}.sql` in `supabase/migrations` beside the CLI's `supabase/config.toml`"
+            )
         })
     }
 
@@ -95,7 +97,9 @@ impl Format for Supabase {
                 }
                 continue;
             };
-            let Some(version) = Version::digit_string(&c[1]) else { continue };
+            let Some(version) = Version::digit_string(&c[1]) else {
+                continue;
+            };
             let title = c[2].to_string();
             let file = set.add_file(dir.read_file(name));
             let text = set.file(file).text().to_string();
@@ -116,10 +120,8 @@ impl Format for Supabase {
     }
 }
 
-static BEGINS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)^(begin\b|start\s+transaction\b)").unwrap());
-static ENDS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)^(commit|end|rollback|abort)\b").unwrap());
+static BEGINS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^(begin\b|start\s+transaction\b)").unwrap());
+static ENDS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^(commit|end|rollback|abort)\b").unwrap());
 
 /// Reports each statement that refuses a transaction block and is neither the first of the
 /// batch nor the first after a `COMMIT`/`ROLLBACK`.

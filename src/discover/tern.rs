@@ -149,11 +149,14 @@ fn sequence(set: &mut MigrationSet, numbered: &mut [(u64, usize)]) {
     for &(n, file) in numbered.iter() {
         let name = set.file(file).file_name().to_string();
         let problem = if n == 0 || n > i32::MAX as u64 {
-            Some(format!("`{name}` has sequence number {n}: tern numbers migrations from 1 to 2147483647"))
-        } else if let Some((p, pf)) = prev.filter(|(p, _)| *p == n) {
+            Some(format!(
+                "`{name}` has sequence number {n}: tern numbers migrations from 1 to 2147483647"
+            ))
+        } else if let Some((_, pf)) = prev.filter(|(p, _)| *p == n) {
             let first = set.file(pf).file_name().to_string();
-            let _ = p;
-            Some(format!("`{name}` repeats sequence number {n} of `{first}`: tern fails with \"Duplicate migration {n}\""))
+            Some(format!(
+                "`{name}` repeats sequence number {n} of `{first}`: tern fails with \"Duplicate migration {n}\""
+            ))
         } else if n > expected {
             let missing = if n == expected + 1 {
                 format!("{expected}")
