@@ -306,6 +306,10 @@ impl Apply {
                 transaction: !no_transaction,
             },
             "tern" if no_transaction => Apply::Statements { transaction: false },
+            // The Supabase CLI sends a file as one pgx batch (one implicit transaction, where a
+            // first `CREATE INDEX CONCURRENTLY` still works): statement by statement without a
+            // transaction is the closest mode that never fails where the CLI succeeds.
+            "supabase" => Apply::Statements { transaction: false },
             // BEGIN, the script, COMMIT, unless the migration opted out.
             "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" | "tern"
             | "node-pg-migrate"

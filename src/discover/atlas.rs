@@ -57,8 +57,13 @@ pub fn layout(dir: &DirListing) -> Layout {
         .map(|s| entries(&s).into_iter().map(|(n, _, _)| n).collect())
         .unwrap_or_default();
     let downs = dir.files.iter().any(|f| f.ends_with(".down.sql"));
-    if downs && !listed.is_empty() && listed.iter().all(|n| n.ends_with(".up.sql")) {
-        return Layout::GolangMigrate;
+    // What the sum lists decides; only an empty or unreadable sum defers to `atlas.hcl`.
+    if !listed.is_empty() {
+        return if downs && listed.iter().all(|n| n.ends_with(".up.sql")) {
+            Layout::GolangMigrate
+        } else {
+            Layout::Native
+        };
     }
     if config_says_golang_migrate(dir) {
         return Layout::GolangMigrate;

@@ -304,6 +304,13 @@ fn parse(set: &mut MigrationSet, plan: FileId, text: &str) -> Vec<Change> {
     let mut since_tag: BTreeMap<String, usize> = BTreeMap::new();
     let mut tags: BTreeSet<String> = BTreeSet::new();
     let mut last_tag: Option<String> = None;
+    // Every change name the plan declares, to tell "planned later" from "unknown".
+    let declared: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| LINE.captures(l.split('#').next().unwrap_or("")))
+        .filter(|c| c.name("tag").is_none())
+        .map(|c| c["name"].to_string())
+        .collect();
     let mut in_header = true;
     let mut project = false;
     let mut offset = 0;
@@ -381,10 +388,7 @@ fn parse(set: &mut MigrationSet, plan: FileId, text: &str) -> Vec<Change> {
             if dep == name {
                 errors.push((span.clone(), format!("change `{name}` requires itself")));
             } else if !known {
-                let later = text[offset..].lines().any(|l| {
-                    LINE.captures(l.split('#').next().unwrap_or(""))
-                        .is_some_and(|c| c.name("tag").is_none() && &c["name"] == change)
-                });
+                let later = declared.contains(change);
                 errors.push((
                     span.clone(),
                     if later {
