@@ -16,6 +16,8 @@
 //! - **Transactions**: each migration runs in its own transaction, the whole part as one
 //!   `Exec`, unless a line `---- tern: disable-tx ----` is in it; then its statements run one by
 //!   one outside a transaction (`disableTxPattern`, `sqlsplit.Split`).
+//! - **Detected by**: a marker line in a file, or a `go.mod` above the directory that requires
+//!   `github.com/jackc/tern` (names alone fit too many runners).
 //! - Bodies are Go `text/template`s (with sprig) rendered before they run; `{{ … }}` actions
 //!   are blanked before parsing, so only the literal SQL is judged.
 
@@ -41,11 +43,15 @@ pub(super) fn parse_name(name: &str) -> Option<u64> {
     c[1].parse::<u64>().ok()
 }
 
-/// Whether the numbers of `dir`'s migration files are exactly 1…n.
-fn dense(dir: &DirListing) -> bool {
-    let mut numbers: Vec<u64> = dir.files.iter().filter_map(|f| parse_name(f)).collect();
-    numbers.sort_unstable();
-    !numbers.is_empty() && numbers.iter().enumerate().all(|(i, &n)| n == i as u64 + 1)
+/// The nearest `go.mod` at or above `dir` (up to eight levels), when it requires tern.
+fn go_mod_with_tern(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let go_mod = dir
+        .ancestors()
+        .take(8)
+        .map(|d| d.join("go.mod"))
+        .find(|p| p.is_file())?;
+    let text = std::fs::read_to_string(&go_mod).ok()?;
+    text.contains("github.com/jackc/tern").then_some(go_mod)
 }
 
 impl Format for Tern {
@@ -65,14 +71,14 @@ impl Format for Tern {
                 reason: format!("{n} files `{{n}}_{{name}}.sql` with tern's `{MARKER}` or `{DISABLE_TX}` lines"),
             });
         }
-        // Names alone fit several runners: only a directory numbered exactly 1…n is taken for
-        // tern without a marker, and below every format with a mark of its own.
-        let other_marks = dir.sniff().iter().any(|s| s.goose || s.dbmate || s.sql_migrate);
-        (dense(dir) && !other_marks && n >= 2).then(|| Detection {
-            score: 12,
+        // Names alone fit several runners (and hand-applied scripts): without a marker, only
+        // a go.mod that requires tern makes the directory tern's.
+        let module = go_mod_with_tern(&dir.path)?;
+        Some(Detection {
+            score: 25,
             reason: format!(
-                "assumed: {n} files numbered 1…{n} (`{{n}}_{{name}}.sql`) without any runner's marker; \
-                 declare the runner (go.mod, or --format-of DIR=tern) to be sure"
+                "{n} files `{{n}}_{{name}}.sql`, and `{}` requires github.com/jackc/tern",
+                module.display()
             ),
         })
     }
