@@ -86,9 +86,19 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
     }
     let dir = choose_dir(dir, config)?;
     let set = load(&dir, config)?;
-    if !["golang-migrate", "sqlx", "goose", "dbmate", "sql-migrate"].contains(&set.format) {
+    if ![
+        "golang-migrate",
+        "sqlx",
+        "goose",
+        "dbmate",
+        "sql-migrate",
+        "tern",
+        "supabase",
+    ]
+    .contains(&set.format)
+    {
         return Err(Error::Usage(format!(
-            "`{}` is in format {}, which `migproof new` cannot scaffold yet (it can: golang-migrate, sqlx, goose, dbmate, sql-migrate)",
+            "`{}` is in format {}, which `migproof new` cannot scaffold yet (it can: golang-migrate, sqlx, goose, dbmate, sql-migrate, tern, supabase)",
             set.display, set.format
         )));
     }
@@ -118,12 +128,13 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
     let ext = latest_name
         .rsplit_once(".up.")
         .map_or("sql".to_string(), |(_, e)| e.to_string());
-    let simple = set.format == "sqlx" && latest.down.is_none() && !latest.needs_down;
+    let simple = (set.format == "sqlx" && latest.down.is_none() && !latest.needs_down) || set.format == "supabase";
     // Single-file formats get one file holding both section markers.
     let sections = match set.format {
         "goose" => Some("-- +goose Up\n\n-- +goose Down\n"),
         "dbmate" => Some("-- migrate:up\n\n-- migrate:down\n"),
         "sql-migrate" => Some("-- +migrate Up\n\n-- +migrate Down\n"),
+        "tern" => Some("\n---- create above / drop below ----\n"),
         _ => None,
     };
     let files: Vec<(String, &str)> = if let Some(template) = sections {

@@ -101,3 +101,36 @@ fn node_pg_migrate_sql_literals() {
     // `pgm.noTransaction()` takes the migration out of the transaction.
     assert!(set.migrations[1].up.as_ref().unwrap().no_transaction);
 }
+
+#[test]
+fn new_scaffolds_tern_and_supabase() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["001_create_users.sql", "002_index_name.sql", "003_audit.sql"] {
+        std::fs::copy(
+            Path::new("fixtures/formats/tern/pass_basic").join(f),
+            tmp.path().join(f),
+        )
+        .unwrap();
+    }
+    let mut out = Vec::new();
+    migproof::scaffold::new("add email", Some(tmp.path()), None, &mut out).unwrap();
+    let made = tmp.path().join("004_add_email.sql");
+    assert!(
+        std::fs::read_to_string(made)
+            .unwrap()
+            .contains("---- create above / drop below ----")
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let migrations = tmp.path().join("supabase/migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(tmp.path().join("supabase/config.toml"), "[db]\n").unwrap();
+    std::fs::write(migrations.join("20240101000000_base.sql"), "SELECT 1;\n").unwrap();
+    let mut out = Vec::new();
+    migproof::scaffold::new("policies", Some(&migrations), None, &mut out).unwrap();
+    let shown = String::from_utf8(out).unwrap();
+    assert!(
+        shown.trim_end().ends_with("_policies.sql") && !shown.contains(".up."),
+        "{shown}"
+    );
+}

@@ -43,6 +43,11 @@ pub(super) fn parse_name(name: &str) -> Option<u64> {
     c[1].parse::<u64>().ok()
 }
 
+/// The sequence number as written (`001`), for the version's text.
+fn digits(name: &str) -> &str {
+    name.split('_').next().unwrap_or(name)
+}
+
 /// The nearest `go.mod` at or above `dir` (up to eight levels), when it requires tern.
 fn go_mod_with_tern(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     let go_mod = dir
@@ -121,7 +126,7 @@ impl Format for Tern {
                 });
             }
             set.migrations.push(Migration {
-                version: Version::parse(&n.to_string()).unwrap_or_else(|| Version::named(name)),
+                version: Version::parse(digits(name)).unwrap_or_else(|| Version::named(name)),
                 name: name.clone(),
                 up: Some(up),
                 down,
