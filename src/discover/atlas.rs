@@ -31,7 +31,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::{Detection, DirListing, Format};
-use crate::model::{FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, Version};
+use crate::model::{Apply, FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, Version};
 
 pub struct Atlas;
 
@@ -95,13 +95,16 @@ impl Format for Atlas {
     }
 
     fn load(&self, dir: &DirListing) -> MigrationSet {
-        let mut set = super::golang_migrate::new_set(dir, self.name());
-        set.rules = FormatRules {
+        // (Not golang-migrate's `new_set`: that format calls `verify_sum` here.)
+        let rules = FormatRules {
             has_downs: false,
             down_required: false,
             wraps_in_transaction: true,
+            // txmode `file`: the file's statements one by one in one transaction.
+            apply: Apply::Statements { transaction: true },
             ..FormatRules::default()
         };
+        let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
         for name in dir.files.iter().filter(|f| f.ends_with(".sql")) {
             let stem = name.trim_end_matches(".sql");
             let (v, title) = stem.split_once('_').unwrap_or((stem, ""));

@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use super::{Detection, DirListing, Format};
-use crate::model::{FileId, FormatRules, MetadataProblem, Migration, MigrationSet, Script, SetIssue, Version};
+use crate::model::{Apply, FileId, FormatRules, MetadataProblem, Migration, MigrationSet, Script, SetIssue, Version};
 
 pub struct Drizzle;
 
@@ -58,6 +58,10 @@ impl Format for Drizzle {
             has_downs: false,
             down_required: false,
             wraps_in_transaction: true,
+            // Each breakpoint piece on its own, all pending files in one transaction.
+            apply: Apply::Statements { transaction: true },
+            // Journal order, not name order, is the order: names say nothing about it.
+            unpadded_versions: true,
             ..FormatRules::default()
         };
         let Ok(meta) = dir.subdir("meta") else { return set };

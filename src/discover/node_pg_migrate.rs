@@ -28,7 +28,7 @@ use regex::Regex;
 
 use super::typescript::{self, Direction};
 use super::{Detection, DirListing, Format};
-use crate::model::{FileId, FormatRules, Migration, MigrationSet, Script, StrayFile, Unanalysed, Version};
+use crate::model::{Apply, FileId, FormatRules, Migration, MigrationSet, Script, StrayFile, Unanalysed, Version};
 
 pub struct NodePgMigrate;
 
@@ -78,6 +78,8 @@ impl Format for NodePgMigrate {
             // A function without `pgm.sql` literals runs builder calls: not empty, just not SQL
             // written out.
             empty_allowed: true,
+            // `BEGIN;`, the builder's steps, `COMMIT;` unless `pgm.noTransaction()`.
+            apply: Apply::Transaction,
             ..FormatRules::default()
         };
         let mut modules: Vec<(u128, &String, Version)> = Vec::new();

@@ -33,7 +33,7 @@ use regex::Regex;
 
 use super::{Detection, DirListing, Format};
 use crate::model::{
-    FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, Unversioned, UnversionedKind, Version,
+    Apply, FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, Unversioned, UnversionedKind, Version,
 };
 
 pub struct Sqitch;
@@ -141,6 +141,12 @@ impl Format for Sqitch {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             psql_meta_allowed: true,
+            strips_bom: true,
+            // psql sends each statement on its own; the script holds its own BEGIN/COMMIT.
+            apply: Apply::Statements { transaction: false },
+            // Plan order, not name order, is the order: names say nothing about it.
+            unpadded_versions: true,
+            down_hint: crate::model::DownHint::PairFile,
             ..FormatRules::default()
         };
         let conf = conf_for(&dir.path);

@@ -26,8 +26,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Detection, DirListing, Format};
-use crate::model::{FormatRules, Migration, MigrationSet, Script, SetIssue, StrayFile, Version};
+use super::{Detection, DirListing, Format, Template};
+use crate::model::{Apply, FormatRules, Migration, MigrationSet, Script, SetIssue, StrayFile, Version};
 
 pub struct Supabase;
 
@@ -67,11 +67,20 @@ impl Format for Supabase {
         })
     }
 
+    fn template(&self) -> Option<Template> {
+        // One `{timestamp}_{name}.sql` file: the latest migration has no down.
+        Some(Template::PairOrSingle)
+    }
+
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             has_downs: false,
             down_required: false,
+            // One pgx batch per file (an implicit transaction where a first `CREATE INDEX
+            // CONCURRENTLY` still works): statement by statement without a transaction is the
+            // closest mode that never fails where the CLI succeeds.
+            apply: Apply::Statements { transaction: false },
             ..FormatRules::default()
         };
         // The CLI lists files and subdirectories together; `i == 0` is the first of them.

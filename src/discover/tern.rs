@@ -25,8 +25,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Detection, DirListing, Format};
-use crate::model::{FormatRules, Migration, MigrationSet, Script, SetIssue, SourceFile, Version};
+use super::{Detection, DirListing, Format, Mark, Template};
+use crate::model::{Apply, FormatRules, Migration, MigrationSet, Script, SetIssue, SourceFile, Version};
 
 pub struct Tern;
 
@@ -69,7 +69,7 @@ impl Format for Tern {
         if n == 0 {
             return None;
         }
-        let marked = dir.sniff().iter().any(|s| s.tern);
+        let marked = dir.sniff().iter().any(|s| s.has(self.name()));
         if marked {
             return Some(Detection {
                 score: 30,
@@ -88,11 +88,21 @@ impl Format for Tern {
         })
     }
 
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        (text.contains(MARKER) || text.contains(DISABLE_TX)).then_some(Mark::Identifies)
+    }
+
+    fn template(&self) -> Option<Template> {
+        Some(Template::Sections("\n---- create above / drop below ----\n"))
+    }
+
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             down_required: false,
             wraps_in_transaction: true,
+            // BEGIN, the part as one Exec, COMMIT; with `disable-tx` statement by statement.
+            apply: Apply::Statements { transaction: true },
             ..FormatRules::default()
         };
         let mut numbered: Vec<(u64, usize)> = Vec::new();
