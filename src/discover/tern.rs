@@ -6,7 +6,8 @@
 //!   subdirectories are shared templates for `{{ template "…" }}`, not migrations.
 //! - **Versions**: the digits, parsed as an `int32` (`strconv.ParseInt(…, 10, 32)`). The
 //!   numbers must be exactly 1…n: a repeated number fails with "Duplicate migration N", a
-//!   missing one with "Missing migration N" (`FindMigrations`). Reported by `sequence-gap`.
+//!   missing one with "Missing migration N" (`FindMigrations`). A gap or a zero is
+//!   `sequence-gap`, a repeat `duplicate-version`.
 //! - **Order**: by number.
 //! - **Downs**: the text after `---- create above / drop below ----` (split once). Without
 //!   the marker the migration is irreversible: migrating down past it fails at that moment
@@ -160,8 +161,8 @@ fn has_sql(text: &str) -> bool {
     })
 }
 
-/// Reports numbers that break tern's 1…n rule, as tern would: the first missing number, each
-/// repeated number, and a zero or a number beyond `int32`.
+/// Reports numbers that break tern's 1…n rule, as tern would: each missing run of numbers, and
+/// a zero or a number beyond `int32` (repeats are `duplicate-version`'s).
 fn sequence(set: &mut MigrationSet, numbered: &mut [(u64, usize)]) {
     numbered.sort();
     let code = crate::checks::sequence_gap::RULE.code;
@@ -173,11 +174,9 @@ fn sequence(set: &mut MigrationSet, numbered: &mut [(u64, usize)]) {
             Some(format!(
                 "`{name}` has sequence number {n}: tern numbers migrations from 1 to 2147483647"
             ))
-        } else if let Some((_, pf)) = prev.filter(|(p, _)| *p == n) {
-            let first = set.file(pf).file_name().to_string();
-            Some(format!(
-                "`{name}` repeats sequence number {n} of `{first}`: tern fails with \"Duplicate migration {n}\""
-            ))
+        } else if prev.is_some_and(|(p, _)| p == n) {
+            // A repeated number is `duplicate-version` (tern: "Duplicate migration N").
+            None
         } else if n > expected {
             let missing = if n == expected + 1 {
                 format!("{expected}")
