@@ -4,9 +4,9 @@ use crate::model::MigrationSet;
 declare_rule! {
     /// ## What it does
     /// Reports a numbered migration set whose runner needs the numbers 1, 2, 3, … with none
-    /// missing and none repeated, when a number is missing, repeated or zero. jackc/tern refuses
-    /// to load such a directory ("Missing migration 3", "Duplicate migration 2";
-    /// migrate/migrate.go `FindMigrations`).
+    /// missing, when a number is missing or zero. jackc/tern refuses to load such a directory
+    /// ("Missing migration 3"; migrate/migrate.go `FindMigrations`). A repeated number is
+    /// `duplicate-version`.
     ///
     /// ## Why is this bad
     /// The runner stops before migrating anything: no migration of the directory runs until the
