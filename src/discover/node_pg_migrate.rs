@@ -190,6 +190,11 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
             *slot = Some(Script::part(file, *at..*at));
         }
     }
+    // A module without `up` still is a migration (the runner fails on it): an empty script
+    // at its start keeps it in the set.
+    if up.is_none() && down.is_none() {
+        up = Some(Script::part(file, 0..0));
+    }
     for s in up.iter_mut().chain(down.iter_mut()) {
         s.no_transaction = no_transaction;
     }
