@@ -562,6 +562,8 @@ pub enum UnversionedKind {
     Baseline,
     /// Seed data beside the migrations (a `seeds/` folder): run by hand, not numbered.
     Seed,
+    /// A sqitch verify script: run after its change is deployed, changes nothing.
+    Verify,
 }
 
 /// A script that is part of a set but not a numbered migration: parse-checked, never
@@ -592,6 +594,16 @@ pub enum SetIssue {
     },
     /// Prisma's `migration_lock.toml` is missing, unreadable, or names another provider.
     LockFile { path: String, problem: LockProblem },
+    /// A rule of the runner's own that the loader found broken (a hash sum that does not match,
+    /// a journal entry without its file, a plan dependency on a later change): reported by the
+    /// rule whose code it names, at `file`/`span`, with places it involves in `related`.
+    Runner {
+        code: &'static str,
+        file: FileId,
+        span: Range<usize>,
+        message: String,
+        related: Vec<(FileId, Range<usize>, String)>,
+    },
 }
 
 /// What is wrong with a lock file.

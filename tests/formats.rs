@@ -123,7 +123,8 @@ fn every_format_case_is_asserted() {
     on_disk.sort();
     // Cases of diesel, sourcegraph, pop, ts-registry and typeorm are asserted by their own
     // tests in tests/formats_b.rs, which name each case directory.
-    let other_tests = std::fs::read_to_string("tests/formats_b.rs").unwrap();
+    let other_tests = std::fs::read_to_string("tests/formats_b.rs").unwrap()
+        + &std::fs::read_to_string("tests/formats_runners.rs").unwrap();
     let mut listed: Vec<String> = CASES.iter().map(|c| c.path.to_string()).collect();
     listed.extend(
         on_disk

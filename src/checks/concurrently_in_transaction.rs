@@ -30,7 +30,7 @@ declare_rule! {
     pub static RULE = ("MC021", "concurrently-in-transaction", Error);
 }
 
-static REFUSES_TRANSACTION: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static REFUSES_TRANSACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?is)^(create\s+(unique\s+)?index\s+concurrently|drop\s+index\s+concurrently|reindex\b.*\bconcurrently\b|alter\s+table\b.*\bdetach\s+partition\b.*\bconcurrently\b|create\s+database\b|drop\s+database\b|vacuum\b|alter\s+system\b)",
     )

@@ -34,7 +34,13 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             // Formats where empty scripts are normal, and SQL that exists but could not be
             // analysed (an interpolated template literal), are not "empty".
             let unanalysed = set.unanalysed.iter().any(|u| u.file == script.file);
-            if file.text.is_err() || !empty || set.rules.empty_allowed || unanalysed {
+            // An up the runner refuses outright is reported as an error by `up-without-sql`.
+            let refused = direction == "up"
+                && set.issues.iter().any(|i| {
+                    matches!(i, crate::model::SetIssue::Runner { code, file, .. }
+                        if *code == super::up_without_sql::RULE.code && *file == script.file)
+                });
+            if file.text.is_err() || !empty || set.rules.empty_allowed || unanalysed || refused {
                 continue;
             }
             let what = if script.span.is_empty() {

@@ -61,6 +61,7 @@ macro_rules! registry {
 }
 
 mod graph;
+mod runner_issue;
 
 registry! {
     duplicate_version,
@@ -90,6 +91,14 @@ registry! {
     graph_roots,
     multiple_leaves,
     transaction_control,
+    sequence_gap,
+    planned_file_missing,
+    unplanned_file,
+    journal_order,
+    atlas_sum_mismatch,
+    not_first_in_batch,
+    plan_error,
+    up_without_sql,
     missing_down,
     orphan_down,
     pair_name_mismatch,

@@ -28,7 +28,12 @@ const SEQUENTIAL_LIMIT: u128 = 100_000_000;
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     let numbers: Option<Vec<u128>> = set.migrations.iter().map(|m| m.version.as_number()).collect();
     let Some(numbers) = numbers else { return };
-    if numbers.iter().any(|&n| n >= SEQUENTIAL_LIMIT) {
+    // Where the runner itself refuses gaps (tern), `sequence-gap` reports them as errors.
+    let refused = set
+        .issues
+        .iter()
+        .any(|i| matches!(i, crate::model::SetIssue::Runner { code, .. } if *code == super::sequence_gap::RULE.code));
+    if refused || numbers.iter().any(|&n| n >= SEQUENTIAL_LIMIT) {
         return;
     }
     for (i, pair) in numbers.windows(2).enumerate() {

@@ -59,6 +59,8 @@ impl Format for GolangMigrate {
         }
         pairs::pair(&mut set, named);
         pairs::collect_strays(&mut set, dir, |name| pairs::stray_reason(name, &ext));
+        // A directory authored with Atlas carries an `atlas.sum` over its `.up.sql` files.
+        super::atlas::verify_sum(&mut set, dir, super::atlas::Layout::GolangMigrate);
         set.sort();
         set
     }

@@ -4,13 +4,16 @@
 //! names (cheap, no reading) and says how well the format fits; `load` reads the files into a
 //! [`MigrationSet`]. The checks never see a format, only the model.
 
+mod atlas;
 mod dbmate;
 mod diesel;
+mod drizzle;
 mod flyway;
 mod golang_migrate;
 mod goose;
 mod listing;
 mod maragudk;
+mod node_pg_migrate;
 mod pairs;
 mod pop;
 mod popx;
@@ -20,8 +23,11 @@ mod psql_rollback;
 mod refinery;
 pub mod sections;
 mod sourcegraph;
+mod sqitch;
 mod sql_migrate;
 mod sqlx;
+mod supabase;
+mod tern;
 mod ts_registry;
 mod typeorm;
 mod typescript;
@@ -196,6 +202,14 @@ pub static FORMATS: &[&dyn Format] = &[
     &maragudk::Maragudk,
     &sqlx::Sqlx,
     &golang_migrate::GolangMigrate,
+    // The runners modelled from their source; each detects by its own files (a marker, a
+    // journal, a sum, a plan, the CLI's config), so its place in the list matters little.
+    &tern::Tern,
+    &supabase::Supabase,
+    &atlas::Atlas,
+    &drizzle::Drizzle,
+    &sqitch::Sqitch,
+    &node_pg_migrate::NodePgMigrate,
 ];
 
 /// A format by its name (`goose`), as given to `--format-of`.

@@ -47,6 +47,12 @@ impl Format for TsRegistry {
         if !dir.files.iter().any(|f| f == "index.ts") {
             return None;
         }
+        // An `index.ts` without a `migrations` array is application code that calls modules
+        // itself (homarr's untracked custom data migrations), not a registry.
+        let index = dir.read_bytes("index.ts").unwrap_or_default();
+        if !ARRAY.is_match(&typescript::without_comments(&String::from_utf8_lossy(&index))) {
+            return None;
+        }
         let n = dir.files.iter().filter(|f| parse_module(f).is_some()).count();
         Detection::if_found(n, 30, || {
             format!("`index.ts` beside {n} modules named `initial.ts` or `{{version}}_{{description}}.ts`")

@@ -68,3 +68,34 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// `../shared/corpus` (or `MIGPROOF_CORPUS`), the real repositories the tests assert against.
+/// `None`, after printing a skip line, when it is absent; under `CI=true` its absence fails the
+/// test instead.
+#[allow(dead_code)]
+pub fn corpus_root() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("MIGPROOF_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("../shared/corpus"));
+    if p.is_dir() {
+        return Some(p);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("../shared/corpus is absent, and CI=true requires it");
+    }
+    eprintln!("skipped: ../shared/corpus is absent");
+    None
+}
+
+/// Every error finding of an outcome as `CODE file-name`, sorted.
+#[allow(dead_code)]
+pub fn error_findings(outcome: &migproof::Outcome) -> Vec<String> {
+    let mut out: Vec<String> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == migproof::checks::Severity::Error)
+        .map(|f| format!("{} {}", f.rule.code, f.location.path.rsplit('/').next().unwrap_or("")))
+        .collect();
+    out.sort();
+    out
+}
