@@ -6,6 +6,7 @@
 
 pub mod lexer;
 pub mod parse;
+pub mod pg;
 
 use std::ops::Range;
 
