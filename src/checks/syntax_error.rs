@@ -4,9 +4,10 @@ use crate::model::MigrationSet;
 declare_rule! {
     /// ## What it does
     /// Reports a statement that PostgreSQL's grammar rejects, pointing at the token where the
-    /// parser gave up. The verdict comes from an exact PostgreSQL grammar (squawk-syntax), so a
-    /// statement the server accepts is never reported. One finding per statement: what follows
-    /// the first error in a statement is usually noise.
+    /// parser gave up. The verdict is PostgreSQL's own parser (libpg_query: the server's grammar,
+    /// compiled in), so a statement the server accepts is never reported, and the message is the
+    /// server's. One finding per broken statement; a statement cut short ("at end of input") is
+    /// reported on the statement itself.
     ///
     /// PL/pgSQL bodies (`DO $$ … $$`, `LANGUAGE plpgsql` functions) are strings to the grammar
     /// and are not checked here; `--roundtrip` checks them on a real server.
@@ -41,34 +42,17 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             }
             reported_statement = statement;
             let span = widen(text, error.span.clone());
-            let (message, label) = explain(&error.message, &text[span.clone()]);
             out.push(
                 Finding::new(
                     &RULE,
                     Location::in_file(set, script.file, span),
-                    format!("PostgreSQL's grammar rejects this statement: {message}"),
+                    format!("PostgreSQL's grammar rejects this statement: {}", error.message),
                 )
-                .label(label)
+                .label(error.message.clone())
                 .help("fix the statement; PostgreSQL will refuse the migration as written"),
             );
         }
     }
-}
-
-/// The parser's message, reworded where it would mislead: a statement that goes wrong in the
-/// middle (`ALTER TABLE t DELETE COLUMN x`) reads to the parser as two statements without `;`.
-/// Returns the message and a short label for the underlined token.
-fn explain(message: &str, at: &str) -> (String, String) {
-    if message.starts_with("Missing semicolon") {
-        let word = at.split_whitespace().next().unwrap_or(at);
-        return (
-            format!(
-                "unexpected `{word}`: the words before it end a statement, so either they are incomplete or a `;` is missing"
-            ),
-            format!("unexpected `{word}`"),
-        );
-    }
-    (message.to_string(), message.to_string())
 }
 
 /// An empty error span is widened to the word at that point, so there is something to underline.
