@@ -77,7 +77,7 @@ fn slug(name: &str) -> String {
 }
 
 /// `migproof new NAME [--dir DIR]`.
-pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out: &mut dyn Write) -> Result<(), Error> {
     let title = slug(name);
     if title.is_empty() {
         return Err(Error::Usage(format!(
@@ -162,7 +162,7 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
         created.push(path);
         writeln!(out, "{shown}")?;
     }
-    Ok(crate::EXIT_OK)
+    Ok(())
 }
 
 /// `migproof renumber --base REF [--dir DIR] [--write]`.
@@ -172,7 +172,7 @@ pub fn renumber(
     write: bool,
     config: Option<&config::Config>,
     out: &mut dyn Write,
-) -> Result<u8, Error> {
+) -> Result<(), Error> {
     let dir = choose_dir(dir, config)?;
     let set = load(&dir, config)?;
     let b = git::resolve(&set.path, &set.display, base_ref)?;
@@ -183,7 +183,7 @@ pub fn renumber(
             out,
             "nothing to renumber: every migration added since `{base_ref}` comes after its highest version"
         )?;
-        return Ok(crate::EXIT_OK);
+        return Ok(());
     }
     let mut renames: Vec<(PathBuf, PathBuf, String, String)> = Vec::new();
     for (i, version) in &plan {
@@ -211,7 +211,7 @@ pub fn renumber(
     }
     if !write {
         writeln!(out, "dry run: nothing renamed; add --write to rename")?;
-        return Ok(crate::EXIT_OK);
+        return Ok(());
     }
     // Renames run from the highest new version down, so a chain (003→004, 004→005) never
     // overwrites a file that is still to be moved.
@@ -225,7 +225,7 @@ pub fn renumber(
         })?;
     }
     writeln!(out, "renamed {} files", renames.len())?;
-    Ok(crate::EXIT_OK)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
-use crate::Outcome;
 use crate::checks::{Finding, Location, Severity};
+use crate::outcome::Outcome;
 
 /// How to draw: colours and Unicode for a terminal, plain ASCII otherwise.
 #[derive(Debug, Clone)]

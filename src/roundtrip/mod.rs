@@ -135,8 +135,9 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e5).round() / 100.0
 }
 
-/// Runs the round-trip over `sets`, appending findings. `Err` when it cannot run at all.
-pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -> Result<Report, String> {
+/// Runs the round-trip over `sets`: its report and each set's findings (`[i]` for `sets[i]`),
+/// for the funnel. `Err` when it cannot run at all.
+pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Finding>>), String> {
     let setup = match &opts.setup {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -158,12 +159,13 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
     };
     let mut reports = Vec::new();
     let mut roles_dropped = Vec::new();
+    let mut findings = Vec::new();
     let result = run_sets(
         sets,
         &mut target,
         setup.as_ref(),
         &bar,
-        findings,
+        &mut findings,
         &mut reports,
         &mut roles_dropped,
     );
@@ -182,12 +184,13 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
             roles_dropped.join(", ")
         );
     }
-    Ok(Report {
+    let report = Report {
         server: target.description.clone(),
         server_ready_ms: target.ready.map(ms),
         sets: reports,
         roles_dropped,
-    })
+    };
+    Ok((report, findings))
 }
 
 /// Each directory in turn, on one server.
@@ -196,7 +199,7 @@ fn run_sets(
     target: &mut Target,
     setup: Option<&(String, Arc<str>)>,
     bar: &indicatif::ProgressBar,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<Vec<Finding>>,
     reports: &mut Vec<SetReport>,
     roles_dropped: &mut Vec<String>,
 ) -> Result<(), String> {
@@ -211,7 +214,7 @@ fn run_sets(
             bar,
         };
         let report = run.run()?;
-        findings.append(&mut run.findings);
+        findings.push(std::mem::take(&mut run.findings));
         reports.push(report);
         // Roles are cluster-wide: the next directory starts without this one's.
         let dropped = target.drop_roles_since(&roles_before, &[set], setup.map(|s| &*s.1))?;
