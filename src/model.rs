@@ -553,6 +553,10 @@ pub struct MigrationSet {
     pub unanalysed: Vec<Unanalysed>,
     /// The registry, for formats that list their migrations in code.
     pub registry: Option<Registry>,
+    /// The `.sql` files among the strays: the runner skips them today, but they are parsed, so
+    /// a syntax error in one is reported (it breaks the day someone renames the file). They are
+    /// never run, numbered or checked otherwise.
+    pub skipped: Vec<Script>,
 }
 
 impl MigrationSet {
@@ -575,6 +579,7 @@ impl MigrationSet {
             metadata_problems: Vec::new(),
             unanalysed: Vec::new(),
             registry: None,
+            skipped: Vec::new(),
         }
     }
 

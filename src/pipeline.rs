@@ -200,6 +200,15 @@ pub fn analyze(set: &mut MigrationSet) {
     set.others
         .par_iter_mut()
         .for_each(|o| fill(&mut o.script, sql::Grammar::Postgres));
+    // A skipped file is written for the database of the directory's migrations, when they agree.
+    let mut dialects = set.migrations.iter().map(|m| m.dialect.as_deref());
+    let first = dialects.next().flatten();
+    let grammar = if dialects.all(|d| d == first) {
+        sql::Grammar::of_dialect(first)
+    } else {
+        sql::Grammar::Postgres
+    };
+    set.skipped.par_iter_mut().for_each(|s| fill(s, grammar));
 }
 
 /// A directory (canonical) and the format `--format-of` gives it.

@@ -247,6 +247,33 @@ impl DirListing {
     }
 }
 
+/// Reads the stray `.sql` files of `set` (those the runner skips) into [`MigrationSet::skipped`],
+/// so that they are parsed too.
+fn read_skipped(set: &mut MigrationSet, dir: &DirListing) {
+    let prefix = format!("{}/", dir.display);
+    let names: Vec<String> = set
+        .stray
+        .iter()
+        .filter(|s| s.display.to_ascii_lowercase().ends_with(".sql"))
+        .map(|s| {
+            if dir.display == "." || dir.display.is_empty() {
+                s.display.clone()
+            } else {
+                s.display.strip_prefix(&prefix).unwrap_or(&s.display).to_string()
+            }
+        })
+        .collect();
+    for name in names {
+        let file = dir.read_file(&name);
+        if file.text.is_err() {
+            continue;
+        }
+        let len = file.text().len();
+        let id = set.add_file(file);
+        set.skipped.push(crate::model::Script::part(id, 0..len));
+    }
+}
+
 /// Joins a display path and a name the way a user would write it (`./x` is `x`).
 pub fn join_display(dir: &str, name: &str) -> String {
     if dir == "." || dir.is_empty() {
@@ -363,6 +390,7 @@ fn family(format: &str) -> &str {
 /// Loads a found directory and notes the files in it that carry another format's marks.
 pub fn load(found: &Found) -> MigrationSet {
     let mut set = found.format.load(&found.dir);
+    read_skipped(&mut set, &found.dir);
     // How the runner sends each script (for the round-trip), from one table for every format.
     let format = set.format;
     for m in &mut set.migrations {
