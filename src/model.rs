@@ -420,6 +420,9 @@ pub struct FormatRules {
     pub wraps_in_transaction: bool,
     /// Empty scripts are a normal part of the format (pop keeps empty per-database variants).
     pub empty_allowed: bool,
+    /// The runner identifies a migration by its whole file name, and a shared number only
+    /// orders (sql-migrate's `Id`), so two files with one number are two migrations.
+    pub named_ids: bool,
 }
 
 impl Default for FormatRules {
@@ -433,6 +436,7 @@ impl Default for FormatRules {
             psql_meta_allowed: false,
             wraps_in_transaction: false,
             empty_allowed: false,
+            named_ids: false,
         }
     }
 }

@@ -22,6 +22,9 @@ declare_rule! {
 }
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
+    if set.rules.named_ids {
+        return;
+    }
     // Migrations are sorted by version, so equal versions are adjacent.
     // Per dialect: a migration for one database and one for another (or for all) are
     // alternatives, not duplicates.

@@ -53,6 +53,10 @@ pub fn syntax_errors(
         }
         sql = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     }
+    // A byte-order mark is reported by its own rule (MC013), not again as a syntax error.
+    if sql.starts_with('\u{feff}') {
+        sql.replace_range(..3, "   ");
+    }
     let base = span.start;
     let mut errors = Vec::new();
     let mut from = 0; // into `sql`
@@ -92,6 +96,13 @@ pub fn syntax_errors(
 /// which are turned back into a byte offset of `sql` (the masked text has the file's layout).
 pub fn dialect_errors(sql: &str, grammar: super::Grammar) -> Vec<SyntaxError> {
     use sqlparser::dialect::{Dialect, MySqlDialect, SQLiteDialect};
+    let unsupported;
+    let sql = if grammar == super::Grammar::MySql {
+        unsupported = without_unsupported_mysql(sql);
+        unsupported.as_str()
+    } else {
+        sql
+    };
     let dialect: &dyn Dialect = match grammar {
         super::Grammar::Sqlite => &SQLiteDialect {},
         _ => &MySqlDialect {},
@@ -117,6 +128,22 @@ pub fn dialect_errors(sql: &str, grammar: super::Grammar) -> Vec<SyntaxError> {
         span: offset..offset,
         message,
     }]
+}
+
+/// `sql` with the MySQL constructs that MySQL accepts but sqlparser's MySQL dialect does not
+/// blanked out (same length, so offsets hold): the `BINARY` attribute of a character column
+/// (`VARCHAR(255) BINARY`, `TEXT BINARY`: a binary collation, MySQL 8.0 "String Data Type
+/// Syntax"). sqlparser's verdict is a second opinion here, not MySQL's own.
+fn without_unsupported_mysql(sql: &str) -> String {
+    static BINARY_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:(?:national\s+)?(?:var)?char(?:acter)?(?:\s+varying)?\s*\(\s*\d+\s*\)|(?:tiny|medium|long)?text|enum\s*\([^)]*\)|set\s*\([^)]*\))\s+(binary)\b").unwrap()
+    });
+    let mut out = sql.to_string();
+    for c in BINARY_ATTRIBUTE.captures_iter(sql) {
+        let m = c.get(1).unwrap();
+        out.replace_range(m.range(), &" ".repeat(m.len()));
+    }
+    out
 }
 
 /// The byte offset of 1-based `line` and `col` (in characters) in `text`, clamped to it.
@@ -180,6 +207,13 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(&text[found[0].span.clone()], "DROP TRIGGER x");
         assert_eq!(found[0].message, "syntax error at end of input");
+    }
+
+    #[test]
+    fn mysql_binary_attribute_is_mysql() {
+        let sql = "CREATE TABLE t (a VARCHAR(255) BINARY NOT NULL, b text binary, c INT);";
+        assert_eq!(dialect_errors(sql, super::super::Grammar::MySql), vec![]);
+        assert_eq!(dialect_errors("CREATE TABLE t (a VARCHAR(255) BINARY", super::super::Grammar::MySql).len(), 1);
     }
 
     #[test]
