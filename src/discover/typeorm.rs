@@ -36,23 +36,23 @@ pub(super) fn parse_module(name: &str) -> Option<(Version, String)> {
 
 /// A module TypeORM could load: TypeScript, not a declaration, test or barrel file.
 fn is_module(name: &str) -> bool {
-    name.ends_with(".ts")
-        && name != "index.ts"
-        && ![".d.ts", ".spec.ts", ".test.ts"].iter().any(|s| name.ends_with(s))
+    name.ends_with(".ts") && name != "index.ts" && ![".d.ts", ".spec.ts", ".test.ts"].iter().any(|s| name.ends_with(s))
 }
 
 /// `class Name … {` of a class with an `up(` method.
-static CLASS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bclass\s+([A-Za-z_$][\w$]*)[^{]*\{").unwrap());
+static CLASS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bclass\s+([A-Za-z_$][\w$]*)[^{]*\{").unwrap());
 static UP_METHOD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\basync\s+up\s*\(|\bup\s*\(\s*\w+\s*:").unwrap());
 /// A `name = '…'` (or `public name = …`) property, which TypeORM prefers to the class name.
-static NAME_PROPERTY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?m)^\s*(?:public\s+|readonly\s+)*name\s*(?::\s*string\s*)?=\s*['"`]([^'"`]*)['"`]"#).unwrap());
+static NAME_PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^\s*(?:public\s+|readonly\s+)*name\s*(?::\s*string\s*)?=\s*['"`]([^'"`]*)['"`]"#).unwrap()
+});
 
 /// The migration class a module declares: its name as TypeORM takes it and where it is.
 fn migration_class(text: &str) -> Option<(String, std::ops::Range<usize>)> {
     let code = super::typescript::without_comments(text);
-    let class = CLASS.captures_iter(&code).find(|c| UP_METHOD.is_match(&code[c.get(0).unwrap().end()..]))?;
+    let class = CLASS
+        .captures_iter(&code)
+        .find(|c| UP_METHOD.is_match(&code[c.get(0).unwrap().end()..]))?;
     let m = class.get(1)?;
     if let Some(p) = NAME_PROPERTY.captures(&code[m.end()..]) {
         let g = p.get(1)?;

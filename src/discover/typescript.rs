@@ -367,7 +367,10 @@ mod tests {
         assert!(lits[0].escaped);
         let out = unescaped(ts, &lits);
         assert_eq!(out.len(), ts.len());
-        assert_eq!(out[lits[0].span.clone()].trim_end(), "UPDATE t SET a = 'it''s' WHERE b = 1");
+        assert_eq!(
+            out[lits[0].span.clone()].trim_end(),
+            "UPDATE t SET a = 'it''s' WHERE b = 1"
+        );
         assert!(!out.contains('\n'));
     }
 

@@ -213,7 +213,10 @@ mod tests {
     fn mysql_binary_attribute_is_mysql() {
         let sql = "CREATE TABLE t (a VARCHAR(255) BINARY NOT NULL, b text binary, c INT);";
         assert_eq!(dialect_errors(sql, super::super::Grammar::MySql), vec![]);
-        assert_eq!(dialect_errors("CREATE TABLE t (a VARCHAR(255) BINARY", super::super::Grammar::MySql).len(), 1);
+        assert_eq!(
+            dialect_errors("CREATE TABLE t (a VARCHAR(255) BINARY", super::super::Grammar::MySql).len(),
+            1
+        );
     }
 
     #[test]
