@@ -2,13 +2,13 @@
 //! → `--roundtrip` → the [`funnel`](crate::funnel) → sorted findings in an [`Outcome`].
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use crate::base;
 use crate::checks;
-use crate::discover::{self, DirListing, Found};
+use crate::discover::{self, canonical, find};
 use crate::error::Error;
 use crate::finding::Finding;
 use crate::funnel::{self, Ran};
@@ -209,146 +209,4 @@ pub fn analyze(set: &mut MigrationSet) {
         sql::Grammar::Postgres
     };
     set.skipped.par_iter_mut().for_each(|s| fill(s, grammar));
-}
-
-/// A directory (canonical) and the format `--format-of` gives it.
-type Override = (PathBuf, &'static dyn discover::Format);
-
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// Turns command-line paths into the migration directories to check, without duplicates.
-fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> Result<Vec<Found>, Error> {
-    // The format given by --format-of for a directory, if any.
-    let given = |path: &Path| {
-        let here = canonical(path);
-        overrides
-            .iter()
-            .find(|(dir, _)| *dir == here)
-            .map(|(_, format)| *format)
-    };
-    let formats = || {
-        discover::FORMATS
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut found: Vec<Found> = Vec::new();
-    if paths.is_empty() {
-        found = discover::walk(Path::new("."), ".")?;
-        if found.is_empty() {
-            return Err(Error::NoMigrations {
-                path: ".".into(),
-                formats: formats(),
-            });
-        }
-    }
-    for path in paths {
-        let display = display_of(path);
-        let meta = std::fs::metadata(path).map_err(|_| Error::NotFound(display.clone()))?;
-        if meta.is_dir() {
-            let listing = DirListing::read(path, &display)?;
-            if let Some(format) = given(path) {
-                found.push(Found {
-                    dir: listing,
-                    format,
-                    detection: discover::Detection {
-                        score: 0,
-                        reason: String::new(),
-                    },
-                });
-            } else if let Some((format, detection)) = discover::detect(&listing) {
-                found.push(Found {
-                    dir: listing,
-                    format,
-                    detection,
-                });
-            } else {
-                let walked = discover::walk(path, &display)?;
-                if walked.is_empty() {
-                    return Err(Error::NoMigrations {
-                        path: display,
-                        formats: formats(),
-                    });
-                }
-                found.extend(walked);
-            }
-        } else {
-            // A file (as pre-commit passes them): check its whole directory once.
-            let parent = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let listing = DirListing::read(parent, &display_of(parent))?;
-            if let Some((format, detection)) = discover::detect(&listing) {
-                found.push(Found {
-                    dir: listing,
-                    format,
-                    detection,
-                });
-                continue;
-            }
-            // A file of a directory-per-migration format (`migrations/2017-…_x/up.sql`): the
-            // set is the grandparent.
-            let grand = parent
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let grand_listing = DirListing::read(grand, &display_of(grand)).ok();
-            match grand_listing.and_then(|l| {
-                discover::detect(&l)
-                    .filter(|(f, _)| f.claims_subdirectories())
-                    .map(|(format, detection)| (l, format, detection))
-            }) {
-                Some((dir, format, detection)) => found.push(Found { dir, format, detection }),
-                None => notes.push(format!("{display}: not in a migration directory, skipped")),
-            }
-        }
-    }
-    // A directory found by walking (or for a file) takes the format given for it, too.
-    for f in &mut found {
-        if let Some(format) = given(&f.dir.path) {
-            let detected = if f.detection.reason.is_empty() {
-                String::new()
-            } else {
-                format!("; detection said {}: {}", f.format.name(), f.detection.reason)
-            };
-            f.format = format;
-            f.detection.reason = format!("set by --format-of{detected}");
-        }
-    }
-    let mut seen = BTreeSet::new();
-    found.retain(|f| seen.insert(std::fs::canonicalize(&f.dir.path).unwrap_or_else(|_| f.dir.path.clone())));
-    found.sort_by(|a, b| a.dir.display.cmp(&b.dir.display));
-    for f in &found {
-        notes.push(format!(
-            "{}: {} ({})",
-            f.dir.display,
-            f.format.name(),
-            f.detection.reason
-        ));
-    }
-    Ok(found)
-}
-
-/// A path as the user typed it, without a trailing slash or a leading `./`.
-fn display_of(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
-    let s = s.strip_prefix("./").unwrap_or(&s);
-    let s = s.trim_end_matches('/');
-    if s.is_empty() { ".".to_string() } else { s.to_string() }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_paths_are_what_the_user_typed() {
-        assert_eq!(display_of(Path::new("./db/migrations/")), "db/migrations");
-        assert_eq!(display_of(Path::new(".")), ".");
-        assert_eq!(display_of(Path::new("/abs/x")), "/abs/x");
-    }
 }

@@ -95,6 +95,7 @@ impl Format for TypeOrm {
         set.rules = FormatRules {
             down_required: false,
             named_ids: true,
+            apply: crate::model::Apply::Transaction,
             ..FormatRules::default()
         };
         for name in dir.files.iter().filter(|f| is_module(f)) {
