@@ -45,7 +45,7 @@ if [ -d "$corpus" ]; then
   echo "corpus: $(wc -l <"$work/files") .sql files"
   echo "  migproof check (every directory): $(ms "$t_mc")"
   echo "  squawk on the same .sql files:    $(ms "$t_sq")   migproof/squawk = $(ratio "$t_mc" "$t_sq")  (target <= 0.5)"
-  echo "  bare parse (squawk-syntax):       $(ms "$t_bare")   migproof/bare   = $(ratio "$t_mc" "$t_bare")  (target <= 1.5)"
+  echo "  bare parse (libpg_query):         $(ms "$t_bare")   migproof/bare   = $(ratio "$t_mc" "$t_bare")  (target <= 1.5)"
   echo "  coder directory alone:            $(ms "$t_coder")  (target < 60 ms, process start included)"
 else
   echo "($corpus absent: corpus comparisons skipped)"

@@ -457,6 +457,9 @@ pub struct FormatRules {
     pub wraps_in_transaction: bool,
     /// Empty scripts are a normal part of the format (pop keeps empty per-database variants).
     pub empty_allowed: bool,
+    /// The runner identifies a migration by its whole file name, and a shared number only
+    /// orders (sql-migrate's `Id`), so two files with one number are two migrations.
+    pub named_ids: bool,
     /// How the runner sends a script that did not opt out of a transaction (the round-trip
     /// sends it the same way; [`Apply::without_transaction`] for one that did).
     pub apply: Apply,
@@ -469,9 +472,6 @@ pub struct FormatRules {
     pub unpadded_versions: bool,
     /// What `missing-down` suggests.
     pub down_hint: DownHint,
-    /// The runner identifies a migration by its whole file name, and a shared number only
-    /// orders (sql-migrate's `Id`), so two files with one number are two migrations.
-    pub named_ids: bool,
 }
 
 impl FormatRules {
@@ -648,6 +648,10 @@ pub struct MigrationSet {
     /// (pop, popx: `1_a.up.sql` beside `1_a.postgres.up.sql`), with the database they still
     /// run on: they are judged by that database's grammar, never by PostgreSQL's.
     pub runs_on: BTreeMap<FileId, String>,
+    /// The `.sql` files among the strays: the runner skips them today, but they are parsed, so
+    /// a syntax error in one is reported (it breaks the day someone renames the file). They are
+    /// never run, numbered or checked otherwise.
+    pub skipped: Vec<Script>,
 }
 
 /// How sure migproof is of a directory's runner, weakest first.
@@ -714,6 +718,7 @@ impl MigrationSet {
             registry: None,
             runner: Runner::default(),
             runs_on: BTreeMap::new(),
+            skipped: Vec::new(),
         }
     }
 

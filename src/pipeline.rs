@@ -210,6 +210,16 @@ pub fn analyze(set: &mut MigrationSet) {
     });
     let grammar = sql::Grammar::of_dialect(set.runner.dialect.as_deref());
     set.others.par_iter_mut().for_each(|o| fill(&mut o.script, grammar));
+    // A skipped file is written for the directory's database: the project's, else the one its
+    // migrations agree on.
+    let mut dialects = set.migrations.iter().map(|m| m.dialect.as_deref());
+    let first = dialects.next().flatten();
+    let skipped = match set.runner.dialect.as_deref() {
+        Some(d) => sql::Grammar::of_dialect(Some(d)),
+        None if dialects.all(|d| d == first) => sql::Grammar::of_dialect(first),
+        None => sql::Grammar::Postgres,
+    };
+    set.skipped.par_iter_mut().for_each(|s| fill(s, skipped));
 }
 
 /// The `--verbose` line that says which runner a directory was checked as, and why.

@@ -4,9 +4,11 @@ use crate::model::MigrationSet;
 declare_rule! {
     /// ## What it does
     /// Reports a statement that PostgreSQL's grammar rejects, pointing at the token where the
-    /// parser gave up. The verdict comes from an exact PostgreSQL grammar (squawk-syntax), so a
-    /// statement the server accepts is never reported. One finding per statement: what follows
-    /// the first error in a statement is usually noise.
+    /// parser gave up. The verdict is PostgreSQL's own parser (libpg_query: the server's grammar,
+    /// compiled in), so a statement the server accepts is never reported, and the message is the
+    /// server's. One finding per broken statement; a statement cut short ("at end of input") is
+    /// reported on the statement itself. A `.sql` file that the runner skips (see MC003) is
+    /// parsed too: it runs the day someone renames it.
     ///
     /// PL/pgSQL bodies (`DO $$ … $$`, `LANGUAGE plpgsql` functions) are strings to the grammar
     /// and are not checked here; `--roundtrip` checks them on a real server.
@@ -26,49 +28,44 @@ declare_rule! {
 }
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    for script in set.scripts() {
+    let scripts = set.scripts().map(|s| (s, false));
+    for (script, skipped) in scripts.chain(set.skipped.iter().map(|s| (s, true))) {
         let Some(sql) = &script.sql else { continue };
         let text = set.file(script.file).text();
         let mut reported_statement = None;
         for error in &sql.syntax_errors {
-            // One finding per statement: the first error; the rest usually follow from it.
+            // One finding per statement (the parser already gives one; spans of several
+            // literals of one script are parsed apart and cannot share a statement).
             let statement = sql
                 .statements
                 .iter()
-                .position(|s| s.start <= error.span.start && error.span.start <= s.end);
+                .position(|s| s.start <= error.span.start && error.span.start < s.end.max(s.start + 1));
             if statement.is_some() && statement == reported_statement {
                 continue;
             }
             reported_statement = statement;
             let span = widen(text, error.span.clone());
-            let (message, label) = explain(&error.message, &text[span.clone()]);
-            out.push(
-                Finding::new(
-                    &RULE,
-                    Location::in_file(set, script.file, span),
-                    format!("PostgreSQL's grammar rejects this statement: {message}"),
+            let (message, help) = if skipped {
+                (
+                    format!(
+                        "PostgreSQL's grammar rejects this statement in a file the runner skips today: {}",
+                        error.message
+                    ),
+                    "fix the statement (or delete the file): it fails the day the file is renamed to run",
                 )
-                .label(label)
-                .help("fix the statement; PostgreSQL will refuse the migration as written"),
+            } else {
+                (
+                    format!("PostgreSQL's grammar rejects this statement: {}", error.message),
+                    "fix the statement; PostgreSQL will refuse the migration as written",
+                )
+            };
+            out.push(
+                Finding::new(&RULE, Location::in_file(set, script.file, span), message)
+                    .label(error.message.clone())
+                    .help(help),
             );
         }
     }
-}
-
-/// The parser's message, reworded where it would mislead: a statement that goes wrong in the
-/// middle (`ALTER TABLE t DELETE COLUMN x`) reads to the parser as two statements without `;`.
-/// Returns the message and a short label for the underlined token.
-fn explain(message: &str, at: &str) -> (String, String) {
-    if message.starts_with("Missing semicolon") {
-        let word = at.split_whitespace().next().unwrap_or(at);
-        return (
-            format!(
-                "unexpected `{word}`: the words before it end a statement, so either they are incomplete or a `;` is missing"
-            ),
-            format!("unexpected `{word}`"),
-        );
-    }
-    (message.to_string(), message.to_string())
 }
 
 /// An empty error span is widened to the word at that point, so there is something to underline.

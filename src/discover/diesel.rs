@@ -9,6 +9,13 @@
 //! migration is reported, anything else (a data script) is left alone.
 //!
 //! Every migration runs in a transaction unless its `metadata.toml` says otherwise.
+//!
+//! Source: diesel's `diesel_migrations/src/file_based_migrations.rs`: every subdirectory (not
+//! a dot directory) must be a valid migration directory or the whole source fails
+//! (`UnknownMigrationFormat`); files beside them are ignored; an empty `up.sql` fails
+//! (`EmptyMigration`); `down.sql` is read only on revert (`NoMigrationRevertFile` then);
+//! `metadata.toml`'s `run_in_transaction` (default true). The version comes from
+//! `migrations_internals::version_from_string`.
 
 use std::sync::LazyLock;
 

@@ -92,6 +92,33 @@ pub(crate) fn sniff_file(name: &str, text: &str) -> Sniff {
     }
 }
 
+/// Reads the stray `.sql` files of `set` (those the runner skips) into [`MigrationSet::skipped`],
+/// so that they are parsed too.
+fn read_skipped(set: &mut MigrationSet, dir: &DirListing) {
+    let prefix = format!("{}/", dir.display);
+    let names: Vec<String> = set
+        .stray
+        .iter()
+        .filter(|s| s.display.to_ascii_lowercase().ends_with(".sql"))
+        .map(|s| {
+            if dir.display == "." || dir.display.is_empty() {
+                s.display.clone()
+            } else {
+                s.display.strip_prefix(&prefix).unwrap_or(&s.display).to_string()
+            }
+        })
+        .collect();
+    for name in names {
+        let file = dir.read_file(&name);
+        if file.text.is_err() {
+            continue;
+        }
+        let len = file.text().len();
+        let id = set.add_file(file);
+        set.skipped.push(crate::model::Script::part(id, 0..len));
+    }
+}
+
 /// How `migproof new` lays out a new migration (`{version}_{title}` names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
@@ -248,6 +275,7 @@ pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
 /// Loads a found directory and notes the files in it that carry another format's marks.
 pub fn load(found: &Found) -> MigrationSet {
     let mut set = found.format.load(&found.dir);
+    read_skipped(&mut set, &found.dir);
     // How the runner sends each script (for the round-trip), from the format's rules.
     let rules = set.rules;
     for m in &mut set.migrations {

@@ -3,6 +3,13 @@
 //! integers shared by `V` and `U` files; names are word characters only (`[A-Za-z0-9_]`);
 //! there are no down migrations.
 //!
+//! From refinery's source (`refinery_core/src/util.rs` `find_migration_files`, the regex
+//! `^(U|V)(\d+(?:\.\d+)?)__(\w+)\.sql$`; `refinery_core/src/runner.rs`): the directory is
+//! walked recursively; a file that does not match is skipped with a log warning only; two files
+//! with one version make the whole run fail (`DuplicateVersion`); migrations run sorted by
+//! version, each in its own transaction unless the runner is set to one for all
+//! (`set_grouped`).
+//!
 //! A directory of `V{n}__` files also fits Flyway. refinery is chosen when the directory has
 //! refinery's Rust migrations (`V{n}__name.rs`), or sits in a Rust crate (a `Cargo.toml` in it
 //! or up to three folders above) and uses nothing only Flyway has (`R__`, `B`, dotted versions).

@@ -2,6 +2,17 @@
 //! default) and simple, irreversible `{version}_{desc}.sql` files. A script whose first line is
 //! `-- no-transaction` runs outside a transaction.
 //!
+//! The rules, from sqlx's source (`sqlx-core/src/migrate/source.rs` `resolve`,
+//! `sqlx-core/src/migrate/migration_type.rs` `from_filename`, `sqlx-core/src/migrate/migrator.rs`):
+//! - Every regular file whose name splits at its first `_` into two parts, the second ending in
+//!   `.sql`, is a migration; anything else is ignored silently. The first part must parse as an
+//!   `i64` (so `1_a.sql` and `20240101000000_a.sql` alike: no padding, no length rule).
+//! - `.up.sql` / `.down.sql` make a reversible pair; any other `.sql` is a simple migration.
+//! - Migrations run sorted by version. Downs are read only by `migrate revert`, so a missing
+//!   down breaks nothing until someone reverts (and `Migrator::set_ignore_missing` is about
+//!   applied versions missing from the directory, not about downs).
+//! - Each migration runs in a transaction unless its text starts with `-- no-transaction`.
+//!
 //! A directory of pairs alone is indistinguishable from golang-migrate (which checks the same
 //! way); sqlx is chosen when it has a simple migration beside timestamp versions, or a
 //! `-- no-transaction` marker.

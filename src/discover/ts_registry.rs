@@ -88,23 +88,29 @@ pub fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name:
     let mut up: Option<Script> = None;
     let mut down: Option<Script> = None;
     let has = typescript::functions(&text);
-    for (direction, lit) in typescript::by_direction(&text) {
-        if lit.interpolated || lit.escaped {
+    let literals = typescript::by_direction(&text);
+    // Literals with `\` escapes are read as the text they send, from a rewritten copy of the
+    // file that keeps every line (see `typescript::unescaped`).
+    let sql_file = if literals.iter().any(|(_, l)| l.escaped && !l.interpolated) {
+        let plain: Vec<typescript::SqlLiteral> = literals.iter().map(|(_, l)| l.clone()).collect();
+        let derived = set.file(file).derived(typescript::unescaped(&text, &plain));
+        set.add_file(derived)
+    } else {
+        file
+    };
+    for (direction, lit) in literals {
+        if lit.interpolated {
             set.unanalysed.push(Unanalysed {
                 file,
                 span: lit.span.clone(),
-                reason: if lit.interpolated {
-                    "this template literal has `${…}` interpolation: its SQL is only known at run time".to_string()
-                } else {
-                    "this template literal has `\\` escapes: the SQL sent differs from the text here".to_string()
-                },
+                reason: "this template literal has `${…}` interpolation: its SQL is only known at run time".to_string(),
             });
             continue;
         }
         let slot = if direction == Direction::Up { &mut up } else { &mut down };
         match slot {
             Some(script) => script.more_spans.push(lit.span),
-            None => *slot = Some(Script::part(file, lit.span)),
+            None => *slot = Some(Script::part(sql_file, lit.span)),
         }
     }
     // A function without literal SQL (or with only interpolated or escaped SQL) is still

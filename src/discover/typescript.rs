@@ -1,20 +1,21 @@
 //! Reading SQL out of TypeScript migration modules, without a TypeScript parser.
 //!
 //! A small scanner that knows what is code and what is not in TypeScript (`//` and `/* */`
-//! comments, `'…'` and `"…"` strings, `` `…` `` template literals with `${…}`) finds the template
-//! literals passed as the first argument of a `.exec(` or `.query(` call (any receiver: `db`,
-//! `pg`, `queryRunner`), and the `up`/`down` functions or methods they are in. The SQL's span
-//! is the literal's content in the `.ts` file, so findings point into the `.ts` file.
+//! comments, `'…'` and `"…"` strings, `` `…` `` template literals with `${…}`) finds the string
+//! and template literals passed as the first argument of a `.exec(` or `.query(` call (any
+//! receiver: `db`, `pg`, `queryRunner`), and the `up`/`down` functions or methods they are in.
+//! The SQL's span is the literal's content in the `.ts` file, so findings point into the `.ts`
+//! file; a literal with `\` escapes is read through [`unescaped`], which keeps every offset.
 
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// A template literal passed to `.exec(`/`.query(`.
+/// A string or template literal passed to `.exec(`/`.query(`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlLiteral {
-    /// The literal's content (between the backticks).
+    /// The literal's content (between the backticks or quotes).
     pub span: Range<usize>,
     /// It contains `${…}`: the SQL is only known at run time.
     pub interpolated: bool,
@@ -45,7 +46,7 @@ pub fn without_comments(text: &str) -> String {
 
 struct Scanned {
     comments: Vec<Range<usize>>,
-    /// Template literals at any depth: (content span, interpolated, escaped).
+    /// String and template literals at any depth (templates: inner ones first).
     templates: Vec<SqlLiteral>,
 }
 
@@ -102,11 +103,22 @@ fn scan(text: &str) -> Scanned {
                     }
                     q @ (b'\'' | b'"') => {
                         i += 1;
+                        let start = i;
+                        let mut escaped = false;
                         while i < b.len() && b[i] != q && b[i] != b'\n' {
                             if b[i] == b'\\' {
+                                escaped = true;
                                 i += 1;
                             }
                             i += 1;
+                        }
+                        // A string ends at its quote; an unterminated one is not a literal.
+                        if i < b.len() && b[i] == q {
+                            out.templates.push(SqlLiteral {
+                                span: start..i,
+                                interpolated: false,
+                                escaped,
+                            });
                         }
                         i += 1;
                     }
@@ -177,7 +189,7 @@ fn scan(text: &str) -> Scanned {
 
 static CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*(exec|query)\s*(<[^>()]*>)?\s*\(\s*$").unwrap());
 
-/// The template literals passed as the first argument of `.exec(` / `.query(` in `text`.
+/// The string and template literals passed as the first argument of `.exec(` / `.query(` in `text`.
 pub fn sql_literals(text: &str) -> Vec<SqlLiteral> {
     let scanned = scan(text);
     let code = without_comments(text);
@@ -192,6 +204,83 @@ pub fn sql_literals(text: &str) -> Vec<SqlLiteral> {
             CALL.is_match(&before[from..])
         })
         .collect()
+}
+
+/// A copy of `text` in which the content of every escaped literal among `literals` is the
+/// text it sends: each `\` escape replaced by the character it stands for. Each line of such a
+/// literal is padded with spaces at its end to its length in the file, so every line keeps its
+/// place and every offset outside the line is kept; on a line with an escape, what follows the
+/// escape moves left by the escape's extra bytes (a finding there is on the right line, a few
+/// columns early at most). Trailing spaces are whitespace to the grammar, or part of a string.
+/// An escaped line break (`\n`) is sent as a line break: here it is a space, which SQL reads
+/// alike; a line continuation (`\` at the end of a line) keeps its line break.
+pub fn unescaped(text: &str, literals: &[SqlLiteral]) -> String {
+    let mut out = text.as_bytes().to_vec();
+    for lit in literals.iter().filter(|l| l.escaped) {
+        let span = lit.span.start.min(text.len())..lit.span.end.min(text.len());
+        let content = &text[span.clone()];
+        let mut line_start = 0;
+        let mut line = String::new();
+        let mut flush = |from: usize, to: usize, line: &mut String| {
+            let target = &mut out[span.start + from..span.start + to];
+            let n = line.len().min(target.len());
+            target[..n].copy_from_slice(&line.as_bytes()[..n]);
+            target[n..].fill(b' ');
+            line.clear();
+        };
+        let mut i = 0;
+        while i < content.len() {
+            let rest = &content[i..];
+            let c = rest.chars().next().unwrap_or(' ');
+            if c == '\n' {
+                flush(line_start, i, &mut line);
+                line_start = i + 1;
+                i += 1;
+                continue;
+            }
+            if c == '\\' && rest.len() > 1 {
+                if rest[1..].starts_with('\n') {
+                    i += 1;
+                    continue;
+                }
+                if rest[1..].starts_with("\r\n") {
+                    i += 2;
+                    continue;
+                }
+                let (len, replacement) = escape_at(rest);
+                line.push_str(&replacement);
+                i += len;
+                continue;
+            }
+            line.push(c);
+            i += c.len_utf8();
+        }
+        flush(line_start, content.len(), &mut line);
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The escape at the start of `s` (which starts with `\` and a character): its length in bytes
+/// and the text it stands for, never longer than the escape and never a line break.
+fn escape_at(s: &str) -> (usize, String) {
+    let next = s[1..].chars().next().unwrap_or(' ');
+    let hex = |digits: &str| u32::from_str_radix(digits, 16).ok().and_then(char::from_u32);
+    let fits = |len: usize, c: Option<char>| match c {
+        Some(c) if c.len_utf8() <= len && !c.is_control() => (len, c.to_string()),
+        _ => (len, " ".to_string()),
+    };
+    match next {
+        'x' if s.len() >= 4 && s.is_char_boundary(4) => fits(4, hex(&s[2..4])),
+        'u' if s[2..].starts_with('{') => match s[3..].find('}') {
+            Some(close) => fits(close + 4, hex(&s[3..3 + close])),
+            None => (2, "u".to_string()),
+        },
+        'u' if s.len() >= 6 && s.is_char_boundary(6) => fits(6, hex(&s[2..6])),
+        // Line breaks and other control characters: whitespace to the grammar.
+        'n' | 'r' | 't' | 'b' | 'f' | 'v' | '0' => (2, " ".to_string()),
+        // `\'`, `\"`, `` \` ``, `\\`, `\$` and any other character: the character itself.
+        c => (1 + c.len_utf8(), c.to_string()),
+    }
 }
 
 static FUNCTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -261,6 +350,28 @@ mod tests {
             public async down(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`DROP TABLE u`);\n  }\n}\n";
         let dirs: Vec<Direction> = by_direction(ts).into_iter().map(|(d, _)| d).collect();
         assert_eq!(dirs, [Direction::Up, Direction::Up, Direction::Down]);
+    }
+
+    #[test]
+    fn quoted_strings_are_sql_too() {
+        let ts = "public async up(queryRunner: QueryRunner) {\n  await queryRunner.query('CREATE TABLE a (id int)');\n  await queryRunner.query(\"DROP TABLE b\");\n  log('not sql');\n}\n";
+        let texts: Vec<&str> = sql_literals(ts).iter().map(|l| &ts[l.span.clone()]).collect();
+        assert_eq!(texts, ["CREATE TABLE a (id int)", "DROP TABLE b"]);
+    }
+
+    #[test]
+    fn escapes_keep_offsets_and_lines() {
+        let ts = r#"q.query('UPDATE t SET a = \'it\'\'s\'\nWHERE \x62 = \u0031');"#;
+        let lits = sql_literals(ts);
+        assert_eq!(lits.len(), 1);
+        assert!(lits[0].escaped);
+        let out = unescaped(ts, &lits);
+        assert_eq!(out.len(), ts.len());
+        assert_eq!(
+            out[lits[0].span.clone()].trim_end(),
+            "UPDATE t SET a = 'it''s' WHERE b = 1"
+        );
+        assert!(!out.contains('\n'));
     }
 
     #[test]

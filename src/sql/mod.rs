@@ -1,11 +1,12 @@
 //! SQL text: statement splitting with byte spans, psql meta-commands, and the syntax verdict.
 //!
 //! Splitting and meta-command detection use a small lexer ([`lexer`]) that knows PostgreSQL's
-//! quoting rules; the syntax verdict comes from squawk-syntax, an exact PostgreSQL grammar
-//! ([`parse`]). All spans are byte ranges into the whole file, never into a copy.
+//! quoting rules; the syntax verdict comes from PostgreSQL's own parser, libpg_query ([`pg`],
+//! [`parse`]). All spans are byte ranges into the whole file, never into a copy.
 
 pub mod lexer;
 pub mod parse;
+pub mod pg;
 
 use std::ops::Range;
 
@@ -118,7 +119,7 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     } else if scan.statements.is_empty() {
         Vec::new()
     } else {
-        parse::syntax_errors(&lexer::mask(text, span, &scan.meta_commands))
+        parse::syntax_errors(text, span, &scan.statements, &scan.meta_commands)
     };
     ParsedSql {
         statements: scan.statements,
