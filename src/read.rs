@@ -203,7 +203,13 @@ mod tests {
         assert_eq!(scope.root, std::fs::canonicalize(repo.path()).unwrap());
         let e = read(&db.join("a.sql"), Some(&scope), 100).unwrap_err();
         assert!(
-            matches!(refusal(&e), Some(Refusal::OutsideRepository { kind: "a regular file", .. })),
+            matches!(
+                refusal(&e),
+                Some(Refusal::OutsideRepository {
+                    kind: "a regular file",
+                    ..
+                })
+            ),
             "{e}"
         );
         assert!(!e.to_string().contains("TOKEN"));

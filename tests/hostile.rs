@@ -121,16 +121,20 @@ fn symlink_loops_are_findings_and_walks_end() {
 }
 
 #[test]
-fn a_migration_linked_from_outside_the_repository_is_checked_like_the_runner_sees_it() {
-    let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("shared.sql"), "alter table a delete column id;").unwrap();
-    let repo = tempfile::tempdir().unwrap();
-    write_pair(repo.path(), "001_a", "create table a (id int);", "drop table a;");
-    std::os::unix::fs::symlink(outside.path().join("shared.sql"), repo.path().join("002_b.up.sql")).unwrap();
-    std::fs::write(repo.path().join("002_b.down.sql"), "select 1;").unwrap();
+fn a_migration_linked_from_elsewhere_in_the_repository_is_checked_like_the_runner_sees_it() {
+    // One repository (a `.git` at its top) holding the migrations and a shared file they link to.
+    let top = tempfile::tempdir().unwrap();
+    std::fs::create_dir(top.path().join(".git")).unwrap();
+    let shared = top.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::write(shared.join("shared.sql"), "alter table a delete column id;").unwrap();
+    let repo = top.path().join("db");
+    write_pair(&repo, "001_a", "create table a (id int);", "drop table a;");
+    std::os::unix::fs::symlink("../shared/shared.sql", repo.join("002_b.up.sql")).unwrap();
+    std::fs::write(repo.join("002_b.down.sql"), "select 1;").unwrap();
     let out = migproof()
         .args(["check", "--format", "json"])
-        .arg(repo.path())
+        .arg(&repo)
         .output()
         .unwrap();
     let report = json(&out);
@@ -139,6 +143,186 @@ fn a_migration_linked_from_outside_the_repository_is_checked_like_the_runner_see
     assert!(
         f["path"].as_str().unwrap().ends_with("002_b.up.sql"),
         "named by the link: {f}"
+    );
+}
+
+/// Every output format of one run, as text (stdout and stderr together).
+fn every_format(dir: &Path, envs: &[(&str, &str)]) -> Vec<(String, Output)> {
+    ["human", "json", "sarif", "github", "junit", ""]
+        .iter()
+        .map(|format| {
+            let mut cmd = migproof();
+            cmd.arg("check").envs(envs.iter().copied());
+            if !format.is_empty() {
+                cmd.args(["--format", format]);
+            }
+            let out = cmd
+                .arg(dir)
+                .timeout(std::time::Duration::from_secs(120))
+                .output()
+                .unwrap();
+            (format.to_string(), out)
+        })
+        .collect()
+}
+
+fn text_of(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A pull request can add a link named like a migration that points at a secret on the CI
+/// machine: it is reported by name and target, and nothing of the secret reaches any output.
+#[test]
+fn a_link_out_of_the_repository_is_reported_and_its_content_never_shown() {
+    let outside = tempfile::tempdir().unwrap();
+    let key = outside.path().join("id_key");
+    std::fs::write(&key, "SECRET_TOKEN_4242 = 'hunter2';\nmore SECRET_TOKEN_4242;\n").unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let db = repo.path().join("db");
+    write_pair(&db, "001_a", "create table a (id int);", "drop table a;");
+    std::os::unix::fs::symlink(&key, db.join("002_b.up.sql")).unwrap();
+    std::fs::write(db.join("002_b.down.sql"), "select 1;").unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", db.join("003_c.up.sql")).unwrap();
+    std::fs::write(db.join("003_c.down.sql"), "select 1;").unwrap();
+    for (format, out) in every_format(&db, &[("SECRET_TOKEN_ENV", "SECRET_TOKEN_4242")]) {
+        let text = text_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(!text.contains("SECRET_TOKEN_4242"), "{format} shows the secret: {text}");
+        assert!(!text.contains("hunter2"), "{format} shows the secret: {text}");
+    }
+    let out = migproof()
+        .args(["check", "--format", "json"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    for (name, target) in [
+        ("002_b.up.sql", key.display().to_string()),
+        ("003_c.up.sql", "/proc/self/environ".into()),
+    ] {
+        let f = findings
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no finding for {name}: {report}"));
+        assert_eq!(f["code"], "MC010", "{f}");
+        let message = f["message"].as_str().unwrap();
+        assert!(
+            message.contains("symbolic link to a regular file outside the repository"),
+            "{f}"
+        );
+        assert!(message.contains(&target), "{f}");
+    }
+}
+
+/// A FIFO (or a device) named like a file a format reads made the check wait forever; a link
+/// to `/dev/zero` was read without end. Each is now a finding naming it.
+#[test]
+fn fifos_and_devices_named_like_migrations_are_findings_not_hangs() {
+    let make_fifo = |path: &Path| {
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        assert_eq!(
+            unsafe { libc::mkfifo(c.as_ptr(), 0o644) },
+            0,
+            "mkfifo {}",
+            path.display()
+        );
+    };
+    let root = tempfile::tempdir().unwrap();
+    // golang-migrate: a FIFO migration and a link to /dev/zero.
+    let pairs = root.path().join("pairs");
+    write_pair(&pairs, "001_a", "create table a (id int);", "drop table a;");
+    make_fifo(&pairs.join("002_b.up.sql"));
+    std::fs::write(pairs.join("002_b.down.sql"), "select 1;").unwrap();
+    std::os::unix::fs::symlink("/dev/zero", pairs.join("003_c.up.sql")).unwrap();
+    std::fs::write(pairs.join("003_c.down.sql"), "select 1;").unwrap();
+    // Prisma: the lock file is a FIFO.
+    let prisma = root.path().join("prisma/migrations");
+    std::fs::create_dir_all(prisma.join("20240101000000_init")).unwrap();
+    std::fs::write(
+        prisma.join("20240101000000_init/migration.sql"),
+        "create table a (id int);",
+    )
+    .unwrap();
+    make_fifo(&prisma.join("migration_lock.toml"));
+    // sourcegraph: a FIFO `metadata.yaml`.
+    let sg = root.path().join("sg");
+    std::fs::create_dir_all(sg.join("1000_a")).unwrap();
+    std::fs::write(sg.join("1000_a/metadata.yaml"), "name: a\nparents: []\n").unwrap();
+    std::fs::write(sg.join("1000_a/up.sql"), "create table a (id int);").unwrap();
+    std::fs::write(sg.join("1000_a/down.sql"), "drop table a;").unwrap();
+    std::fs::create_dir_all(sg.join("1001_b")).unwrap();
+    make_fifo(&sg.join("1001_b/metadata.yaml"));
+    std::fs::write(sg.join("1001_b/up.sql"), "select 1;").unwrap();
+    std::fs::write(sg.join("1001_b/down.sql"), "select 1;").unwrap();
+    // A TypeScript registry whose `index.ts` is a FIFO.
+    let ts = root.path().join("ts");
+    std::fs::create_dir_all(&ts).unwrap();
+    std::fs::write(
+        ts.join("initial.ts"),
+        "export async function up(db) { await db.exec(`select 1`); }",
+    )
+    .unwrap();
+    make_fifo(&ts.join("index.ts"));
+    let out = migproof()
+        .args(["check", "--format", "json"])
+        .current_dir(root.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    let about = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("no finding for {path}: {report}"))
+    };
+    for (path, words) in [
+        ("pairs/002_b.up.sql", "is a FIFO, not a regular file"),
+        ("pairs/003_c.up.sql", "a character device"),
+        ("sg/1001_b/metadata.yaml", "is a FIFO, not a regular file"),
+        ("ts/index.ts", "is a FIFO, not a regular file"),
+    ] {
+        let f = about(path);
+        assert!(f["message"].as_str().unwrap().contains(words), "{f}");
+    }
+    let lock = about("prisma/migrations/migration_lock.toml");
+    assert!(lock["message"].as_str().unwrap().contains("FIFO"), "{lock}");
+}
+
+/// A file whose name is not UTF-8 was reported as "entity not found"; it is read by its real
+/// name and shown with the bad bytes replaced.
+#[test]
+fn a_file_name_that_is_not_utf8_is_checked_and_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path(), "001_a", "create table a (id int);", "drop table a;");
+    let up = std::ffi::OsStr::from_bytes(b"002_caf\xe9.up.sql");
+    let down = std::ffi::OsStr::from_bytes(b"002_caf\xe9.down.sql");
+    std::fs::write(dir.path().join(up), "alter table a delete column id;").unwrap();
+    std::fs::write(dir.path().join(down), "select 1;").unwrap();
+    let out = migproof()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["code"], "MC201", "{report}");
+    assert!(
+        findings[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("002_caf\u{fffd}.up.sql"),
+        "{report}"
     );
 }
 

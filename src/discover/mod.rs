@@ -245,7 +245,10 @@ impl DirListing {
                 Ok(DirListing::in_memory(&self.path.join(name), &display, inner))
             }
             None => {
-                let root = self.scope.as_ref().map_or_else(|| self.path.clone(), |s| s.root.clone());
+                let root = self
+                    .scope
+                    .as_ref()
+                    .map_or_else(|| self.path.clone(), |s| s.root.clone());
                 DirListing::read_in(&self.real_path(name), &display, &root)
             }
         }
