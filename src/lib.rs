@@ -308,7 +308,7 @@ pub fn run(cli: Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("migproof: error: {e}");
+            eprintln!("migproof: error: {}", report::escape::text(&e.to_string()));
             EXIT_FAILURE
         }
     }
@@ -329,7 +329,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     }
     if args.verbose {
         for note in &outcome.notes {
-            eprintln!("migproof: {note}");
+            eprintln!("migproof: {}", report::escape::text(note));
         }
     }
     out.write_all(report::render(&outcome, args).as_bytes())?;

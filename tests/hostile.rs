@@ -418,3 +418,58 @@ fn an_unreadable_directory_is_an_error_naming_it() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("secret"), "{stderr}");
 }
+
+/// A directory name with newlines injected `::add-mask::` and `::error` lines into the report
+/// GitHub Actions reads, and escape sequences in names and SQL reached the terminal. No output
+/// format carries a control character or a line that starts a workflow command.
+#[test]
+fn names_and_sql_cannot_inject_workflow_commands_or_escape_sequences() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root
+        .path()
+        .join("db\n::add-mask::hunter2\n::error title=pwned::owned\n\u{1b}[2J\u{1b}]0;title\u{7}");
+    write_pair(
+        &dir,
+        "001_a\u{1b}[31m",
+        "-- \u{1b}[2J cleared\ncreate table a (\n  id int\n);\n##[add-mask]x alter table a \u{1b}]0;t\u{7}delete column id;\n",
+        "drop table a;",
+    );
+    for (format, out) in every_format(&dir, &[("GITHUB_ACTIONS", "true")]) {
+        let text = text_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(
+            !out.stdout.iter().chain(&out.stderr).any(|&b| b == 0x1b || b == 0x07),
+            "{format} prints a control character: {text}"
+        );
+        assert!(!text.contains("##["), "{format}: {text}");
+        let mut stopped: Option<String> = None;
+        let mut annotations = 0;
+        for line in text.lines() {
+            let line = line.trim_start();
+            if let Some(token) = &stopped {
+                if line == format!("::{token}::") {
+                    stopped = None;
+                }
+                continue;
+            }
+            if let Some(token) = line.strip_prefix("::stop-commands::") {
+                stopped = Some(token.to_string());
+                continue;
+            }
+            if line.starts_with("::") {
+                // Only migproof's own annotations, one per finding, are commands.
+                assert!(
+                    line.starts_with("::error file=") && line.contains("\\n%3A%3Aadd-mask%3A%3Ahunter2\\n"),
+                    "{format}: {line}"
+                );
+                annotations += 1;
+            }
+        }
+        assert!(stopped.is_none(), "{format}: commands never resumed");
+        assert_eq!(
+            annotations > 0,
+            matches!(format.as_str(), "github" | ""),
+            "{format}: {text}"
+        );
+    }
+}

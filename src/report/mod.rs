@@ -1,6 +1,7 @@
 //! Rendering an [`crate::Outcome`]: human (miette), JSON, SARIF, GitHub annotations, JUnit XML,
 //! and the rules listing.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -27,11 +28,14 @@ pub fn render(outcome: &Outcome, args: &CheckArgs) -> String {
         ),
         Some(OutputFormat::Human) => human::render(outcome, &human::Style::detect()),
         None => {
-            let mut out = human::render(outcome, &human::Style::detect());
+            let human = human::render(outcome, &human::Style::detect());
             if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+                let mut out = github::without_commands(&human);
                 out.push_str(&github::annotations(outcome));
+                out
+            } else {
+                human
             }
-            out
         }
     }
 }
