@@ -14,6 +14,7 @@ pub mod git;
 pub mod ignore_directives;
 pub mod model;
 pub mod pipeline;
+pub mod limits;
 pub mod read;
 pub mod report;
 pub mod roundtrip;

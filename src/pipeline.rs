@@ -46,6 +46,7 @@ pub fn finish(sets: &[MigrationSet], offline: Vec<Vec<Finding>>, options: &Optio
         if let Some(config) = config {
             set_findings.retain(|f| !config.ignored(&f.location.path));
         }
+        crate::limits::cap_per_file(&mut set_findings);
         findings.extend(set_findings);
     }
     Ok(findings)

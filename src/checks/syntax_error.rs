@@ -32,10 +32,11 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         let mut reported_statement = None;
         for error in &sql.syntax_errors {
             // One finding per statement: the first error; the rest usually follow from it.
-            let statement = sql
-                .statements
-                .iter()
-                .position(|s| s.start <= error.span.start && error.span.start <= s.end);
+            // Statements are in file order and do not overlap: the first that holds the error
+            // is one of the last two starting at or before it (found by bisection, not a scan).
+            let at = error.span.start;
+            let after = sql.statements.partition_point(|s| s.start <= at);
+            let statement = (after.saturating_sub(2)..after).find(|&i| at <= sql.statements[i].end);
             if statement.is_some() && statement == reported_statement {
                 continue;
             }
