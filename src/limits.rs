@@ -96,7 +96,11 @@ mod tests {
         let a: Vec<&Finding> = findings.iter().filter(|f| f.location.path == "a.sql").collect();
         assert_eq!(a[0].message, "error 0");
         assert_eq!(a[FINDINGS_PER_FILE - 1].message, "error 99");
-        assert!(a[FINDINGS_PER_FILE].message.starts_with("… and 150 more `syntax-error` findings"));
+        assert!(
+            a[FINDINGS_PER_FILE]
+                .message
+                .starts_with("… and 150 more `syntax-error` findings")
+        );
         assert_eq!(a[FINDINGS_PER_FILE].location.span, 100..100);
     }
 }

@@ -216,7 +216,10 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_found_before_parsing() {
-        assert_eq!(too_deep("name: a\nparents: [1, 2]\ncreateIndexConcurrently: false\n"), None);
+        assert_eq!(
+            too_deep("name: a\nparents: [1, 2]\ncreateIndexConcurrently: false\n"),
+            None
+        );
         let deep = format!("parents: {}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(too_deep(&deep), Some(9 + MAX_YAML_DEPTH));
         assert!(too_deep(&"- ".repeat(1000)).is_some());
