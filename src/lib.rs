@@ -12,6 +12,7 @@ pub mod discover;
 pub mod error;
 pub mod git;
 pub mod ignore_directives;
+pub mod journal;
 pub mod limits;
 pub mod model;
 pub mod pipeline;
