@@ -108,7 +108,7 @@ fn source_and_label(
                 let (escaped, span) = escape::source(text, start..end);
                 (Arc::from(escaped), span.start, span.end)
             };
-            let source = NamedSource::new(escape::line(&location.path).into_owned(), text).with_language("sql");
+            let source = NamedSource::new(&*escape::line(&location.path), text).with_language("sql");
             (
                 Some(source),
                 Some(LabeledSpan::new_primary_with_span(label, start..end)),
