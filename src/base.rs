@@ -89,10 +89,11 @@ fn relative(set: &MigrationSet, display: &str) -> String {
 fn current_files(set: &MigrationSet) -> BTreeMap<String, Vec<u8>> {
     let mut names: Vec<String> = set.files.iter().map(|f| relative(set, &f.display)).collect();
     names.extend(set.stray.iter().map(|s| relative(set, &s.display)));
+    let scope = crate::read::Scope::of(&set.path);
     names
         .into_iter()
         .map(|n| {
-            let bytes = std::fs::read(set.path.join(&n)).unwrap_or_default();
+            let bytes = crate::model::read_limited(&set.path.join(&n), Some(&scope)).unwrap_or_default();
             (n, bytes)
         })
         .collect()

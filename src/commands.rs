@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("migproof: error: {e}");
+            eprintln!("migproof: error: {}", crate::report::escape::text(&e.to_string()));
             EXIT_FAILURE
         }
     }
@@ -58,7 +58,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     let outcome = pipeline::check_with(&args.paths, &options)?;
     if args.verbose {
         for note in &outcome.notes {
-            eprintln!("migproof: {note}");
+            eprintln!("migproof: {}", crate::report::escape::text(note));
         }
     }
     let style = report::Style {

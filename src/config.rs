@@ -112,8 +112,14 @@ impl Config {
     /// Reads and validates `file`.
     pub fn load(file: &Path) -> Result<Config, Error> {
         let shown = file.display().to_string();
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| Error::Config(format!("cannot read the configuration `{shown}`: {}", e.kind())))?;
+        let text = crate::read::read(file, None, crate::model::DEFAULT_MAX_FILE_SIZE)
+            .map_err(|e| match crate::read::refusal(&e) {
+                Some(why) => why.to_string(),
+                None if e.kind() == std::io::ErrorKind::FileTooLarge => e.to_string(),
+                None => e.kind().to_string(),
+            })
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "is not UTF-8".to_string()))
+            .map_err(|why| Error::Config(format!("cannot read the configuration `{shown}`: {why}")))?;
         Config::parse(&text, file)
     }
 

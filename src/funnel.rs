@@ -1,7 +1,7 @@
 //! The one road every finding takes to the report, whatever reported it (an offline check,
 //! `--base`, `--roundtrip`): inline ignores (reporting MC011 for those that silence nothing),
-//! configured levels and `off`, the limit to what changed since `--base`, and the ignore globs
-//! of the configuration file. Each step is a function of the findings; a new step is one more
+//! configured levels and `off`, the limit to what changed since `--base`, the ignore globs
+//! of the configuration file, and the cap on findings per file and rule ([`crate::limits`]). Each step is a function of the findings; a new step is one more
 //! line in [`funnel`].
 
 use std::collections::BTreeSet;
@@ -57,5 +57,7 @@ pub fn funnel(set: &MigrationSet, mut findings: Vec<Finding>, cx: &Context) -> V
     if let Some(config) = cx.config {
         findings.retain(|f| !config.ignored(&f.location.path));
     }
+    // Bounded per file and rule, so a hostile file cannot make the report superlinear.
+    crate::limits::cap_per_file(&mut findings);
     findings
 }

@@ -159,6 +159,8 @@ pub enum Unreadable {
     NulByte { offset: usize },
     /// Larger than `--max-file-size`: not read at all. The text gives both sizes.
     TooLarge(String),
+    /// Not read at all: not a regular file, or a link out of the repository.
+    Refused(crate::read::Refusal),
 }
 
 impl fmt::Display for Unreadable {
@@ -170,6 +172,7 @@ impl fmt::Display for Unreadable {
             }
             Unreadable::NulByte { offset } => write!(f, "contains a NUL byte at offset {offset}"),
             Unreadable::TooLarge(why) => f.write_str(why),
+            Unreadable::Refused(why) => write!(f, "{why}"),
         }
     }
 }
@@ -189,17 +192,14 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Reads a file, turning every failure into an [`Unreadable`] instead of an error.
-    pub fn read(path: PathBuf, display: String) -> SourceFile {
-        let bytes = read_limited(&path);
-        SourceFile::from_bytes(path, display, bytes)
-    }
-
     /// A file whose bytes were read elsewhere (from disk, or from git).
     pub fn from_bytes(path: PathBuf, display: String, bytes: std::io::Result<Vec<u8>>) -> SourceFile {
         let text = match bytes {
             // Over the size limit: the message says by how much and how to raise it.
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Unreadable::TooLarge(e.to_string())),
+            Err(e) if crate::read::refusal(&e).is_some() => {
+                Err(Unreadable::Refused(crate::read::refusal(&e).cloned().expect("checked")))
+            }
             Err(e) => Err(Unreadable::Io(e.kind().to_string())),
             Ok(bytes) => decode(bytes),
         };
@@ -243,18 +243,16 @@ pub fn set_max_file_size(bytes: u64) {
     MAX_FILE_SIZE.store(bytes, AtomicOrdering::Relaxed);
 }
 
-/// Reads a file unless it is larger than the limit (then an error of kind `FileTooLarge`
-/// whose message gives both sizes).
-pub fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    let limit = MAX_FILE_SIZE.load(AtomicOrdering::Relaxed);
-    let size = std::fs::metadata(path)?.len();
-    if size > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("is {size} bytes, over the {limit}-byte limit for checking (raise it with --max-file-size)"),
-        ));
-    }
-    std::fs::read(path)
+/// Reads a file through [`crate::read::read`] with the size limit (an error of kind
+/// `FileTooLarge` over it), refusing what is not a regular file; `scope` keeps it inside its
+/// repository.
+pub fn read_limited(path: &std::path::Path, scope: Option<&crate::read::Scope>) -> std::io::Result<Vec<u8>> {
+    crate::read::read(path, scope, max_file_size())
+}
+
+/// The size above which files are not read.
+pub fn max_file_size() -> u64 {
+    MAX_FILE_SIZE.load(AtomicOrdering::Relaxed)
 }
 
 fn decode(bytes: Vec<u8>) -> Result<Arc<str>, Unreadable> {

@@ -170,6 +170,19 @@ pub fn renumber(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let dir = choose_dir(dir, config)?;
+    // An earlier `--write` was interrupted: complete it first (or say so, in a dry run).
+    if crate::journal::pending(&dir) {
+        if !write {
+            return Err(Error::Usage(format!(
+                "an interrupted `renumber --write` left `{}` in `{}`: run `migproof renumber --write` again to complete it",
+                crate::journal::JOURNAL,
+                dir.display()
+            )));
+        }
+        let n = crate::journal::recover(&dir)
+            .map_err(|e| Error::Usage(format!("cannot complete the interrupted renumbering: {e}")))?;
+        writeln!(out, "completed an interrupted renumbering ({} files)", n.unwrap_or(0))?;
+    }
     let (_, set) = load(&dir, config)?;
     let b = git::resolve(&set.path, &set.display, base_ref)?;
     let at_base = base::load(&set, &b)?;
@@ -209,17 +222,12 @@ pub fn renumber(
         writeln!(out, "dry run: nothing renamed; add --write to rename")?;
         return Ok(());
     }
-    // Renames run from the highest new version down, so a chain (003→004, 004→005) never
-    // overwrites a file that is still to be moved.
-    for (from, to, old, _) in renames.iter().rev() {
-        std::fs::rename(from, to).map_err(|e| {
-            Error::Usage(format!(
-                "cannot rename `{}`: {}",
-                discover::join_display(&set.display, old),
-                e.kind()
-            ))
-        })?;
-    }
+    // Through a journal: every file is renamed, or (after a kill) the next run completes it.
+    let names: Vec<(String, String)> = renames
+        .iter()
+        .map(|(_, _, old, new)| (old.clone(), new.clone()))
+        .collect();
+    crate::journal::rename_all(&set.path, &names).map_err(|e| Error::Usage(format!("in `{}`: {e}", set.display)))?;
     writeln!(out, "renamed {} files", renames.len())?;
     Ok(())
 }

@@ -380,3 +380,56 @@ fn folder_per_migration_formats_get_the_git_checks_too() {
     assert!(has("MC051", "2018-01-02-030405_create_crates/down.sql"), "{found:#?}");
     assert!(has("MC052", "2016-01-01-000000_late"), "{found:#?}");
 }
+
+/// `renumber --write` killed midway (here: aborted after the N-th rename, by a debug-build
+/// hook) left a pair split across two versions for good. Now a journal is written first and
+/// the next `renumber --write` completes the renaming, from any point.
+#[test]
+fn renumber_killed_midway_is_completed_by_the_next_run() {
+    let expected = {
+        let repo = two_branches_take_the_same_number();
+        renumber(&repo, &["--write"]).code(0);
+        listing(&repo.path().join("db"))
+    };
+    // 4 files: 4 renames to temporary names, then 4 to the final ones.
+    for n in [1, 2, 4, 5, 8] {
+        let repo = two_branches_take_the_same_number();
+        let out = Command::cargo_bin("migproof")
+            .unwrap()
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("MIGPROOF_TEST_ABORT_AFTER_RENAMES", n.to_string())
+            .current_dir(repo.path())
+            .args(["renumber", "--base", "main", "--dir", "db", "--write"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "after {n} renames: killed, {out:?}");
+        // A dry run says what is pending and changes nothing.
+        renumber(&repo, &[])
+            .code(2)
+            .stderr(predicate::str::contains("interrupted `renumber --write`"));
+        let a = renumber(&repo, &["--write"]).code(0);
+        assert!(
+            stdout(&a).starts_with("completed an interrupted renumbering (4 files)"),
+            "after {n}: {}",
+            stdout(&a)
+        );
+        assert_eq!(listing(&repo.path().join("db")), expected, "after {n} renames");
+        repo.check("main", &[]).code(0);
+    }
+}
+
+/// Names in a directory, sorted, with their contents.
+fn listing(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}

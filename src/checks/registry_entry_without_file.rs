@@ -1,4 +1,4 @@
-use super::unregistered_migration::{entry_migration, entry_module};
+use super::unregistered_migration::{by_stem, entry_migration, entry_module};
 use super::{Finding, Location};
 use crate::model::MigrationSet;
 
@@ -25,8 +25,9 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     let Some(registry) = &set.registry else { return };
+    let stems = by_stem(set);
     for e in &registry.entries {
-        if entry_migration(set, e).is_some() {
+        if entry_migration(&stems, e).is_some() {
             continue;
         }
         let what = match (entry_module(e), &e.id) {

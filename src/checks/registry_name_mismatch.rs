@@ -1,4 +1,4 @@
-use super::unregistered_migration::{entry_migration, stem};
+use super::unregistered_migration::{by_stem, entry_migration, stem};
 use super::{Finding, Location};
 use crate::model::MigrationSet;
 
@@ -28,8 +28,11 @@ declare_rule! {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     let Some(registry) = &set.registry else { return };
+    let stems = by_stem(set);
     for e in &registry.entries {
-        let Some(m) = entry_migration(set, e) else { continue };
+        let Some(m) = entry_migration(&stems, e).map(|i| &set.migrations[i]) else {
+            continue;
+        };
         let name = stem(set, m);
         let mut problems = Vec::new();
         if let Some(id) = &e.id

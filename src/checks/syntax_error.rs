@@ -36,10 +36,12 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         for error in &sql.syntax_errors {
             // One finding per statement (the parser already gives one; spans of several
             // literals of one script are parsed apart and cannot share a statement).
-            let statement = sql
-                .statements
-                .iter()
-                .position(|s| s.start <= error.span.start && error.span.start < s.end.max(s.start + 1));
+            // Statements are in file order and do not overlap: the one that holds the error is
+            // one of the last two starting at or before it (found by bisection, not a scan).
+            let at = error.span.start;
+            let after = sql.statements.partition_point(|s| s.start <= at);
+            let statement = (after.saturating_sub(2)..after)
+                .find(|&i| at < sql.statements[i].end.max(sql.statements[i].start + 1));
             if statement.is_some() && statement == reported_statement {
                 continue;
             }

@@ -1,3 +1,5 @@
+use std::collections::{HashMap, HashSet};
+
 use super::{Finding, Location};
 use crate::model::{Migration, MigrationSet, Registry, RegistryEntry};
 
@@ -41,10 +43,20 @@ pub fn entry_module(e: &RegistryEntry) -> Option<&str> {
     )
 }
 
-/// The migration an entry refers to: by its imported module, else by its `id`.
-pub fn entry_migration<'a>(set: &'a MigrationSet, e: &RegistryEntry) -> Option<&'a Migration> {
+/// The migrations of a set by module name (`003_x`, the first of a name), built once per
+/// check so that finding an entry's migration is not a scan of every migration.
+pub fn by_stem(set: &MigrationSet) -> HashMap<&str, usize> {
+    let mut stems = HashMap::new();
+    for (i, m) in set.migrations.iter().enumerate() {
+        stems.entry(stem(set, m)).or_insert(i);
+    }
+    stems
+}
+
+/// The migration an entry refers to (its index): by its imported module, else by its `id`.
+pub fn entry_migration(stems: &HashMap<&str, usize>, e: &RegistryEntry) -> Option<usize> {
     let key = entry_module(e).or(e.id.as_deref())?;
-    set.migrations.iter().find(|m| stem(set, m) == key)
+    stems.get(key).copied()
 }
 
 /// Where the registry's list is.
@@ -54,13 +66,15 @@ pub fn list_location(set: &MigrationSet, r: &Registry) -> Location {
 
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     let Some(registry) = &set.registry else { return };
-    for m in &set.migrations {
+    let stems = by_stem(set);
+    let registered: HashSet<usize> = registry
+        .entries
+        .iter()
+        .filter_map(|e| entry_migration(&stems, e))
+        .collect();
+    for (i, m) in set.migrations.iter().enumerate() {
         let name = stem(set, m);
-        let registered = registry
-            .entries
-            .iter()
-            .any(|e| entry_migration(set, e).is_some_and(|r| std::ptr::eq(r, m)));
-        if registered {
+        if registered.contains(&i) {
             continue;
         }
         out.push(

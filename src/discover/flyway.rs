@@ -70,7 +70,7 @@ fn stray_reason(name: &str) -> Option<String> {
 fn conf_no_transaction(dir: &DirListing, name: &str) -> bool {
     let conf = format!("{name}.conf");
     dir.files.contains(&conf)
-        && std::fs::read_to_string(dir.path.join(&conf)).is_ok_and(|t| {
+        && dir.read_file(&conf).text.is_ok_and(|t| {
             t.lines().any(|l| {
                 let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
                 l.eq_ignore_ascii_case("executeInTransaction=false")

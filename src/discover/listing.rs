@@ -29,20 +29,40 @@ pub struct DirListing {
     /// File contents held in memory instead of on disk (the directory as it was at a git
     /// base); `None` for a real directory.
     memory: Option<BTreeMap<String, Vec<u8>>>,
+    /// The repository its files must stay in (`None` in memory).
+    scope: Option<Arc<crate::read::Scope>>,
+    /// The real names of entries whose names are not UTF-8, by the name shown for them.
+    raw_names: HashMap<String, std::ffi::OsString>,
 }
 
 impl DirListing {
-    /// Lists `path` (not recursively).
+    /// Lists `path` (not recursively); its repository is found from it
+    /// ([`crate::read::repository_root`]).
     pub fn read(path: &Path, display: &str) -> Result<DirListing, Error> {
+        DirListing::read_in(path, display, &crate::read::repository_root(path))
+    }
+
+    /// Lists `path`, a directory of the repository at `root`.
+    pub fn read_in(path: &Path, display: &str, root: &Path) -> Result<DirListing, Error> {
         let unreadable = |e: std::io::Error| Error::UnreadableDir {
             path: display.to_string(),
             reason: e.kind().to_string(),
         };
         let mut files = Vec::new();
         let mut dirs = Vec::new();
+        let mut raw_names = HashMap::new();
         for entry in std::fs::read_dir(path).map_err(unreadable)? {
             let entry = entry.map_err(unreadable)?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let raw = entry.file_name();
+            let name = match raw.to_str() {
+                Some(name) => name.to_string(),
+                None => {
+                    // Shown with its bad bytes replaced; read by its real name.
+                    let shown = raw.to_string_lossy().into_owned();
+                    raw_names.insert(shown.clone(), raw);
+                    shown
+                }
+            };
             // The entry's own type needs no extra system call; only a symlink is followed for
             // the kind of what it points to (a dangling link counts as a file: it is unreadable).
             let is_dir = match entry.file_type() {
@@ -60,6 +80,8 @@ impl DirListing {
         dirs.sort();
         Ok(DirListing {
             memory: None,
+            scope: Some(Arc::new(crate::read::Scope::new(path, root))),
+            raw_names,
             path: path.to_path_buf(),
             display: display.to_string(),
             files,
@@ -119,6 +141,8 @@ impl DirListing {
             sniffed: OnceLock::new(),
             prefetched: Arc::default(),
             memory: Some(files),
+            scope: None,
+            raw_names: HashMap::new(),
         }
     }
 
@@ -126,7 +150,7 @@ impl DirListing {
     pub fn has_file(&self, rel: &str) -> bool {
         match &self.memory {
             Some(files) => files.contains_key(rel),
-            None => self.path.join(rel).is_file(),
+            None => self.real_path(rel).is_file(),
         }
     }
 
@@ -142,8 +166,30 @@ impl DirListing {
                     .collect();
                 Ok(DirListing::in_memory(&self.path.join(name), &display, inner))
             }
-            None => DirListing::read(&self.path.join(name), &display),
+            None => {
+                let root = self
+                    .scope
+                    .as_ref()
+                    .map_or_else(|| self.path.clone(), |s| s.root.clone());
+                DirListing::read_in(&self.real_path(name), &display, &root)
+            }
         }
+    }
+
+    /// The path on disk of entry `rel` (a name, or `subdirectory/name`), by its real name.
+    fn real_path(&self, rel: &str) -> PathBuf {
+        let (first, rest) = match rel.split_once('/') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (rel, None),
+        };
+        let mut path = match self.raw_names.get(first) {
+            Some(raw) => self.path.join(raw),
+            None => self.path.join(first),
+        };
+        if let Some(rest) = rest {
+            path.push(rest);
+        }
+        path
     }
 
     /// The bytes of an entry of this directory.
@@ -157,7 +203,7 @@ impl DirListing {
                 .get(name)
                 .cloned()
                 .ok_or_else(|| std::io::ErrorKind::NotFound.into()),
-            None => crate::model::read_limited(&self.path.join(name)),
+            None => crate::model::read_limited(&self.real_path(name), self.scope.as_deref()),
         }
     }
 

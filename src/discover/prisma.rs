@@ -100,9 +100,9 @@ fn lock_problem(dir: &DirListing) -> Option<LockProblem> {
     if !dir.files.iter().any(|f| f == LOCK) {
         return Some(LockProblem::Missing);
     }
-    let text = match std::fs::read_to_string(dir.path.join(LOCK)) {
+    let text = match dir.read_file(LOCK).text {
         Ok(t) => t,
-        Err(e) => return Some(LockProblem::Invalid(format!("cannot be read: {}", e.kind()))),
+        Err(why) => return Some(LockProblem::Invalid(why.to_string())),
     };
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
@@ -134,7 +134,10 @@ fn schema_provider(migrations: &Path) -> Option<(String, String)> {
         parent.join("schema.prisma"),
         parent.join("schema").join("schema.prisma"),
     ] {
-        if let Ok(text) = std::fs::read_to_string(&candidate)
+        // Only a schema of the same repository: nothing read through a link out of it is shown.
+        let scope = crate::read::Scope::of(migrations);
+        if let Ok(bytes) = crate::model::read_limited(&candidate, Some(&scope))
+            && let Ok(text) = String::from_utf8(bytes)
             && let Some(c) = DATASOURCE.captures(&text)
         {
             let name = candidate

@@ -227,7 +227,8 @@ fn load_seeds(set: &mut MigrationSet, dir: &DirListing) {
     names.sort();
     let seeds_display = join_display(&dir.display, SEEDS);
     for name in names {
-        let file = SourceFile::read(dir.path.join(SEEDS).join(&name), join_display(&seeds_display, &name));
+        let file = dir.read_file(&format!("{SEEDS}/{name}"));
+        debug_assert_eq!(file.display, join_display(&seeds_display, &name));
         let id = set.add_file(file);
         let mut script = Script::whole(id, set.file(id).text());
         script.no_transaction = true;

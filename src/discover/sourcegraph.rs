@@ -133,9 +133,69 @@ impl Format for Sourcegraph {
     }
 }
 
+/// How deep a `metadata.yaml` may nest, counting flow brackets and, for block style, the
+/// columns of indentation plus the `- `/`? ` indicators that open a line (an overestimate).
+const MAX_YAML_DEPTH: usize = 64;
+
+/// Where `text` first nests deeper than [`MAX_YAML_DEPTH`], if it does. One pass, no parsing:
+/// brackets inside quotes and comments do not count.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut flow = 0usize;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bytes = line.as_bytes();
+        // Block depth: indentation, then `- ` / `? ` indicators (`- - - x` nests three times).
+        let mut i = bytes.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let mut block = i;
+        while i + 1 < bytes.len() && matches!(bytes[i], b'-' | b'?') && matches!(bytes[i + 1], b' ' | b'\t') {
+            block += 2;
+            i += 2;
+            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+                i += 1;
+            }
+        }
+        if block > MAX_YAML_DEPTH {
+            return Some(offset + i);
+        }
+        let mut quote: Option<u8> = None;
+        for (j, &b) in bytes.iter().enumerate() {
+            match (quote, b) {
+                (Some(q), b) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'\'' | b'"') => quote = Some(b),
+                (None, b'#') if j == 0 || matches!(bytes[j - 1], b' ' | b'\t') => break,
+                (None, b'[' | b'{') => {
+                    flow += 1;
+                    if flow > MAX_YAML_DEPTH {
+                        return Some(offset + j);
+                    }
+                }
+                (None, b']' | b'}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Reads a `metadata.yaml`; a file that cannot be used is a metadata problem (and `None`).
 fn read_metadata(set: &mut MigrationSet, id: FileId) -> Option<Metadata> {
     let text = set.file(id).text.clone().ok()?;
+    // The YAML parser takes time superlinear in the nesting depth (a 200 KB file of
+    // `[[[…]]]` took 42 s): refuse deep nesting before parsing. Sourcegraph's metadata is a
+    // flat map, so the bound is never near for a real file.
+    if let Some(at) = too_deep(&text) {
+        set.metadata_problems.push(MetadataProblem {
+            file: id,
+            span: at..at,
+            message: format!(
+                "cannot be read: it nests deeper than {MAX_YAML_DEPTH} levels here (sourcegraph's metadata is a flat \
+                 map of `name`, `parents` and flags)"
+            ),
+        });
+        return None;
+    }
     match serde_yaml::from_str::<Metadata>(&text) {
         Ok(m) => Some(m),
         Err(e) => {
@@ -149,5 +209,22 @@ fn read_metadata(set: &mut MigrationSet, id: FileId) -> Option<Metadata> {
             });
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_found_before_parsing() {
+        assert_eq!(
+            too_deep("name: a\nparents: [1, 2]\ncreateIndexConcurrently: false\n"),
+            None
+        );
+        let deep = format!("parents: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(too_deep(&deep), Some(9 + MAX_YAML_DEPTH));
+        assert!(too_deep(&"- ".repeat(1000)).is_some());
+        assert_eq!(too_deep(&format!("name: '{}'", "[".repeat(1000))), None, "quoted");
     }
 }

@@ -49,8 +49,11 @@ impl Format for TsRegistry {
         }
         // An `index.ts` without a `migrations` array is application code that calls modules
         // itself (homarr's untracked custom data migrations), not a registry.
-        let index = dir.read_bytes("index.ts").unwrap_or_default();
-        if !ARRAY.is_match(&typescript::without_comments(&String::from_utf8_lossy(&index))) {
+        // An `index.ts` that cannot be read (a FIFO, a link out of the repository) still makes
+        // the directory a registry candidate, so that loading reports it.
+        if let Ok(index) = dir.read_bytes("index.ts")
+            && !ARRAY.is_match(&typescript::without_comments(&String::from_utf8_lossy(&index)))
+        {
             return None;
         }
         let n = dir.files.iter().filter(|f| parse_module(f).is_some()).count();

@@ -43,6 +43,8 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
         }
     }
     let mut found: Vec<Found> = Vec::new();
+    // Files are read only within the repository of the walk's root ([`crate::read`]).
+    let repository = crate::read::repository_root(root);
     for (path, shown) in dirs {
         // A migration directory's testdata/, fixtures/ and seeds/ are not migration sets, and
         // nothing under a directory-per-migration set is.
@@ -58,7 +60,7 @@ pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
         if inside_set {
             continue;
         }
-        let listing = DirListing::read(&path, &shown)?;
+        let listing = DirListing::read_in(&path, &shown, &repository)?;
         if let Some((format, detection)) = detect(&listing) {
             found.push(Found {
                 dir: listing,

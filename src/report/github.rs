@@ -4,16 +4,38 @@
 
 use crate::checks::{Finding, Severity};
 use crate::outcome::Outcome;
-use crate::report::{human, sarif};
+use crate::report::{escape, human, sarif};
 
-/// Escapes the message part of a workflow command.
+/// Escapes the message part of a workflow command (control characters first, then the
+/// workflow command's own escapes).
 fn data(s: &str) -> String {
+    percent(&escape::text(s))
+}
+
+fn percent(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value (`file=`, `title=`), where `:` and `,` are separators too.
 fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
+    percent(&escape::line(s)).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `text` (a human report) wrapped so the runner executes no workflow command inside it:
+/// `::stop-commands::TOKEN` before, `::TOKEN::` after, with a token no text can know.
+pub fn without_commands(text: &str) -> String {
+    let token = format!("migproof-{:016x}{:016x}", random(), random());
+    format!("::stop-commands::{token}\n{text}::{token}::\n")
+}
+
+/// 64 random bits from the kernel (a seeded generator when /dev/urandom cannot be read).
+fn random() -> u64 {
+    use std::io::Read;
+    let mut bytes = [0u8; 8];
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
+        Ok(()) => u64::from_ne_bytes(bytes),
+        Err(_) => fastrand::u64(..),
+    }
 }
 
 /// One annotation line.
@@ -60,7 +82,9 @@ mod tests {
 
     #[test]
     fn escapes_follow_the_workflow_command_rules() {
-        assert_eq!(data("50%\r\nnext"), "50%25%0D%0Anext");
+        assert_eq!(data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(data("a\r\u{1b}"), "a\\r\\u{1b}");
+        assert_eq!(property("x\n::error::y"), "x\\n%3A%3Aerror%3A%3Ay");
         assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
     }
 }

@@ -9,6 +9,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 
 use crate::checks::{Finding, Location, Severity};
 use crate::outcome::Outcome;
+use crate::report::escape;
 
 /// How to draw: colours and Unicode for a terminal, plain ASCII otherwise.
 #[derive(Debug, Clone)]
@@ -48,12 +49,13 @@ struct View {
 }
 
 impl View {
-    fn of(f: &Finding) -> View {
-        let (source, label) = source_and_label(&f.location, f.label.clone());
+    fn of(f: &Finding, clean: &mut Clean) -> View {
+        let label = f.label.as_deref().map(|l| escape::line(l).into_owned());
+        let (source, label) = source_and_label(&f.location, label, clean);
         let message = if source.is_some() {
-            f.message.clone()
+            escape::text(&f.message).into_owned()
         } else {
-            format!("{}: {}", f.location.path, f.message)
+            format!("{}: {}", escape::line(&f.location.path), escape::text(&f.message))
         };
         View {
             code: Some(format!("{} {}", f.rule.code, f.rule.name)),
@@ -72,23 +74,41 @@ impl View {
 
 /// The help text, followed by one line per related place (`also: path:line:col: label`).
 fn help_with_related(f: &Finding) -> Option<String> {
-    let mut lines: Vec<String> = f.help.iter().cloned().collect();
+    let mut lines: Vec<String> = f.help.iter().map(|h| escape::text(h).into_owned()).collect();
     for r in &f.related {
         let (line, col) = r.location.line_col();
-        lines.push(format!("also: {}:{line}:{col}: {}", r.location.path, r.label));
+        lines.push(format!(
+            "also: {}:{line}:{col}: {}",
+            escape::line(&r.location.path),
+            escape::line(&r.label)
+        ));
     }
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
+/// Which source texts need no escaping, by address: each file is scanned once, not once per
+/// finding in it.
+type Clean = std::collections::HashMap<usize, bool>;
+
 fn source_and_label(
     location: &Location,
     label: Option<String>,
+    clean: &mut Clean,
 ) -> (Option<NamedSource<Arc<str>>>, Option<LabeledSpan>) {
     match &location.text {
         Some(text) if !text.is_empty() => {
             let start = location.span.start.min(text.len());
             let end = location.span.end.clamp(start, text.len());
-            let source = NamedSource::new(location.path.clone(), text.clone()).with_language("sql");
+            let is_clean = *clean
+                .entry(Arc::as_ptr(text).cast::<u8>() as usize)
+                .or_insert_with(|| escape::source_is_clean(text));
+            let (text, start, end) = if is_clean {
+                (text.clone(), start, end)
+            } else {
+                let (escaped, span) = escape::source(text, start..end);
+                (Arc::from(escaped), span.start, span.end)
+            };
+            let source = NamedSource::new(&*escape::line(&location.path), text).with_language("sql");
             (
                 Some(source),
                 Some(LabeledSpan::new_primary_with_span(label, start..end)),
@@ -147,14 +167,18 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
         .with_width(style.width)
         .with_links(false);
     let mut out = String::new();
+    let mut clean = Clean::new();
     for finding in &outcome.findings {
-        let view = View::of(finding);
+        let view = View::of(finding, &mut clean);
         if handler.render_report(&mut out, &view).is_err() {
             // miette could not draw the snippet: fall back to one plain line.
             let (line, col) = finding.location.line_col();
             out.push_str(&format!(
                 "{}:{line}:{col}: {} {}: {}\n",
-                finding.location.path, finding.rule.code, finding.rule.name, finding.message
+                escape::line(&finding.location.path),
+                finding.rule.code,
+                finding.rule.name,
+                escape::text(&finding.message)
             ));
         }
         out.push('\n');
@@ -172,7 +196,7 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
     let mut out = format!(
         "round-trip on {}:
 ",
-        report.server
+        escape::line(&report.server)
     );
     for set in &report.sets {
         let total = set.migrations.len();
@@ -206,7 +230,7 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
         };
         out.push_str(&format!(
             "  {}: {status}: {tripped} of {total} migrations round-tripped{}\n",
-            set.path,
+            escape::line(&set.path),
             if notes.is_empty() {
                 String::new()
             } else {
@@ -217,7 +241,7 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
     if !report.roles_dropped.is_empty() {
         out.push_str(&format!(
             "  dropped roles the migrations created: {}\n",
-            report.roles_dropped.join(", ")
+            escape::line(&report.roles_dropped.join(", "))
         ));
     }
     out

@@ -19,6 +19,7 @@ pub struct Options {
 
 /// Escapes text and attribute values; drops characters XML 1.0 cannot hold.
 fn xml(s: &str) -> String {
+    let s = super::escape::text(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -38,7 +39,7 @@ fn xml(s: &str) -> String {
 /// `path:line:col: message` and the help.
 fn line(f: &Finding) -> String {
     let (line, col) = f.location.line_col();
-    let mut s = format!("{}:{line}:{col}: {}", f.location.path, f.message);
+    let mut s = format!("{}:{line}:{col}: {}", super::escape::line(&f.location.path), f.message);
     if let Some(help) = &f.help {
         s.push_str(&format!("\n  help: {help}"));
     }
@@ -130,7 +131,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{FFFD}");
+    fn escapes_markup_and_control_characters() {
+        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\\u{1}");
     }
 }

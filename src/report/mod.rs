@@ -1,6 +1,7 @@
 //! Rendering an [`Outcome`]: human (miette), JSON, SARIF, GitHub annotations, JUnit XML, and
 //! the rules listing. Renderers read the outcome and a [`Style`], never the command line.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -51,11 +52,14 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
         ),
         Some(OutputFormat::Human) => human::render(outcome, &human::Style::detect()),
         None => {
-            let mut out = human::render(outcome, &human::Style::detect());
+            let human = human::render(outcome, &human::Style::detect());
             if style.github_actions {
+                let mut out = github::without_commands(&human);
                 out.push_str(&github::annotations(outcome));
+                out
+            } else {
+                human
             }
-            out
         }
     }
 }

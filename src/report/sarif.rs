@@ -81,7 +81,7 @@ fn result(f: &Finding) -> Value {
         "ruleId": f.rule.code,
         "ruleIndex": index,
         "level": level(f.severity),
-        "message": { "text": text },
+        "message": { "text": super::escape::text(&text) },
         "locations": [{ "physicalLocation": physical(&f.location) }],
     });
     if !f.related.is_empty() {
@@ -93,7 +93,7 @@ fn result(f: &Finding) -> Value {
                 json!({
                     "id": i,
                     "physicalLocation": physical(&r.location),
-                    "message": { "text": r.label },
+                    "message": { "text": super::escape::text(&r.label) },
                 })
             })
             .collect();

@@ -22,8 +22,8 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// At most this many broken statements are reported per script: each one costs a parse of the
-/// rest of the script, and a script with more is not SQL for this grammar anyway.
+/// At most this many broken statements are found by parsing the rest of the script (each such
+/// parse costs the script's length); after them statements are parsed one by one.
 pub const MAX_ERRORS_PER_SCRIPT: usize = 100;
 
 /// Parses `text[span]` as one script, with the byte ranges in `blank` (psql meta-commands)
@@ -86,6 +86,21 @@ pub fn syntax_errors(
         match statement {
             Some(i) if statements[i].end > start => from = statements[i].end - base,
             _ => break,
+        }
+    }
+    // Past the cap each rest-of-script parse would cost as much as the script again: the
+    // remaining statements are parsed one by one instead (linear), so the report can still say
+    // how many more are broken (`limits::cap_per_file` folds them into one finding).
+    if errors.len() >= MAX_ERRORS_PER_SCRIPT {
+        let rest = base + from;
+        for s in statements.iter().filter(|s| s.start >= rest && s.end <= span.end) {
+            if let Err(e) = super::pg::parse(&sql[s.start - base..s.end - base]) {
+                let at = e.at.map(|a| (s.start + a).min(s.end)).unwrap_or(s.start);
+                errors.push(SyntaxError {
+                    span: at..at,
+                    message: e.message,
+                });
+            }
         }
     }
     errors
