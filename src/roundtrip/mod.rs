@@ -13,8 +13,12 @@
 pub mod apply;
 pub mod cleanup;
 pub mod diff;
+pub mod named;
+pub mod sandbox;
 pub mod server;
 pub mod snapshot;
+pub mod template;
+pub mod watchdog;
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -131,6 +135,9 @@ pub struct MigrationReport {
     pub snapshot_ms: f64,
 }
 
+/// How long one catalog snapshot may take (it takes milliseconds unless something blocks it).
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e5).round() / 100.0
 }
@@ -174,7 +181,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options, findings: &mut Vec<Finding>) -
             _ => e,
         });
     }
-    roles_dropped.extend(target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?);
+    roles_dropped.extend(target.drop_created_roles()?);
     if !roles_dropped.is_empty() {
         eprintln!(
             "migproof: dropped the roles the migrations created on {}: {}",
@@ -214,7 +221,7 @@ fn run_sets(
         findings.append(&mut run.findings);
         reports.push(report);
         // Roles are cluster-wide: the next directory starts without this one's.
-        let dropped = target.drop_roles_since(&roles_before, &[set], setup.map(|s| &*s.1))?;
+        let dropped = target.drop_roles_since(&roles_before)?;
         if target.roles_before.is_some() {
             roles_dropped.extend(dropped);
         }
@@ -235,11 +242,22 @@ struct Target {
     roles_before: Option<BTreeSet<String>>,
     statement_timeout: Duration,
     lock_timeout: Duration,
+    /// This run's id: its scratch databases are `migproof_<run>_<n>`, and (on a named server)
+    /// its advisory lock says it is alive ([`named`]).
+    run: u32,
+    scratch_count: u32,
+    /// The transaction-id windows in which this run's scripts ran: a new role whose
+    /// `pg_authid.xmin` is in one was created by this run ([`named`]).
+    windows: std::cell::RefCell<Vec<(i64, i64)>>,
+    /// The roles last recorded in the scratch database's comment (a named server).
+    recorded: std::cell::RefCell<Vec<String>>,
 }
 
 /// A scratch database with a working connection and the prepared snapshot query.
 struct Scratch {
     client: Client,
+    /// The session's backend pid (for the watchdog).
+    backend: i32,
     statement: Statement,
     /// The server clock when the database was created: `'now'` timestamps after it are masked.
     since: String,
@@ -255,14 +273,51 @@ impl Target {
                     "--database-url / MIGPROOF_DATABASE_URL is not a valid PostgreSQL URL or key=value string"
                         .to_string()
                 })?;
-                let description = server::describe(&base);
-                let mut admin = base
-                    .connect(NoTls)
-                    .map_err(|e| format!("cannot connect to {description}: {}", scrub(&e.to_string(), url)))?;
-                let major = major_version(&mut admin).map_err(|e| e.to_string())?;
+                let description = named::scrub(&server::describe(&base), url);
+                let mut admin = base.connect(NoTls).map_err(|e| {
+                    format!("cannot connect to {description}: {}", named::scrub(&named::reason(&e), url))
+                })?;
+                let failed = |e: postgres::Error| named::scrub(&format!("on {description}: {}", named::reason(&e)), url);
+                let major = major_version(&mut admin).map_err(failed)?;
+                let run = loop {
+                    let run = fastrand::u32(..);
+                    if named::hold_run_lock(&mut admin, run).map_err(failed)? {
+                        break run;
+                    }
+                };
+                named::wait_turn(&mut admin, &description).map_err(failed)?;
+                for stale in named::stale_scratch(&mut admin).map_err(failed)? {
+                    let dropped = server::drop_database(&mut admin, &stale.database);
+                    let mut roles = Vec::new();
+                    for role in &stale.roles {
+                        if admin
+                            .batch_execute(&format!("DROP ROLE IF EXISTS {}", server::quote_ident(role)))
+                            .is_ok()
+                        {
+                            roles.push(role.clone());
+                        }
+                    }
+                    match dropped {
+                        Ok(()) => eprintln!(
+                            "migproof: removed the scratch database `{}` left by a migproof run that is gone (nobody holds \
+                             its lock){}",
+                            stale.database,
+                            if roles.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", and the roles it created: {}", roles.join(", "))
+                            }
+                        ),
+                        Err(e) => eprintln!(
+                            "migproof: could not remove the scratch database `{}` left by a migproof run that is gone: {}",
+                            stale.database,
+                            named::reason(&e)
+                        ),
+                    }
+                }
                 let roles = admin
-                    .query("SELECT rolname FROM pg_roles", &[])
-                    .map_err(|e| e.to_string())?
+                    .query("SELECT rolname::text FROM pg_roles", &[])
+                    .map_err(failed)?
                     .iter()
                     .map(|r| r.get::<_, String>(0))
                     .collect();
@@ -276,6 +331,10 @@ impl Target {
                     roles_before: Some(roles),
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
+                    run,
+                    scratch_count: 0,
+                    windows: Default::default(),
+                    recorded: Default::default(),
                 })
             }
             None => {
@@ -302,6 +361,10 @@ impl Target {
                     roles_before: None,
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
+                    run: fastrand::u32(..),
+                    scratch_count: 0,
+                    windows: Default::default(),
+                    recorded: Default::default(),
                 })
             }
         }
@@ -309,7 +372,8 @@ impl Target {
 
     /// Creates `migproof_<random>` and connects to it.
     fn scratch(&mut self) -> Result<Scratch, String> {
-        let name = format!("migproof_{:016x}", fastrand::u64(..));
+        self.scratch_count += 1;
+        let name = named::scratch_name(self.run, self.scratch_count);
         self.admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} TEMPLATE template0",
@@ -338,8 +402,13 @@ impl Target {
             .prepare(snapshot::QUERY)
             .map_err(|e| format!("the snapshot query failed to prepare: {e}"))?;
         let since = Snapshot::clock(&mut client).map_err(|e| e.to_string())?;
+        let backend: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .map_err(|e| e.to_string())?
+            .get(0);
         Ok(Scratch {
             client,
+            backend,
             statement,
             since,
             name,
@@ -384,7 +453,7 @@ impl Target {
         } else {
             return None;
         };
-        let log = std::fs::read_to_string(server.socket_dir.join("server.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
         let tail: Vec<&str> = log
             .lines()
             .rev()
@@ -423,9 +492,16 @@ impl Target {
 
     /// Applies `script` under the time limits. A migration may turn the timeouts off (`SET
     /// statement_timeout = 0` heads every pg_dump output), so they are set again before every
-    /// script, and a watchdog cancels a script that runs longer than the statement timeout
-    /// times its statements plus one: no migration can make the round-trip hang.
-    fn apply(&self, client: &mut Client, text: &str, script: &Script) -> Result<Duration, apply::Rejection> {
+    /// script, and a [`watchdog`] cancels a script that runs longer than the statement timeout
+    /// times its statements plus one, then terminates its session, then stops the server: no
+    /// migration can make the round-trip hang.
+    fn apply(
+        &self,
+        client: &mut Client,
+        backend: i32,
+        text: &str,
+        script: &Script,
+    ) -> Result<Duration, apply::Rejection> {
         let _ = client.batch_execute(&format!(
             "SET statement_timeout = {}; SET lock_timeout = {}",
             self.statement_timeout.as_millis(),
@@ -442,22 +518,29 @@ impl Target {
             }
         };
         let limit = self.statement_timeout * (statements as u32 + 1);
-        let token = client.cancel_token();
-        let (done, wait) = std::sync::mpsc::channel::<()>();
-        let watchdog = std::thread::spawn(move || {
-            let mut fired = false;
-            // Again after each further limit: finding the failing statement replays the script.
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
-                fired = true;
-                let _ = token.cancel_query(NoTls);
-            }
-            fired
-        });
-        let result = apply::apply(client, text, script);
-        drop(done);
-        let fired = watchdog.join().unwrap_or(false);
+        let watch = self.watch(client, backend, limit);
+        let lo = named::txid(client).ok();
+        let (result, fired) = watchdog::run(&watch, || apply::apply(client, text, script));
+        if let Some(lo) = lo {
+            // The script may have left a transaction open or failed: the window ends now, or,
+            // when the session cannot tell, at the highest id the server has handed out.
+            let hi = named::txid(client)
+                .or_else(|_| self.base.clone().connect(NoTls).and_then(|mut c| named::txid(&mut c)))
+                .unwrap_or(i64::MAX);
+            self.windows.borrow_mut().push((lo, hi));
+            self.record_roles(client);
+        }
         result.map_err(|mut r| {
-            if fired && r.code == "57014" && !r.message.contains("timeout") {
+            if fired >= watchdog::Fired::Terminated {
+                r.code = "57P01".to_string();
+                r.message = format!(
+                    "terminated by migproof: the script ran past its time budget ({} s: --statement-timeout × \
+                     (statements + 1)) and went on after being cancelled; its session was ended from outside",
+                    limit.as_secs_f64()
+                );
+                r.detail = None;
+                r.hint = None;
+            } else if fired == watchdog::Fired::Canceled && r.code == "57014" && !r.message.contains("timeout") {
                 r.message = format!(
                     "canceled by migproof: the script ran longer than {} s in all (--statement-timeout × (statements + 1))",
                     limit.as_secs_f64()
@@ -465,6 +548,47 @@ impl Target {
             }
             r
         })
+    }
+
+    /// On a named server: writes the roles this run has created so far into the scratch
+    /// database's comment, so the next run can drop them if this one is killed.
+    fn record_roles(&self, client: &mut Client) {
+        let Some(before) = &self.roles_before else { return };
+        let windows = self.windows.borrow().clone();
+        let Ok(rows) = client.query("SELECT rolname::text, xmin::text::bigint FROM pg_authid", &[]) else {
+            return;
+        };
+        let created: Vec<String> = rows
+            .iter()
+            .filter(|r| {
+                let name: String = r.get(0);
+                let xmin = r.get::<_, i64>(1) as u32;
+                !before.contains(&name) && windows.iter().any(|w| named::in_window(xmin, *w))
+            })
+            .map(|r| r.get(0))
+            .collect();
+        if created != *self.recorded.borrow() {
+            let comment = named::roles_comment(&created);
+            let sql = format!(
+                "DO $migproof$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), {}); END $migproof$",
+                quote_literal(&comment)
+            );
+            if client.batch_execute(&sql).is_ok() {
+                *self.recorded.borrow_mut() = created;
+            }
+        }
+    }
+
+    /// The watchdog for a step of `client` (whose backend is `backend`) with `budget`.
+    fn watch(&self, client: &Client, backend: i32, budget: Duration) -> watchdog::Watch {
+        watchdog::Watch {
+            budget,
+            grace: Duration::from_secs(5).max(budget / 4),
+            cancel: client.cancel_token(),
+            backend,
+            admin: self.base.clone(),
+            server: self.throwaway.as_ref().map(|t| t.pid),
+        }
     }
 
     /// The roles that exist now.
@@ -478,43 +602,47 @@ impl Target {
             .collect())
     }
 
-    /// Drops the roles that did not exist in `before` and that the migrations (or the setup
-    /// file) name: roles are cluster-wide and survive `DROP DATABASE`. Used before rebuilding a
-    /// directory's state (so its `CREATE ROLE` runs again) and, on a named server, at the end.
-    fn drop_roles_since(
-        &mut self,
-        before: &BTreeSet<String>,
-        sets: &[&MigrationSet],
-        setup: Option<&str>,
-    ) -> Result<Vec<String>, String> {
-        let now = self.roles()?;
-        let texts: Vec<String> = sets
-            .iter()
-            .flat_map(|s| s.files.iter().map(|f| f.text().to_lowercase()))
-            .chain(setup.map(str::to_lowercase))
-            .collect();
+    /// Drops the roles that did not exist in `before` and that this run's scripts created (their
+    /// `pg_authid` row was written inside one of the run's windows; see [`named`]): roles are
+    /// cluster-wide and survive `DROP DATABASE`. Used before rebuilding a directory's state (so
+    /// its `CREATE ROLE` runs again) and, on a named server, at the end.
+    fn drop_roles_since(&mut self, before: &BTreeSet<String>) -> Result<Vec<String>, String> {
         let mut dropped = Vec::new();
-        for role in now.into_iter().filter(|r| !before.contains(r)) {
-            if texts.iter().any(|t| t.contains(&role.to_lowercase())) {
-                match self
-                    .admin
-                    .batch_execute(&format!("DROP ROLE {}", server::quote_ident(&role)))
-                {
-                    Ok(()) => dropped.push(role),
-                    Err(e) => eprintln!("migproof: could not drop role `{role}` created by the migrations: {e}"),
-                }
+        for role in self.created_roles(before)? {
+            match self
+                .admin
+                .batch_execute(&format!("DROP ROLE {}", server::quote_ident(&role)))
+            {
+                Ok(()) => dropped.push(role),
+                Err(e) => eprintln!(
+                    "migproof: could not drop role `{role}` created by the migrations: {}",
+                    named::reason(&e)
+                ),
             }
         }
         Ok(dropped)
     }
 
+    /// The roles not in `before` that this run's scripts created.
+    fn created_roles(&mut self, before: &BTreeSet<String>) -> Result<Vec<String>, String> {
+        let windows = self.windows.borrow().clone();
+        match named::roles(&mut self.admin) {
+            Ok(now) => Ok(now
+                .into_iter()
+                .filter(|(r, xmin)| !before.contains(r) && windows.iter().any(|w| named::in_window(*xmin, *w)))
+                .map(|(r, _)| r)
+                .collect()),
+            // `pg_authid` is for superusers: without it, every role new since `before`.
+            Err(_) => Ok(self.roles()?.into_iter().filter(|r| !before.contains(r)).collect()),
+        }
+    }
+
     /// On a named server: drops the roles the migrations created, and says so.
-    fn drop_created_roles(&mut self, sets: &[MigrationSet], setup: Option<&str>) -> Result<Vec<String>, String> {
+    fn drop_created_roles(&mut self) -> Result<Vec<String>, String> {
         let Some(before) = self.roles_before.clone() else {
             return Ok(Vec::new());
         };
-        let sets: Vec<&MigrationSet> = sets.iter().collect();
-        self.drop_roles_since(&before, &sets, setup)
+        self.drop_roles_since(&before)
     }
 }
 
@@ -525,18 +653,8 @@ fn major_version(client: &mut Client) -> Result<u32, postgres::Error> {
     Ok((v / 10000) as u32)
 }
 
-/// Removes a password that a connection error might echo.
-fn scrub(message: &str, url: &str) -> String {
-    let mut out = message.to_string();
-    if let Ok(c) = url.parse::<Config>()
-        && let Some(pw) = c.get_password()
-    {
-        let pw = String::from_utf8_lossy(pw);
-        if !pw.is_empty() {
-            out = out.replace(pw.as_ref(), "***");
-        }
-    }
-    out
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// One directory's round-trip.
@@ -590,7 +708,7 @@ impl SetRun<'_> {
                 break;
             }
             let text = set.file(up.file).text();
-            let up_result = self.target.apply(&mut db.client, text, up);
+            let up_result = self.target.apply(&mut db.client, db.backend, text, up);
             match up_result {
                 Err(rejection) => {
                     self.connection_alive(&db, &rejection, up, "up")?;
@@ -637,8 +755,7 @@ impl SetRun<'_> {
             }
             if rebuild {
                 self.target.discard(db);
-                let setup_text = self.setup.map(|s| &*s.1);
-                self.target.drop_roles_since(&roles_at_start, &[set], setup_text)?;
+                self.target.drop_roles_since(&roles_at_start)?;
                 db = self.target.scratch()?;
                 if let Some(step) = self.run_setup(&mut db) {
                     self.target.discard(db);
@@ -649,7 +766,7 @@ impl SetRun<'_> {
                         .up
                         .as_ref()
                         .expect("applied migrations have an up");
-                    if let Err(r) = self.target.apply(&mut db.client, self.set.file(up.file).text(), up) {
+                    if let Err(r) = self.target.apply(&mut db.client, db.backend, self.set.file(up.file).text(), up) {
                         self.connection_alive(&db, &r, up, "up (replayed)")?;
                         let finding = self
                             .rejected(
@@ -696,7 +813,7 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match self.target.apply(&mut db.client, set.file(down.file).text(), down) {
+        match self.target.apply(&mut db.client, db.backend, set.file(down.file).text(), down) {
             Err(r) => {
                 self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
@@ -755,7 +872,7 @@ impl SetRun<'_> {
                 ),
             );
         }
-        match self.target.apply(&mut db.client, set.file(up.file).text(), up) {
+        match self.target.apply(&mut db.client, db.backend, set.file(up.file).text(), up) {
             Err(r) => {
                 self.connection_alive(db, &r, up, "up (applied again)")?;
                 let finding = self
@@ -800,10 +917,30 @@ impl SetRun<'_> {
         Ok((status, false))
     }
 
+    /// Reads the schema, under timeouts of its own (set here: a migration may have turned the
+    /// session's off, or hold a catalog locked from another session) and the watchdog.
     fn snapshot(&self, db: &mut Scratch, time: &mut Duration) -> Result<Snapshot, String> {
         let started = Instant::now();
-        let s = Snapshot::take(&mut db.client, &db.statement, &db.since)
-            .map_err(|e| format!("the schema snapshot failed in `{}`: {e}", self.set.display))?;
+        let budget = SNAPSHOT_TIMEOUT;
+        let _ = db.client.batch_execute(&format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}",
+            budget.as_millis(),
+            budget.as_millis() / 2
+        ));
+        let watch = self.target.watch(&db.client, db.backend, budget + Duration::from_secs(1));
+        let (taken, fired) = watchdog::run(&watch, || Snapshot::take(&mut db.client, &db.statement, &db.since));
+        let s = taken.map_err(|e| {
+            let why = if fired >= watchdog::Fired::Terminated {
+                "it ran past its time budget and was ended from outside".to_string()
+            } else {
+                named::reason(&e)
+            };
+            format!(
+                "the schema snapshot failed in `{}` ({why}); a migration may hold a catalog locked from another \
+                 session (dblink, a background process)",
+                self.set.display
+            )
+        })?;
         *time += started.elapsed();
         Ok(s)
     }
@@ -812,7 +949,7 @@ impl SetRun<'_> {
     fn run_setup(&mut self, db: &mut Scratch) -> Option<SetStatus> {
         let (path, text) = self.setup?;
         let script = Script::whole(0, text);
-        let rejection = self.target.apply(&mut db.client, text, &script).err()?;
+        let rejection = self.target.apply(&mut db.client, db.backend, text, &script).err()?;
         let location = Location {
             path: path.clone(),
             span: rejection.span.clone(),
@@ -836,6 +973,10 @@ impl SetRun<'_> {
     /// `Err` when the connection broke while applying `script` (the server crashed or went
     /// away): that is not the migration's fault, and nothing after it could be trusted.
     fn connection_alive(&self, db: &Scratch, r: &Rejection, script: &Script, step: &str) -> Result<(), String> {
+        // Ended by the watchdog: the migration's fault, reported as its finding.
+        if r.message.starts_with("terminated by migproof") && self.target.server_gone().is_none() {
+            return Ok(());
+        }
         if db.client.is_closed() || r.is_connection_lost() {
             let path = &self.set.file(script.file).display;
             return Err(self.target.lost(&format!("applying the {step} `{path}`"), &r.message));
