@@ -381,9 +381,10 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
     let binaries = server::find_binaries(None).unwrap();
     let pg = server::Throwaway::start(binaries).expect("server starts");
     let url = format!(
-        "host={} port={} user=postgres password=hunter2-secret dbname=template1",
+        "host={} port={} user=postgres password={} dbname=template1",
         pg.socket_dir.display(),
-        pg.port
+        pg.port,
+        pg.password
     );
     let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .args([
@@ -398,7 +399,7 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    assert!(!stdout.contains(&pg.password) && !stderr.contains(&pg.password));
     assert!(
         stdout.contains("dropped roles the migrations created: migproof_fixture_reader"),
         "{stdout}"

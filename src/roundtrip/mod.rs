@@ -466,7 +466,7 @@ impl Target {
             "the throwaway PostgreSQL {} server (postmaster pid {}) stopped unexpectedly ({how}); the round-trip \
              cannot go on. The last lines of its log:\n{}",
             server.binaries.version,
-            server.pid,
+            server.postmaster,
             tail.join("\n")
         ))
     }

@@ -133,9 +133,9 @@ pub struct Stale {
 
 /// The scratch databases whose run holds no lock any more, with the roles each recorded.
 pub fn stale_scratch(admin: &mut Client) -> Result<Vec<Stale>, postgres::Error> {
-    let live: Vec<i32> = admin
+    let live: Vec<i64> = admin
         .query(
-            "SELECT objid::bigint::int FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid \
+            "SELECT objid::text::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid \
              AND objsubid = 2 AND granted",
             &[&LOCK_CLASS],
         )?
@@ -152,7 +152,7 @@ pub fn stale_scratch(admin: &mut Client) -> Result<Vec<Stale>, postgres::Error> 
         .filter_map(|r| {
             let name: String = r.get(0);
             let run = run_of(&name)?;
-            if live.contains(&run_key(run)) {
+            if live.contains(&i64::from(run)) {
                 return None;
             }
             let comment: String = r.get(1);

@@ -154,6 +154,8 @@ pub struct Throwaway {
     /// The process to signal and wait for: the postmaster, or (in its own namespaces) the
     /// intermediate that forwards to it.
     pub pid: i32,
+    /// The postmaster's pid as the host sees it (in its own namespace it is 1 there).
+    pub postmaster: i32,
     /// How the server is isolated.
     pub isolation: Isolation,
     /// The random password of this run's `postgres` role (SCRAM).
@@ -303,6 +305,7 @@ impl Throwaway {
             binaries,
             run_as,
             pid,
+            postmaster: pid,
             isolation,
             password,
             storage,
@@ -336,8 +339,13 @@ impl Throwaway {
             }
             std::thread::sleep(Duration::from_millis(3));
         }
+        let postmaster = match server.isolation {
+            Isolation::Namespaces => sandbox::server_pid(pid).unwrap_or(pid),
+            Isolation::ProcessGroup => pid,
+        };
         Ok(Throwaway {
             ready_in: started.elapsed(),
+            postmaster,
             ..server
         })
     }
@@ -355,13 +363,6 @@ impl Throwaway {
         c
     }
 
-    /// The postmaster's pid as the host sees it.
-    pub fn postmaster_pid(&self) -> Option<i32> {
-        match self.isolation {
-            Isolation::Namespaces => sandbox::server_pid(self.pid),
-            Isolation::ProcessGroup => Some(self.pid),
-        }
-    }
 }
 
 /// Empties a directory (not following links).
