@@ -323,7 +323,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     };
     let mut outcome = check_with(&args.paths, &options)?;
     if args.roundtrip {
-        let options = roundtrip_options(args);
+        let options = roundtrip_options(args, options.config.as_ref())?;
         check_roundtrip(&mut outcome, &options)?;
     }
     if args.verbose {
@@ -341,16 +341,48 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-/// The round-trip options the command line asks for.
-pub fn roundtrip_options(args: &CheckArgs) -> roundtrip::Options {
-    roundtrip::Options {
-        pg_bin: args.pg_bin.clone(),
-        database_url: args.database_url.clone().filter(|u| !u.is_empty()),
-        setup: args.setup.clone(),
-        statement_timeout: std::time::Duration::from_secs(args.statement_timeout),
-        lock_timeout: std::time::Duration::from_secs(args.lock_timeout),
+/// The round-trip options the command line asks for, then the `[roundtrip]` table of the
+/// configuration file, then the defaults.
+pub fn roundtrip_options(args: &CheckArgs, config: Option<&config::Config>) -> Result<roundtrip::Options, Error> {
+    let table = config.map(|c| &c.roundtrip);
+    let relative = |p: &PathBuf| match config {
+        Some(c) if p.is_relative() => c.root.join(p),
+        _ => p.clone(),
+    };
+    let database_url = match args.database_url.clone().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => match table.and_then(|t| t.database_url_env.as_ref()) {
+            Some(var) => match std::env::var(var) {
+                Ok(url) if !url.is_empty() => Some(url),
+                _ => {
+                    return Err(Error::Roundtrip(format!(
+                        "`[roundtrip] database-url-env = \"{var}\"` in `{}`, but {var} is not set: set it, or remove \
+                         the key to round-trip on a throwaway server",
+                        config.map_or(String::new(), |c| c.file.display().to_string())
+                    )));
+                }
+            },
+            None => None,
+        },
+    };
+    let defaults = roundtrip::Options::default();
+    Ok(roundtrip::Options {
+        pg_bin: args.pg_bin.clone().or_else(|| table.and_then(|t| t.bin_dir.as_ref()).map(relative)),
+        database_url,
+        setup: args.setup.clone().or_else(|| table.and_then(|t| t.setup.as_ref()).map(relative)),
+        statement_timeout: args
+            .statement_timeout
+            .or(table.and_then(|t| t.timeout_secs))
+            .map_or(defaults.statement_timeout, std::time::Duration::from_secs),
+        lock_timeout: args
+            .lock_timeout
+            .or(table.and_then(|t| t.lock_timeout_secs))
+            .map_or(defaults.lock_timeout, std::time::Duration::from_secs),
+        max_cluster_size: table
+            .and_then(|t| t.max_cluster_mb)
+            .map_or(defaults.max_cluster_size, |mb| mb << 20),
         progress: true,
-    }
+    })
 }
 
 /// Runs `--roundtrip` over the sets of `outcome`, adding its findings and report.

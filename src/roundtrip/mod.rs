@@ -46,6 +46,8 @@ pub struct Options {
     pub setup: Option<PathBuf>,
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
+    /// The most a RAM-backed throwaway cluster may hold (bytes).
+    pub max_cluster_size: u64,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -58,6 +60,7 @@ impl Default for Options {
             setup: None,
             statement_timeout: Duration::from_secs(60),
             lock_timeout: Duration::from_secs(10),
+            max_cluster_size: server::Limits::default().cluster_size,
             progress: false,
         }
     }
@@ -339,7 +342,12 @@ impl Target {
             }
             None => {
                 let binaries = server::find_binaries(opts.pg_bin.as_deref())?;
-                let throwaway = server::Throwaway::start(binaries)?;
+                let throwaway = server::Throwaway::start_with(
+                    binaries,
+                    server::Limits {
+                        cluster_size: opts.max_cluster_size,
+                    },
+                )?;
                 let base = throwaway.config("template1");
                 let admin = base
                     .connect(NoTls)
@@ -348,10 +356,14 @@ impl Target {
                     description: format!(
                         "throwaway PostgreSQL {}{}",
                         throwaway.binaries.version,
-                        throwaway
-                            .run_as
-                            .as_ref()
-                            .map_or(String::new(), |u| format!(" (running as `{}`)", u.name))
+                        match (&throwaway.run_as, throwaway.isolation) {
+                            (Some(u), sandbox::Isolation::Namespaces) if u.ephemeral => format!(
+                                " (as a user id of its own, in its own namespaces; data on {})",
+                                throwaway.storage
+                            ),
+                            (Some(u), _) => format!(" (running as `{}`)", u.name),
+                            (None, _) => String::new(),
+                        }
                     ),
                     ready: Some(throwaway.ready_in),
                     major: throwaway.binaries.major,
