@@ -140,6 +140,8 @@ pub struct MigrationReport {
 
 /// How long one catalog snapshot may take (it takes milliseconds unless something blocks it).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a snapshot waits for a catalog lock (none is held unless a migration keeps one).
+const SNAPSHOT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e5).round() / 100.0
@@ -937,7 +939,7 @@ impl SetRun<'_> {
         let _ = db.client.batch_execute(&format!(
             "SET statement_timeout = {}; SET lock_timeout = {}",
             budget.as_millis(),
-            budget.as_millis() / 2
+            SNAPSHOT_LOCK_TIMEOUT.as_millis()
         ));
         let watch = self.target.watch(&db.client, db.backend, budget + Duration::from_secs(1));
         let (taken, fired) = watchdog::run(&watch, || Snapshot::take(&mut db.client, &db.statement, &db.since));
@@ -989,7 +991,11 @@ impl SetRun<'_> {
         if r.message.starts_with("terminated by migproof") && self.target.server_gone().is_none() {
             return Ok(());
         }
-        if db.client.is_closed() || r.is_connection_lost() {
+        // A server-reported 08xxx (dblink, postgres_fdw failing to connect elsewhere) is the
+        // migration's own error: the session is fine.
+        let lost = db.client.is_closed()
+            || (r.is_connection_lost() && (r.message.starts_with("the connection failed") || r.code.starts_with("57P")));
+        if lost {
             let path = &self.set.file(script.file).display;
             return Err(self.target.lost(&format!("applying the {step} `{path}`"), &r.message));
         }
