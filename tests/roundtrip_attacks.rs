@@ -514,3 +514,206 @@ fn a_live_cluster_in_another_pid_namespace_is_not_swept() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(status.code(), Some(0), "{}", text(&Output { status, ..out }));
 }
+
+/// `postgres://…` for `pg` (its password unless another is given).
+fn url(pg: &Throwaway, password: Option<&str>, db: &str) -> String {
+    format!(
+        "postgres://postgres:{}@/{db}?host={}&port={}",
+        password.unwrap_or(&pg.password),
+        pg.socket_dir.display(),
+        pg.port
+    )
+}
+
+fn names(pg: &Throwaway, sql: &str) -> Vec<String> {
+    let mut c = pg.config("template1").connect(postgres::NoTls).unwrap();
+    c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect()
+}
+
+/// `--database-url`: the roles dropped are exactly those this run created, found from the
+/// catalog: a role another session created while the run went on (its name in a migration's
+/// comment) stays; a role created by dynamic SQL is dropped.
+#[test]
+fn roles_dropped_are_exactly_the_ones_the_run_created() {
+    let Some(b) = binaries() else { return };
+    let pg = Throwaway::start(b).expect("the server starts");
+    let sandbox = Sandbox::new();
+    let dir = sandbox.migration(
+        "roles",
+        "000001_wait",
+        "-- migproof_bystander is mentioned here\nSELECT pg_sleep(1.5);\n",
+        "SELECT 1;\n",
+    );
+    sandbox.migration(
+        "roles",
+        "000002_dynamic",
+        "DO $$ BEGIN EXECUTE 'CREATE ROLE ' || 'migproof_dyn' || '_role'; END $$;\n",
+        "DO $$ BEGIN EXECUTE 'DROP ROLE ' || 'migproof_dyn' || '_role'; END $$;\n",
+    );
+    // Another session creates a role before the run and commits it during the run.
+    let mut other = pg.config("template1").connect(postgres::NoTls).unwrap();
+    other.batch_execute("BEGIN; CREATE ROLE migproof_bystander").unwrap();
+    let child = sandbox
+        .migproof(&["--database-url", &url(&pg, None, "template1"), dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while names(&pg, "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'").is_empty() {
+        assert!(Instant::now() < deadline, "the run never made its scratch database");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    other.batch_execute("COMMIT").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let roles = names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migproof%' ORDER BY 1");
+    assert_eq!(roles, ["migproof_bystander"], "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("migproof_dyn_role"),
+        "the dropped role is named: {}",
+        text(&out)
+    );
+}
+
+/// `--database-url`: two runs at once whose migrations create the same role do not fail each
+/// other (a false MC301): the second waits for the first, and says so; both pass.
+#[test]
+fn concurrent_runs_creating_the_same_role_both_pass() {
+    let Some(b) = binaries() else { return };
+    let pg = Throwaway::start(b).expect("the server starts");
+    let sandbox = Sandbox::new();
+    let dir = sandbox.migration(
+        "same",
+        "000001_role",
+        "CREATE ROLE migproof_same_role;\nSELECT pg_sleep(1);\n",
+        "DROP ROLE migproof_same_role;\n",
+    );
+    let spawn = || {
+        sandbox
+            .migproof(&["--database-url", &url(&pg, None, "template1"), dir.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    let second = spawn();
+    let (a, b) = (first.wait_with_output().unwrap(), second.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert_eq!(out.status.code(), Some(0), "{}", text(out));
+        assert!(!text(out).contains("MC301"), "{}", text(out));
+    }
+    assert!(
+        text(&a).contains("waiting for it to finish") || text(&b).contains("waiting for it to finish"),
+        "{}\n{}",
+        text(&a),
+        text(&b)
+    );
+    assert!(names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migproof%'").is_empty());
+}
+
+/// `--database-url`: a run killed with SIGKILL leaves its scratch database, its busy backend and
+/// its role. The next run finds the database (nobody holds its run's advisory lock), drops it
+/// and the roles it recorded, and says so; a live run's database is never touched.
+#[test]
+fn a_killed_runs_scratch_database_and_roles_are_removed_by_the_next_run() {
+    let Some(b) = binaries() else { return };
+    let pg = Throwaway::start(b).expect("the server starts");
+    let sandbox = Sandbox::new();
+    let dir = sandbox.migration("killed", "000001_role", "CREATE ROLE migproof_orphan;\n", "SELECT 1;\n");
+    sandbox.migration("killed", "000002_slow", "SELECT pg_sleep(60);\n", "SELECT 1;\n");
+    let mut child = sandbox
+        .migproof(&["--database-url", &url(&pg, None, "template1"), dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while names(
+        &pg,
+        "SELECT query FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'",
+    )
+    .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the slow migration never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = names(&pg, "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(
+        names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname = 'migproof_orphan'").len(),
+        1
+    );
+    let quick = sandbox.migration("quick", "000001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n");
+    let out = run_bounded(
+        &mut sandbox.migproof(&["--database-url", &url(&pg, None, "template1"), quick.to_str().unwrap()]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "migproof: removed the scratch database `{}` left by a migproof run that is gone (nobody holds its lock), \
+             and the roles it created: migproof_orphan",
+            left[0]
+        )),
+        "{stderr}"
+    );
+    assert!(names(&pg, "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'").is_empty());
+    assert!(names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migproof%'").is_empty());
+}
+
+/// `--database-url`: an unencoded `@` in the password prints no part of it; connection and
+/// permission failures give the server's reason (without the password), not "db error".
+#[test]
+fn failures_give_the_servers_reason_and_no_part_of_the_password() {
+    let sandbox = Sandbox::new();
+    let out = run_bounded(
+        &mut sandbox.migproof(&[
+            "--database-url",
+            "postgres://app:p@ssw0rdTAIL@127.0.0.1:1/app?connect_timeout=2",
+            "fixtures/roundtrip/pass_role",
+        ]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(!all.contains("ssw0rdTAIL") && !all.contains("p@ss"), "{all}");
+    let Some(b) = binaries() else { return };
+    let pg = Throwaway::start(b).expect("the server starts");
+    let out = run_bounded(
+        &mut sandbox.migproof(&[
+            "--database-url",
+            &url(&pg, Some("wrong-secret-pw"), "template1"),
+            "fixtures/roundtrip/pass_role",
+        ]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("password authentication failed for user \"postgres\""),
+        "{stderr}"
+    );
+    assert!(!text(&out).contains("wrong-secret-pw"), "{}", text(&out));
+    let mut admin = pg.config("template1").connect(postgres::NoTls).unwrap();
+    admin
+        .batch_execute("CREATE ROLE migproof_weak LOGIN PASSWORD 'weak-secret-pw'")
+        .unwrap();
+    let weak = format!(
+        "postgres://migproof_weak:weak-secret-pw@/template1?host={}&port={}",
+        pg.socket_dir.display(),
+        pg.port
+    );
+    let out = run_bounded(
+        &mut sandbox.migproof(&["--database-url", &weak, "fixtures/roundtrip/pass_role"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("permission denied to create database"), "{stderr}");
+    assert!(!stderr.contains("db error") && !stderr.contains("weak-secret-pw"), "{stderr}");
+}

@@ -290,7 +290,6 @@ impl Target {
                         break run;
                     }
                 };
-                named::wait_turn(&mut admin, &description).map_err(failed)?;
                 for stale in named::stale_scratch(&mut admin).map_err(failed)? {
                     let dropped = server::drop_database(&mut admin, &stale.database);
                     let mut roles = Vec::new();
@@ -320,6 +319,8 @@ impl Target {
                         ),
                     }
                 }
+                // After the sweep (a live run's databases are kept by its lock): one run at a time.
+                named::wait_turn(&mut admin, &description).map_err(failed)?;
                 let roles = admin
                     .query("SELECT rolname::text FROM pg_roles", &[])
                     .map_err(failed)?
@@ -353,7 +354,7 @@ impl Target {
                 let base = throwaway.config("template1");
                 let admin = base
                     .connect(NoTls)
-                    .map_err(|e| format!("cannot connect to the throwaway server: {e}"))?;
+                    .map_err(|e| format!("cannot connect to the throwaway server: {}", named::reason(&e)))?;
                 Ok(Target {
                     description: format!(
                         "throwaway PostgreSQL {}{}",
@@ -393,7 +394,14 @@ impl Target {
                 "CREATE DATABASE {} TEMPLATE template0",
                 server::quote_ident(&name)
             ))
-            .map_err(|e| format!("cannot create the scratch database on {}: {e}", self.description))?;
+            .map_err(|e| {
+                format!(
+                    "cannot create the scratch database on {}: {}",
+                    self.description,
+                    named::reason(&e)
+                )
+            })?;
+        self.recorded.borrow_mut().clear();
         let guard = self.throwaway.is_none().then(|| {
             cleanup::register(cleanup::Task::Database {
                 config: Box::new(self.base.clone()),
@@ -404,17 +412,17 @@ impl Target {
         config.dbname(&name);
         let mut client = config
             .connect(NoTls)
-            .map_err(|e| format!("cannot connect to the scratch database: {e}"))?;
+            .map_err(|e| format!("cannot connect to the scratch database: {}", named::reason(&e)))?;
         client
             .batch_execute(&format!(
                 "SET statement_timeout = {}; SET lock_timeout = {}; SET TimeZone = 'UTC'",
                 self.statement_timeout.as_millis(),
                 self.lock_timeout.as_millis()
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| named::reason(&e))?;
         let statement = client
             .prepare(snapshot::QUERY)
-            .map_err(|e| format!("the snapshot query failed to prepare: {e}"))?;
+            .map_err(|e| format!("the snapshot query failed to prepare: {}", named::reason(&e)))?;
         let since = Snapshot::clock(&mut client).map_err(|e| e.to_string())?;
         let backend: i32 = client
             .query_one("SELECT pg_backend_pid()", &[])
