@@ -178,6 +178,7 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
         let total = set.migrations.len();
         let tripped = [
             "ok",
+            "column-order",
             "down-failed",
             "not-reversing",
             "reapply-failed",

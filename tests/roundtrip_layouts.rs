@@ -1,0 +1,164 @@
+//! The round-trip on real layouts and what it reports: MC303's full definitions, MC307-only
+//! migrations, the `[roundtrip]` keys of migproof.toml, and environment failures (MC306).
+//!
+//! Without server binaries these tests skip with a reason, except in CI (`CI=true`).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use migproof::roundtrip::server;
+
+const BIN: &str = env!("CARGO_BIN_EXE_migproof");
+
+fn binaries() -> Option<server::Binaries> {
+    match server::find_binaries(None) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "CI=true and no PostgreSQL server to round-trip on: {e}"
+            );
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        Sandbox { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn file(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn migproof(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(["check", "--roundtrip", "--format", "json"])
+            .args(args)
+            .current_dir(self.path())
+            .env("TMPDIR", self.path().join("tmp"))
+            .env_remove("MIGPROOF_DATABASE_URL")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("PG_BIN")
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
+}
+
+/// MC303 shows the full definitions that differ (expected and actual), not only the advice; a
+/// migration whose only finding is MC307 (a warning) has status `column-order`, not `ok`, and
+/// its directory stays verified.
+#[test]
+fn mc303_shows_the_definitions_and_mc307_has_its_own_status() {
+    let Some(_) = binaries() else { return };
+    let s = Sandbox::new();
+    s.file(
+        "fn/000001_f.up.sql",
+        "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 $$;\n",
+    );
+    s.file("fn/000001_f.down.sql", "DROP FUNCTION f(int);\n");
+    s.file(
+        "fn/000002_g.up.sql",
+        "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a * 2 * 3 * 4 * 5 * 6 * 7 * 8 * 9 * 10 $$;\n",
+    );
+    s.file("fn/000002_g.down.sql", "SELECT 1;\n");
+    let order = format!("{}/fixtures/roundtrip/fail_column_order", env!("CARGO_MANIFEST_DIR"));
+    let out = s.migproof(&["fn", &order]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let j = json(&out);
+    let mc303 = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "MC303")
+        .unwrap_or_else(|| panic!("no MC303: {}", text(&out)));
+    let help = mc303["help"].as_str().unwrap();
+    assert!(help.contains("expected:") && help.contains("actual:"), "{help}");
+    assert!(help.contains("a + 1 + 2"), "{help}");
+    let order = j["roundtrip"]["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == order.as_str())
+        .unwrap();
+    assert_eq!(order["status"], "verified", "{}", text(&out));
+    let statuses: Vec<&str> = order["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ok", "column-order"], "{}", text(&out));
+}
+
+/// The `[roundtrip]` keys of migproof.toml take effect: `timeout-secs` is the statement timeout,
+/// `setup` runs first (relative to the file), `bin-dir` names the binaries (a wrong one is an
+/// error naming it), and `database-url-env` names the variable holding the URL (unset: an error
+/// naming it). Command-line flags win.
+#[test]
+fn roundtrip_keys_of_the_configuration_take_effect() {
+    let Some(_) = binaries() else { return };
+    let s = Sandbox::new();
+    s.file("db/000001_slow.up.sql", "SELECT pg_sleep(30);\n");
+    s.file("db/000001_slow.down.sql", "SELECT 1;\n");
+    s.file("needs_role/000001_g.up.sql", "CREATE TABLE t (id int);\nGRANT SELECT ON t TO platform_reader;\n");
+    s.file("needs_role/000001_g.down.sql", "DROP TABLE t;\n");
+    s.file("setup/roles.sql", "CREATE ROLE platform_reader;\n");
+    s.file(
+        "migproof.toml",
+        "[roundtrip]\ntimeout-secs = 1\nsetup = \"setup/roles.sql\"\n",
+    );
+    let out = s.migproof(&["db", "needs_role"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("canceling statement due to statement timeout"), "{all}");
+    assert!(all.contains("--statement-timeout (1 s)"), "{all}");
+    assert!(!all.contains("platform_reader\\\" does not exist"), "{all}");
+    // The flag wins over the key.
+    let out = s.migproof(&["--statement-timeout", "60", "needs_role"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.file("migproof.toml", "[roundtrip]\nbin-dir = \"no/such/bin\"\n");
+    let out = s.migproof(&["needs_role"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/bin"), "{}", text(&out));
+    s.file("migproof.toml", "[roundtrip]\ndatabase-url-env = \"MIGPROOF_TEST_NO_SUCH_URL\"\n");
+    let out = s.migproof(&["needs_role"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("MIGPROOF_TEST_NO_SUCH_URL is not set"),
+        "{}",
+        text(&out)
+    );
+}
