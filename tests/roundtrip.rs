@@ -236,27 +236,30 @@ fn interrupt_mid_run(signal: i32) {
         .unwrap();
     // Wait until the server runs and the slow migration has had time to start.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let pid_file = loop {
+    let data = loop {
         let found = std::fs::read_dir(&tmp)
             .unwrap()
             .flatten()
-            .map(|e| e.path().join("data/postmaster.pid"))
-            .find(|p| p.exists());
+            .map(|e| e.path())
+            .find(|p| p.join("socket/.s.PGSQL.5432").exists());
         if let Some(p) = found {
-            break p;
+            break p.join("data");
         }
         assert!(Instant::now() < deadline, "the server never started");
         std::thread::sleep(Duration::from_millis(20));
     };
     std::thread::sleep(Duration::from_millis(1500));
-    let postmaster: i32 = std::fs::read_to_string(&pid_file)
+    // The postmaster as the host sees it (in its own PID namespace it is 1 there).
+    let needle = format!("-D\0{}\0", data.display());
+    let postmaster: i32 = std::fs::read_dir("/proc")
         .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+        .flatten()
+        .find_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline).contains(&needle).then_some(pid)
+        })
+        .expect("the postmaster runs");
     // SAFETY: signalling the child we spawned.
     unsafe { libc::kill(child.id() as i32, signal) };
     let started = Instant::now();
