@@ -14,6 +14,7 @@ pub mod apply;
 pub mod cleanup;
 pub mod diff;
 pub mod named;
+pub mod plan;
 pub mod sandbox;
 pub mod server;
 pub mod snapshot;
@@ -130,7 +131,8 @@ pub struct MigrationReport {
     pub version: String,
     pub name: String,
     /// `ok`, `column-order` (round-tripped, columns restored in another order: MC307), `no-down`
-    /// (applied, not round-tripped), `up-failed`, `down-failed`, `not-reversing`,
+    /// (applied, not round-tripped), `other-dialect` (pop: another database's file, which the
+    /// runner never applies on PostgreSQL), `up-failed`, `down-failed`, `not-reversing`,
     /// `reapply-failed`, `reapply-differs`, `environment`, `unreadable`, `no-up`, `not-run`.
     pub status: &'static str,
     pub up_ms: Option<f64>,
@@ -715,8 +717,15 @@ impl SetRun<'_> {
         }
         let mut snap_time = Duration::ZERO;
         let mut before = self.snapshot(&mut db, &mut snap_time)?;
+        // The runner's order and choice of files (dialects, a parents graph): see [`plan`].
+        let (steps, skipped) = plan::plan(set);
+        for &i in &skipped {
+            reports[i].status = "other-dialect";
+            self.bar.inc(1);
+        }
         let mut applied: Vec<usize> = Vec::new();
-        for (i, m) in set.migrations.iter().enumerate() {
+        for (k, step) in steps.iter().enumerate() {
+            let (i, m) = (step.index, &step.migration);
             self.bar.inc(1);
             snap_time = Duration::ZERO;
             let Some(up) = &m.up else {
@@ -761,7 +770,7 @@ impl SetRun<'_> {
                 }
                 Ok(took) => reports[i].up_ms = Some(ms(took)),
             }
-            applied.push(i);
+            applied.push(k);
             let after_up = self.snapshot(&mut db, &mut snap_time)?;
             if m.down.is_none() {
                 reports[i].status = "no-down";
@@ -785,7 +794,8 @@ impl SetRun<'_> {
                     return Ok(self.finish(step, reports, started));
                 }
                 for &j in &applied {
-                    let up = self.set.migrations[j]
+                    let up = steps[j]
+                        .migration
                         .up
                         .as_ref()
                         .expect("applied migrations have an up");
