@@ -242,3 +242,46 @@ fn sourcegraph_applies_migrations_in_the_parents_graph_order() {
     assert_eq!(status, "verified", "{}", text(&out));
     assert!(ms.iter().all(|(_, s)| s == "ok"), "{ms:?}");
 }
+
+/// Failures of the environment, not the migration, are MC306 (exit code 2, not verified) naming
+/// the cause and the fix: syntax that needs a newer PostgreSQL (`--pg-bin` with the version),
+/// a runner's tracking table (`--setup` with its statement).
+#[test]
+fn environment_failures_are_mc306_with_the_cause_and_the_fix() {
+    let Some(b) = binaries() else { return };
+    if b.major >= 18 {
+        eprintln!("skipped: the server is PostgreSQL {}, which has every feature named here", b.major);
+        return;
+    }
+    let s = Sandbox::new();
+    s.file("newer/000001_t.up.sql", "CREATE TABLE t (a int);\n");
+    s.file("newer/000001_t.down.sql", "DROP TABLE t;\n");
+    s.file(
+        "newer/000002_v.up.sql",
+        "ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a + 1) VIRTUAL;\n",
+    );
+    s.file("newer/000002_v.down.sql", "ALTER TABLE t DROP COLUMN b;\n");
+    s.file("tracking/000001_fix.up.sql", "UPDATE schema_migrations SET dirty = false;\n");
+    s.file("tracking/000001_fix.down.sql", "SELECT 1;\n");
+    let out = s.migproof(&["newer", "tracking"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let j = json(&out);
+    let findings = j["findings"].as_array().unwrap();
+    let get = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("no finding in {path}: {}", text(&out)))
+    };
+    let f = get("newer/000002_v.up.sql");
+    assert_eq!(f["code"], "MC306", "{f}");
+    assert!(f["message"].as_str().unwrap().contains("needs PostgreSQL 18"), "{f}");
+    assert!(f["help"].as_str().unwrap().contains("--pg-bin /usr/lib/postgresql/18/bin"), "{f}");
+    let f = get("tracking/000001_fix.up.sql");
+    assert_eq!(f["code"], "MC306", "{f}");
+    assert!(f["help"].as_str().unwrap().contains("--setup"), "{f}");
+    assert!(f["help"].as_str().unwrap().contains("CREATE TABLE schema_migrations"), "{f}");
+    for path in ["newer", "tracking"] {
+        assert_eq!(statuses(&out, path).0, "not-verified", "{}", text(&out));
+    }
+}

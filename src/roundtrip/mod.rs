@@ -15,6 +15,7 @@ pub mod cleanup;
 pub mod diff;
 pub mod named;
 pub mod plan;
+pub mod requirements;
 pub mod sandbox;
 pub mod server;
 pub mod snapshot;
@@ -744,7 +745,18 @@ impl SetRun<'_> {
             match up_result {
                 Err(rejection) => {
                     self.connection_alive(&db, &rejection, up, "up")?;
-                    let env = self.environment(&rejection);
+                    let gap = steps[..k]
+                        .iter()
+                        .find(|s| s.migration.up.is_none())
+                        .map(|s| set.file(s.migration.primary_file()).file_name().to_string());
+                    let env = self.environment(&rejection).or_else(|| {
+                        requirements::explain(
+                            &rejection,
+                            failing_statement(text, up, &rejection),
+                            self.target.major,
+                            gap.as_deref(),
+                        )
+                    });
                     let file = set.file(up.file).file_name().to_string();
                     let finding = match env {
                         Some((message, help)) => {
@@ -1142,6 +1154,16 @@ impl HelpAppend for Finding {
         });
         self
     }
+}
+
+/// The text of the statement of `script` that `r` points into (the whole script when unknown).
+fn failing_statement<'t>(text: &'t str, script: &Script, r: &Rejection) -> &'t str {
+    let span = script.span.start.min(text.len())..script.span.end.min(text.len());
+    crate::sql::lexer::scan(text, span.clone())
+        .statements
+        .into_iter()
+        .find(|s| s.start <= r.span.start && r.span.start <= s.end)
+        .map_or(&text[span], |s| &text[s])
 }
 
 /// Where a script's first statement starts (a finding about the whole script points there).
