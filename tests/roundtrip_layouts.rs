@@ -285,3 +285,36 @@ fn environment_failures_are_mc306_with_the_cause_and_the_fix() {
         assert_eq!(statuses(&out, path).0, "not-verified", "{}", text(&out));
     }
 }
+
+/// A migration that needs what an earlier Go migration made (goose: the round-trip cannot run
+/// Go) is MC306 naming that file, not MC301.
+#[test]
+fn a_gap_left_by_a_go_migration_is_mc306() {
+    let Some(_) = binaries() else { return };
+    let s = Sandbox::new();
+    s.file(
+        "goose/00001_users.sql",
+        "-- +goose Up\nCREATE TABLE users (id int);\n-- +goose Down\nDROP TABLE users;\n",
+    );
+    s.file(
+        "goose/00002_accounts.go",
+        "package migrations\n// creates table accounts in Go\n",
+    );
+    s.file(
+        "goose/00003_more.sql",
+        "-- +goose Up\nALTER TABLE accounts ADD COLUMN x int;\n-- +goose Down\nALTER TABLE accounts DROP COLUMN x;\n",
+    );
+    let out = s.migproof(&["--format-of", "goose=goose", "goose"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let j = json(&out);
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "goose/00003_more.sql" && f["code"].as_str().unwrap().starts_with("MC3"))
+        .unwrap_or_else(|| panic!("no round-trip finding: {}", text(&out)))
+        .clone();
+    assert_eq!(f["code"], "MC306", "{f}");
+    assert!(f["message"].as_str().unwrap().contains("`00002_accounts.go`"), "{f}");
+    assert!(f["help"].as_str().unwrap().contains("--setup"), "{f}");
+}

@@ -748,7 +748,8 @@ impl SetRun<'_> {
                     let gap = steps[..k]
                         .iter()
                         .find(|s| s.migration.up.is_none())
-                        .map(|s| set.file(s.migration.primary_file()).file_name().to_string());
+                        .map(|s| set.file(s.migration.primary_file()).file_name().to_string())
+                        .or_else(|| requirements::code_migration_before(&set.path, &m.version.text));
                     let env = self.environment(&rejection).or_else(|| {
                         requirements::explain(
                             &rejection,

@@ -148,6 +148,36 @@ pub fn explain(r: &Rejection, statement: &str, major: u32, gap: Option<&str>) ->
     None
 }
 
+/// A migration written in code (Go, Rust, Java, Kotlin) in `dir` whose version is below
+/// `version` (goose `00003_seed.go`, refinery `V3__seed.rs`, Flyway `V3__Seed.java`): the
+/// round-trip cannot run it, so what it makes is missing after it.
+pub fn code_migration_before(dir: &std::path::Path, version: &str) -> Option<String> {
+    let number = |s: &str| -> Option<u128> {
+        let digits: String = s
+            .trim_start_matches(['V', 'U', 'v', 'u'])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    let limit = number(version)?;
+    let mut found: Vec<(u128, String)> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let ext = name.rsplit_once('.')?.1;
+            if !["go", "rs", "java", "kt"].contains(&ext) || name.ends_with("_test.go") {
+                return None;
+            }
+            let n = number(&name)?;
+            (n < limit).then_some((n, name))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
