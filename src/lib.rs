@@ -367,9 +367,15 @@ pub fn roundtrip_options(args: &CheckArgs, config: Option<&config::Config>) -> R
     };
     let defaults = roundtrip::Options::default();
     Ok(roundtrip::Options {
-        pg_bin: args.pg_bin.clone().or_else(|| table.and_then(|t| t.bin_dir.as_ref()).map(relative)),
+        pg_bin: args
+            .pg_bin
+            .clone()
+            .or_else(|| table.and_then(|t| t.bin_dir.as_ref()).map(relative)),
         database_url,
-        setup: args.setup.clone().or_else(|| table.and_then(|t| t.setup.as_ref()).map(relative)),
+        setup: args
+            .setup
+            .clone()
+            .or_else(|| table.and_then(|t| t.setup.as_ref()).map(relative)),
         statement_timeout: args
             .statement_timeout
             .or(table.and_then(|t| t.timeout_secs))

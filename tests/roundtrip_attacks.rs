@@ -151,7 +151,11 @@ fn finding(out: &Output, code: &str, file: &Path) -> String {
         .iter()
         .find(|f| f["code"] == code && f["path"] == file.to_str().unwrap())
         .unwrap_or_else(|| panic!("no {code} in {}: {}", file.display(), text(out)));
-    format!("{} {}", f["message"].as_str().unwrap_or(""), f["help"].as_str().unwrap_or(""))
+    format!(
+        "{} {}",
+        f["message"].as_str().unwrap_or(""),
+        f["help"].as_str().unwrap_or("")
+    )
 }
 
 /// Attack 1 (root escalation): a migration leaves a `setsid nohup` process behind that plants
@@ -211,10 +215,17 @@ fn planted_links_and_lingering_processes_reach_nothing() {
     while !processes_with(&marker).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(processes_with(&marker).is_empty(), "outlived the run: {:?}", processes_with(&marker));
+    assert!(
+        processes_with(&marker).is_empty(),
+        "outlived the run: {:?}",
+        processes_with(&marker)
+    );
     // A second run: the root file is as it was.
     let quick = sandbox.migration("quick", "000001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n");
-    let out = run_bounded(&mut sandbox.migproof(&[quick.to_str().unwrap()]), Duration::from_secs(120));
+    let out = run_bounded(
+        &mut sandbox.migproof(&[quick.to_str().unwrap()]),
+        Duration::from_secs(120),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let meta = std::fs::symlink_metadata(&victim).unwrap();
     assert!(meta.is_file());
@@ -245,7 +256,10 @@ fn the_servers_environment_holds_no_secret() {
         Duration::from_secs(120),
     );
     let m = finding(&out, "MC301", &dir.join("000001_leak.up.sql"));
-    assert!(m.contains("PATH=") && m.contains("LC_ALL=C"), "the environment was not read: {m}");
+    assert!(
+        m.contains("PATH=") && m.contains("LC_ALL=C"),
+        "the environment was not read: {m}"
+    );
     assert!(!text(&out).contains("hunter2"), "{}", text(&out));
     assert!(!m.contains("SECRET_TOKEN") && !m.contains("HOME="), "{m}");
 }
@@ -270,7 +284,8 @@ fn one_run_cannot_reach_another_runs_server() {
         panic!("connected with a wrong password")
     };
     assert!(
-        e.as_db_error().is_some_and(|d| d.message().contains("password authentication failed")),
+        e.as_db_error()
+            .is_some_and(|d| d.message().contains("password authentication failed")),
         "{e}"
     );
     let sandbox = Sandbox::new();
@@ -288,10 +303,7 @@ fn one_run_cannot_reach_another_runs_server() {
     let read = sandbox.migration(
         "read",
         "000001_read",
-        &format!(
-            "SELECT pg_read_file('{}/data/PG_VERSION');\n",
-            other.dir.display()
-        ),
+        &format!("SELECT pg_read_file('{}/data/PG_VERSION');\n", other.dir.display()),
         "SELECT 1;\n",
     );
     let mut dirs = vec![connect.to_str().unwrap()];
@@ -303,7 +315,10 @@ fn one_run_cannot_reach_another_runs_server() {
     let out = run_bounded(&mut sandbox.migproof(&args), Duration::from_secs(120));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let m = finding(&out, "MC301", &connect.join("000001_reach.up.sql"));
-    assert!(m.contains("could not establish connection") || m.contains("password"), "{m}");
+    assert!(
+        m.contains("could not establish connection") || m.contains("password"),
+        "{m}"
+    );
     if is_root() {
         let m = finding(&out, "MC301", &read.join("000001_read.up.sql"));
         assert!(m.contains("Permission denied"), "{m}");
@@ -328,7 +343,9 @@ fn a_poisoned_template_is_rejected_and_rebuilt() {
     let quick = sandbox.migration("quick", "000001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n");
     let run = || {
         run_bounded(
-            sandbox.migproof(&[quick.to_str().unwrap()]).env("XDG_CACHE_HOME", &cache),
+            sandbox
+                .migproof(&[quick.to_str().unwrap()])
+                .env("XDG_CACHE_HOME", &cache),
             Duration::from_secs(180),
         )
     };
@@ -383,7 +400,13 @@ fn memory_and_the_ram_backed_cluster_are_bounded() {
     );
     let config = sandbox.dir.path().join("migproof.toml");
     std::fs::write(&config, "[roundtrip]\nmax-cluster-mb = 96\n").unwrap();
-    let mut args = vec!["--format", "json", "--config", config.to_str().unwrap(), memory.to_str().unwrap()];
+    let mut args = vec![
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        memory.to_str().unwrap(),
+    ];
     if is_root() {
         args.push(disk.to_str().unwrap());
     } else {
@@ -395,7 +418,10 @@ fn memory_and_the_ram_backed_cluster_are_bounded() {
     assert!(m.contains("out of memory"), "{m}");
     if is_root() {
         let m = finding(&out, "MC301", &disk.join("000001_fill.up.sql"));
-        assert!(m.contains("could not extend file") || m.contains("No space left on device"), "{m}");
+        assert!(
+            m.contains("could not extend file") || m.contains("No space left on device"),
+            "{m}"
+        );
         let server = json(&out)["roundtrip"]["server"].as_str().unwrap().to_string();
         assert!(server.contains("tmpfs of at most 96 MiB"), "{server}");
     }
@@ -431,10 +457,7 @@ fn a_loop_that_catches_cancellation_is_ended_from_outside() {
     assert!(m.contains("terminated by migproof"), "{m}");
     let j = json(&out);
     let sets = j["roundtrip"]["sets"].as_array().unwrap();
-    let fine_set = sets
-        .iter()
-        .find(|s| s["path"] == fine.to_str().unwrap())
-        .unwrap();
+    let fine_set = sets.iter().find(|s| s["path"] == fine.to_str().unwrap()).unwrap();
     assert_eq!(fine_set["status"], "verified", "{}", text(&out));
 }
 
@@ -461,12 +484,18 @@ fn a_catalog_locked_from_another_session_cannot_hang_the_snapshot() {
          SELECT dblink_exec('hold', 'BEGIN; SET statement_timeout = 0; LOCK TABLE pg_class IN ACCESS EXCLUSIVE MODE');\n",
         "SELECT 1;\n",
     );
-    let out = run_bounded(&mut sandbox.migproof(&[dir.to_str().unwrap()]), Duration::from_secs(120));
+    let out = run_bounded(
+        &mut sandbox.migproof(&[dir.to_str().unwrap()]),
+        Duration::from_secs(120),
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("the schema snapshot failed"), "{stderr}");
     assert!(stderr.contains("hold a catalog locked"), "{stderr}");
-    assert!(std::fs::read_dir(sandbox.tmp()).unwrap().next().is_none(), "left in TMPDIR");
+    assert!(
+        std::fs::read_dir(sandbox.tmp()).unwrap().next().is_none(),
+        "left in TMPDIR"
+    );
 }
 
 /// A live cluster whose run is in another PID namespace (where its pid is 1 or 2) is not a
@@ -560,14 +589,22 @@ fn roles_dropped_are_exactly_the_ones_the_run_created() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while names(&pg, "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'").is_empty() {
+    while names(
+        &pg,
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'",
+    )
+    .is_empty()
+    {
         assert!(Instant::now() < deadline, "the run never made its scratch database");
         std::thread::sleep(Duration::from_millis(20));
     }
     other.batch_execute("COMMIT").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let roles = names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migproof%' ORDER BY 1");
+    let roles = names(
+        &pg,
+        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migproof%' ORDER BY 1",
+    );
     assert_eq!(roles, ["migproof_bystander"], "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("migproof_dyn_role"),
@@ -641,10 +678,17 @@ fn a_killed_runs_scratch_database_and_roles_are_removed_by_the_next_run() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let left = names(&pg, "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'");
+    let left = names(
+        &pg,
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'",
+    );
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(
-        names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname = 'migproof_orphan'").len(),
+        names(
+            &pg,
+            "SELECT rolname::text FROM pg_roles WHERE rolname = 'migproof_orphan'"
+        )
+        .len(),
         1
     );
     let quick = sandbox.migration("quick", "000001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n");
@@ -662,7 +706,13 @@ fn a_killed_runs_scratch_database_and_roles_are_removed_by_the_next_run() {
         )),
         "{stderr}"
     );
-    assert!(names(&pg, "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'").is_empty());
+    assert!(
+        names(
+            &pg,
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'migproof\\_%'"
+        )
+        .is_empty()
+    );
     assert!(names(&pg, "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'migproof%'").is_empty());
 }
 
@@ -715,5 +765,8 @@ fn failures_give_the_servers_reason_and_no_part_of_the_password() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("permission denied to create database"), "{stderr}");
-    assert!(!stderr.contains("db error") && !stderr.contains("weak-secret-pw"), "{stderr}");
+    assert!(
+        !stderr.contains("db error") && !stderr.contains("weak-secret-pw"),
+        "{stderr}"
+    );
 }

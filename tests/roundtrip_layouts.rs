@@ -133,7 +133,10 @@ fn roundtrip_keys_of_the_configuration_take_effect() {
     let s = Sandbox::new();
     s.file("db/000001_slow.up.sql", "SELECT pg_sleep(30);\n");
     s.file("db/000001_slow.down.sql", "SELECT 1;\n");
-    s.file("needs_role/000001_g.up.sql", "CREATE TABLE t (id int);\nGRANT SELECT ON t TO platform_reader;\n");
+    s.file(
+        "needs_role/000001_g.up.sql",
+        "CREATE TABLE t (id int);\nGRANT SELECT ON t TO platform_reader;\n",
+    );
     s.file("needs_role/000001_g.down.sql", "DROP TABLE t;\n");
     s.file("setup/roles.sql", "CREATE ROLE platform_reader;\n");
     s.file(
@@ -152,8 +155,15 @@ fn roundtrip_keys_of_the_configuration_take_effect() {
     s.file("migproof.toml", "[roundtrip]\nbin-dir = \"no/such/bin\"\n");
     let out = s.migproof(&["needs_role"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/bin"), "{}", text(&out));
-    s.file("migproof.toml", "[roundtrip]\ndatabase-url-env = \"MIGPROOF_TEST_NO_SUCH_URL\"\n");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no/such/bin"),
+        "{}",
+        text(&out)
+    );
+    s.file(
+        "migproof.toml",
+        "[roundtrip]\ndatabase-url-env = \"MIGPROOF_TEST_NO_SUCH_URL\"\n",
+    );
     let out = s.migproof(&["needs_role"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
@@ -195,13 +205,25 @@ fn statuses(out: &Output, path: &str) -> (String, Vec<(String, String)>) {
 fn pop_applies_the_postgres_file_else_the_generic_one() {
     let Some(_) = binaries() else { return };
     let s = Sandbox::new();
-    s.file("pop/20200101000000_users.postgres.up.sql", "CREATE TABLE users (id serial PRIMARY KEY);\n");
-    s.file("pop/20200101000000_users.mysql.up.sql", "CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;\n");
+    s.file(
+        "pop/20200101000000_users.postgres.up.sql",
+        "CREATE TABLE users (id serial PRIMARY KEY);\n",
+    );
+    s.file(
+        "pop/20200101000000_users.mysql.up.sql",
+        "CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;\n",
+    );
     s.file("pop/20200101000000_users.mysql.down.sql", "DROP TABLE users;\n");
     s.file("pop/20200101000000_users.down.sql", "DROP TABLE users;\n");
-    s.file("pop/20200102000000_posts.up.sql", "CREATE TABLE posts (id int, user_id int REFERENCES users);\n");
+    s.file(
+        "pop/20200102000000_posts.up.sql",
+        "CREATE TABLE posts (id int, user_id int REFERENCES users);\n",
+    );
     s.file("pop/20200102000000_posts.down.sql", "DROP TABLE posts;\n");
-    s.file("pop/20200102000000_posts.sqlite3.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY AUTOINCREMENT);\n");
+    s.file(
+        "pop/20200102000000_posts.sqlite3.up.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY AUTOINCREMENT);\n",
+    );
     s.file("pop/20200102000000_posts.sqlite3.down.sql", "DROP TABLE posts;\n");
     let out = s.migproof(&["--format-of", "pop=pop", "pop"]);
     // (The offline pairing still calls the generic down an orphan, MC102: discover/pop.rs.)
@@ -230,12 +252,24 @@ fn sourcegraph_applies_migrations_in_the_parents_graph_order() {
     s.file("sg/1000000000_init/down.sql", "DROP TABLE base;\n");
     s.file("sg/1000000000_init/metadata.yaml", "name: init\n");
     // Numbered lower than its parent: the runner applies it after.
-    s.file("sg/1000000001_child/up.sql", "CREATE TABLE child (id int REFERENCES second);\n");
+    s.file(
+        "sg/1000000001_child/up.sql",
+        "CREATE TABLE child (id int REFERENCES second);\n",
+    );
     s.file("sg/1000000001_child/down.sql", "DROP TABLE child;\n");
-    s.file("sg/1000000001_child/metadata.yaml", "name: child\nparents: [1000000002]\n");
-    s.file("sg/1000000002_second/up.sql", "CREATE TABLE second (id int PRIMARY KEY REFERENCES base);\n");
+    s.file(
+        "sg/1000000001_child/metadata.yaml",
+        "name: child\nparents: [1000000002]\n",
+    );
+    s.file(
+        "sg/1000000002_second/up.sql",
+        "CREATE TABLE second (id int PRIMARY KEY REFERENCES base);\n",
+    );
     s.file("sg/1000000002_second/down.sql", "DROP TABLE second;\n");
-    s.file("sg/1000000002_second/metadata.yaml", "name: second\nparents: [1000000000]\n");
+    s.file(
+        "sg/1000000002_second/metadata.yaml",
+        "name: second\nparents: [1000000000]\n",
+    );
     let out = s.migproof(&["--format-of", "sg=sourcegraph", "sg"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (status, ms) = statuses(&out, "sg");
@@ -250,7 +284,10 @@ fn sourcegraph_applies_migrations_in_the_parents_graph_order() {
 fn environment_failures_are_mc306_with_the_cause_and_the_fix() {
     let Some(b) = binaries() else { return };
     if b.major >= 18 {
-        eprintln!("skipped: the server is PostgreSQL {}, which has every feature named here", b.major);
+        eprintln!(
+            "skipped: the server is PostgreSQL {}, which has every feature named here",
+            b.major
+        );
         return;
     }
     let s = Sandbox::new();
@@ -261,7 +298,10 @@ fn environment_failures_are_mc306_with_the_cause_and_the_fix() {
         "ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a + 1) VIRTUAL;\n",
     );
     s.file("newer/000002_v.down.sql", "ALTER TABLE t DROP COLUMN b;\n");
-    s.file("tracking/000001_fix.up.sql", "UPDATE schema_migrations SET dirty = false;\n");
+    s.file(
+        "tracking/000001_fix.up.sql",
+        "UPDATE schema_migrations SET dirty = false;\n",
+    );
     s.file("tracking/000001_fix.down.sql", "SELECT 1;\n");
     let out = s.migproof(&["newer", "tracking"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -276,11 +316,20 @@ fn environment_failures_are_mc306_with_the_cause_and_the_fix() {
     let f = get("newer/000002_v.up.sql");
     assert_eq!(f["code"], "MC306", "{f}");
     assert!(f["message"].as_str().unwrap().contains("needs PostgreSQL 18"), "{f}");
-    assert!(f["help"].as_str().unwrap().contains("--pg-bin /usr/lib/postgresql/18/bin"), "{f}");
+    assert!(
+        f["help"]
+            .as_str()
+            .unwrap()
+            .contains("--pg-bin /usr/lib/postgresql/18/bin"),
+        "{f}"
+    );
     let f = get("tracking/000001_fix.up.sql");
     assert_eq!(f["code"], "MC306", "{f}");
     assert!(f["help"].as_str().unwrap().contains("--setup"), "{f}");
-    assert!(f["help"].as_str().unwrap().contains("CREATE TABLE schema_migrations"), "{f}");
+    assert!(
+        f["help"].as_str().unwrap().contains("CREATE TABLE schema_migrations"),
+        "{f}"
+    );
     for path in ["newer", "tracking"] {
         assert_eq!(statuses(&out, path).0, "not-verified", "{}", text(&out));
     }

@@ -427,7 +427,11 @@ fn stale_cluster_with_a_running_process_is_stopped_and_removed() {
     let stale = base.join(format!("migproof-stale{}", std::process::id()));
     std::fs::create_dir_all(stale.join("data")).unwrap();
     std::fs::write(stale.join("lock"), "").unwrap();
-    let mut lingering = Command::new("sleep").arg("600").current_dir(stale.join("data")).spawn().unwrap();
+    let mut lingering = Command::new("sleep")
+        .arg("600")
+        .current_dir(stale.join("data"))
+        .spawn()
+        .unwrap();
     let removed = server::remove_stale_clusters(&base);
     // (Another test starting a server sweeps the same directory and may have been first.)
     assert!(
@@ -476,10 +480,7 @@ fn server_crash_is_a_clear_error_and_leaves_nothing() {
         )),
         "{report}"
     );
-    assert!(
-        stderr.contains("stopped unexpectedly (killed by signal 9)"),
-        "{report}"
-    );
+    assert!(stderr.contains("stopped unexpectedly (killed by signal 9)"), "{report}");
     // No finding blames the migration for the crash.
     assert!(!report.contains("MC301"), "{report}");
     assert!(sandbox.left_in_tmp().is_empty(), "{:?}", sandbox.left_in_tmp());

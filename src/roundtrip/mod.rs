@@ -284,9 +284,13 @@ impl Target {
                 })?;
                 let description = named::scrub(&server::describe(&base), url);
                 let mut admin = base.connect(NoTls).map_err(|e| {
-                    format!("cannot connect to {description}: {}", named::scrub(&named::reason(&e), url))
+                    format!(
+                        "cannot connect to {description}: {}",
+                        named::scrub(&named::reason(&e), url)
+                    )
                 })?;
-                let failed = |e: postgres::Error| named::scrub(&format!("on {description}: {}", named::reason(&e)), url);
+                let failed =
+                    |e: postgres::Error| named::scrub(&format!("on {description}: {}", named::reason(&e)), url);
                 let major = major_version(&mut admin).map_err(failed)?;
                 let run = loop {
                     let run = fastrand::u32(..);
@@ -807,12 +811,11 @@ impl SetRun<'_> {
                     return Ok(self.finish(step, reports, started));
                 }
                 for &j in &applied {
-                    let up = steps[j]
-                        .migration
-                        .up
-                        .as_ref()
-                        .expect("applied migrations have an up");
-                    if let Err(r) = self.target.apply(&mut db.client, db.backend, self.set.file(up.file).text(), up) {
+                    let up = steps[j].migration.up.as_ref().expect("applied migrations have an up");
+                    if let Err(r) = self
+                        .target
+                        .apply(&mut db.client, db.backend, self.set.file(up.file).text(), up)
+                    {
                         self.connection_alive(&db, &r, up, "up (replayed)")?;
                         let finding = self
                             .rejected(
@@ -859,7 +862,10 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match self.target.apply(&mut db.client, db.backend, set.file(down.file).text(), down) {
+        match self
+            .target
+            .apply(&mut db.client, db.backend, set.file(down.file).text(), down)
+        {
             Err(r) => {
                 self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
@@ -920,7 +926,10 @@ impl SetRun<'_> {
                 ),
             );
         }
-        match self.target.apply(&mut db.client, db.backend, set.file(up.file).text(), up) {
+        match self
+            .target
+            .apply(&mut db.client, db.backend, set.file(up.file).text(), up)
+        {
             Err(r) => {
                 self.connection_alive(db, &r, up, "up (applied again)")?;
                 let finding = self
@@ -975,7 +984,9 @@ impl SetRun<'_> {
             budget.as_millis(),
             SNAPSHOT_LOCK_TIMEOUT.as_millis()
         ));
-        let watch = self.target.watch(&db.client, db.backend, budget + Duration::from_secs(1));
+        let watch = self
+            .target
+            .watch(&db.client, db.backend, budget + Duration::from_secs(1));
         let (taken, fired) = watchdog::run(&watch, || Snapshot::take(&mut db.client, &db.statement, &db.since));
         let s = taken.map_err(|e| {
             let why = if fired >= watchdog::Fired::Terminated {
@@ -1028,7 +1039,8 @@ impl SetRun<'_> {
         // A server-reported 08xxx (dblink, postgres_fdw failing to connect elsewhere) is the
         // migration's own error: the session is fine.
         let lost = db.client.is_closed()
-            || (r.is_connection_lost() && (r.message.starts_with("the connection failed") || r.code.starts_with("57P")));
+            || (r.is_connection_lost()
+                && (r.message.starts_with("the connection failed") || r.code.starts_with("57P")));
         if lost {
             let path = &self.set.file(script.file).display;
             return Err(self.target.lost(&format!("applying the {step} `{path}`"), &r.message));

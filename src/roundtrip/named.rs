@@ -166,7 +166,10 @@ pub fn stale_scratch(admin: &mut Client) -> Result<Vec<Stale>, postgres::Error> 
 
 /// The comment migproof puts on a scratch database: the roles its run created.
 pub fn roles_comment(roles: &[String]) -> String {
-    format!("migproof scratch database; roles created: {}", serde_json::to_string(roles).unwrap_or_default())
+    format!(
+        "migproof scratch database; roles created: {}",
+        serde_json::to_string(roles).unwrap_or_default()
+    )
 }
 
 fn recorded_roles(comment: &str) -> Vec<String> {

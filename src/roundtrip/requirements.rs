@@ -18,20 +18,32 @@ const UNKNOWN: &[&str] = &["42601", "42883", "42704", "22023", "0A000", "42P01",
 static FEATURES: LazyLock<Vec<(Regex, u32, &'static str)>> = LazyLock::new(|| {
     [
         (r"(?i)\bgen_random_uuid\s*\(", 13, "gen_random_uuid() without pgcrypto"),
-        (r"(?i)\bCREATE\s+OR\s+REPLACE\s+TRIGGER\b", 14, "CREATE OR REPLACE TRIGGER"),
+        (
+            r"(?i)\bCREATE\s+OR\s+REPLACE\s+TRIGGER\b",
+            14,
+            "CREATE OR REPLACE TRIGGER",
+        ),
         (r"(?i)\bmultirange\b", 14, "multirange types"),
         (r"(?i)\bCOMPRESSION\s+lz4\b", 14, "lz4 column compression"),
         (r"(?i)\bMERGE\s+INTO\b", 15, "MERGE"),
         (r"(?i)\bNULLS\s+NOT\s+DISTINCT\b", 15, "UNIQUE NULLS NOT DISTINCT"),
         (r"(?i)\bsecurity_invoker\b", 15, "security_invoker views"),
-        (r"(?i)\bJSON_(ARRAY|OBJECT|ARRAYAGG|OBJECTAGG)\s*\(", 16, "SQL/JSON constructors"),
+        (
+            r"(?i)\bJSON_(ARRAY|OBJECT|ARRAYAGG|OBJECTAGG)\s*\(",
+            16,
+            "SQL/JSON constructors",
+        ),
         (r"(?i)\bIS\s+(NOT\s+)?JSON\b", 16, "IS JSON"),
         (r"(?i)\bANY_VALUE\s*\(", 16, "any_value()"),
         (r"(?i)\bSYSTEM_USER\b", 16, "SYSTEM_USER"),
         (r"(?i)\bJSON_TABLE\s*\(", 17, "JSON_TABLE"),
         (r"(?i)\bMERGE\b[\s\S]*\bRETURNING\b", 17, "MERGE … RETURNING"),
         (r"(?i)\bSET\s+EXPRESSION\b", 17, "ALTER COLUMN … SET EXPRESSION"),
-        (r"(?i)\bGENERATED\s+ALWAYS\s+AS\s*\([\s\S]*\)\s*VIRTUAL\b", 18, "virtual generated columns"),
+        (
+            r"(?i)\bGENERATED\s+ALWAYS\s+AS\s*\([\s\S]*\)\s*VIRTUAL\b",
+            18,
+            "virtual generated columns",
+        ),
         (r"(?i)\buuidv[47]\s*\(", 18, "uuidv4()/uuidv7()"),
         (r"(?i)\bWITHOUT\s+OVERLAPS\b", 18, "WITHOUT OVERLAPS constraints"),
         (r"(?i)\bNOT\s+ENFORCED\b", 18, "NOT ENFORCED constraints"),
@@ -197,7 +209,13 @@ mod tests {
     #[test]
     fn newer_syntax_names_the_version() {
         let r = rejection("42601", "syntax error at or near \"VIRTUAL\"");
-        let (m, fix) = explain(&r, "ALTER TABLE t ADD c int GENERATED ALWAYS AS (a + 1) VIRTUAL", 15, None).unwrap();
+        let (m, fix) = explain(
+            &r,
+            "ALTER TABLE t ADD c int GENERATED ALWAYS AS (a + 1) VIRTUAL",
+            15,
+            None,
+        )
+        .unwrap();
         assert!(m.contains("PostgreSQL 18"), "{m}");
         assert!(fix.contains("--pg-bin /usr/lib/postgresql/18/bin"), "{fix}");
         // A feature the server has is the migration's own error.

@@ -241,7 +241,10 @@ pub fn namespaces_available() -> bool {
         return false;
     }
     let mut probe = Command::new("/bin/true");
-    probe.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    probe
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     // SAFETY: unshare only, between fork and exec.
     unsafe {
         probe.pre_exec(|| {
@@ -267,7 +270,10 @@ fn identity_files(dir: &Path, user: &RunAs) -> std::io::Result<(CString, CString
         if !p.is_empty() && !p.ends_with('\n') {
             p.push('\n');
         }
-        p.push_str(&format!("{}:x:{}:{}:migproof throwaway server:/nonexistent:/usr/sbin/nologin\n", user.name, user.uid, user.gid));
+        p.push_str(&format!(
+            "{}:x:{}:{}:migproof throwaway server:/nonexistent:/usr/sbin/nologin\n",
+            user.name, user.uid, user.gid
+        ));
         write_new(&passwd, &p, 0o644)?;
         let mut g = std::fs::read_to_string("/etc/group").unwrap_or_default();
         if !g.is_empty() && !g.ends_with('\n') {
@@ -294,7 +300,11 @@ pub enum Isolation {
 /// privilege is there, its own namespaces. The returned pid is the process to signal and
 /// wait for (with namespaces, an intermediate that forwards signals and exits as the server
 /// exits).
-pub fn spawn(cmd: &mut Command, run_as: Option<&RunAs>, dir: &Path) -> std::io::Result<(std::process::Child, Isolation)> {
+pub fn spawn(
+    cmd: &mut Command,
+    run_as: Option<&RunAs>,
+    dir: &Path,
+) -> std::io::Result<(std::process::Child, Isolation)> {
     cmd.env_clear().env("PATH", SERVER_PATH).env("LC_ALL", "C");
     // The server is not in migproof's process group: a terminal's Ctrl-C reaches migproof,
     // which stops it; and its group can be killed as a whole.
@@ -375,8 +385,13 @@ fn configure(cmd: &mut Command, run_as: Option<(u32, u32)>, namespaces: bool, id
                     );
                     if let Some((passwd, group)) = &identity {
                         for (file, target) in [(passwd, c"/etc/passwd"), (group, c"/etc/group")] {
-                            if libc::mount(file.as_ptr(), target.as_ptr(), std::ptr::null(), libc::MS_BIND, std::ptr::null())
-                                != 0
+                            if libc::mount(
+                                file.as_ptr(),
+                                target.as_ptr(),
+                                std::ptr::null(),
+                                libc::MS_BIND,
+                                std::ptr::null(),
+                            ) != 0
                             {
                                 return Err(std::io::Error::last_os_error());
                             }
@@ -396,13 +411,10 @@ fn configure(cmd: &mut Command, run_as: Option<(u32, u32)>, namespaces: bool, id
                 rlim_max: ADDRESS_SPACE_LIMIT,
             };
             libc::setrlimit(libc::RLIMIT_AS, &address);
-            if let Some((uid, gid)) = run_as {
-                if libc::setgroups(0, std::ptr::null()) != 0
-                    || libc::setgid(gid) != 0
-                    || libc::setuid(uid) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
+            if let Some((uid, gid)) = run_as
+                && (libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0)
+            {
+                return Err(std::io::Error::last_os_error());
             }
             libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
             // Dies with its parent (migproof, or the intermediate). Set after setuid, which

@@ -245,7 +245,10 @@ impl Throwaway {
         let mut template = template::get(&binaries, run_as.as_ref(), &base)?;
         if let Err(e) = template::copy_tree(&template.dir, &data, owner, Some(&template.manifest)) {
             if e.kind() != std::io::ErrorKind::InvalidData {
-                return Err(format!("cannot copy the cluster template into `{}`: {e}", data.display()));
+                return Err(format!(
+                    "cannot copy the cluster template into `{}`: {e}",
+                    data.display()
+                ));
             }
             eprintln!(
                 "migproof: the cached cluster template `{}` was changed since it was made ({e}); rejected it and built it again",
@@ -258,7 +261,8 @@ impl Throwaway {
                 .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
         }
         let socket_dir = dir.join("socket");
-        sandbox::private_dir(&socket_dir, owner).map_err(|e| format!("cannot create `{}`: {e}", socket_dir.display()))?;
+        sandbox::private_dir(&socket_dir, owner)
+            .map_err(|e| format!("cannot create `{}`: {e}", socket_dir.display()))?;
         let hba = dir.join("pg_hba.conf");
         sandbox::write_new(
             &hba,
@@ -274,8 +278,8 @@ impl Throwaway {
             &format!("ALTER ROLE postgres PASSWORD '{password}'"),
         )
         .map_err(|e| format!("cannot set the throwaway server's password: {e}"))?;
-        let log = sandbox::create_new(&dir.join("server.log"), 0o600)
-            .map_err(|e| format!("cannot create the log: {e}"))?;
+        let log =
+            sandbox::create_new(&dir.join("server.log"), 0o600).map_err(|e| format!("cannot create the log: {e}"))?;
         let mut cmd = Command::new(binaries.dir.join("postgres"));
         cmd.arg("-D")
             .arg(&data)
@@ -362,7 +366,6 @@ impl Throwaway {
             .connect_timeout(Duration::from_secs(5));
         c
     }
-
 }
 
 /// Empties a directory (not following links).

@@ -150,7 +150,10 @@ fn initdb(binaries: &Binaries, run_as: Option<&RunAs>, work_base: &Path) -> Resu
         .map_err(|e| format!("cannot run `{}`: {e}", binaries.dir.join("initdb").display()))?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     // The `postgres` database is not needed (migproof administers from template1): dropping it
     // in single-user mode makes every per-run copy another 7 MB smaller.
@@ -176,8 +179,8 @@ pub fn single_user(binaries: &Binaries, data: &Path, run_as: Option<&RunAs>, sql
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let (mut child, _) =
-        sandbox::spawn(&mut cmd, run_as, dir).map_err(|e| format!("cannot run `{}`: {e}", binaries.dir.join("postgres").display()))?;
+    let (mut child, _) = sandbox::spawn(&mut cmd, run_as, dir)
+        .map_err(|e| format!("cannot run `{}`: {e}", binaries.dir.join("postgres").display()))?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(sql.as_bytes());
         let _ = stdin.write_all(b"\n");

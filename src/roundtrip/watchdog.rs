@@ -51,9 +51,9 @@ pub fn run<T>(watch: &Watch, step: impl FnOnce() -> T) -> (T, Fired) {
     let watch = watch.clone();
     let dog = std::thread::spawn(move || {
         let mut fired = Fired::No;
-        let mut waits = [watch.budget, watch.budget, watch.grace, watch.grace].into_iter();
+        let waits = [watch.budget, watch.budget, watch.grace, watch.grace];
         let mut step = 0;
-        while let Some(d) = waits.next() {
+        for d in waits {
             match wait.recv_timeout(d) {
                 Err(RecvTimeoutError::Timeout) => {}
                 _ => return fired,
