@@ -33,6 +33,15 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
         let (Some(up), None, true) = (&m.up, &m.down, m.needs_down) else {
             continue;
         };
+        // pop: a database's own up pairs with the down for every database of the same version.
+        if m.dialect.is_some()
+            && set
+                .migrations
+                .iter()
+                .any(|o| o.version == m.version && o.dialect.is_none() && o.down.is_some())
+        {
+            continue;
+        }
         let severity = if set.rules.down_required {
             RULE.severity
         } else {

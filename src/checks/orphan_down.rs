@@ -23,6 +23,16 @@ declare_rule! {
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
     for m in &set.migrations {
         let (None, Some(down)) = (&m.up, &m.down) else { continue };
+        // pop: a down for every database pairs with a database's own up of the same version
+        // (the runner picks each direction per database: the specific file, else the generic).
+        if m.dialect.is_none()
+            && set
+                .migrations
+                .iter()
+                .any(|o| o.version == m.version && o.dialect.is_some() && o.up.is_some())
+        {
+            continue;
+        }
         let name = set.file(down.file).file_name();
         let mut finding = Finding::new(
             &RULE,

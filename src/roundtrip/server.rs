@@ -2,9 +2,10 @@
 //! binaries (the default), or a server the user names with `--database-url`.
 //!
 //! The throwaway cluster is a copy of an initdb'd template kept per server version in the user's
-//! cache directory, listening only on a Unix socket inside its own temporary directory, with
-//! durability switched off. When migproof runs as root, the server runs as the `postgres` system
-//! user (else `nobody`), since `initdb` and `postgres` refuse to run as root.
+//! cache directory ([`template`], verified on every copy), listening only on a Unix socket in a
+//! directory private to the server user, with a random password per run (SCRAM) and durability
+//! switched off. How it is fenced in (its own user id and namespaces as root, a scrubbed
+//! environment, limits, a lock for staleness) is [`sandbox`].
 
 use std::ffi::CString;
 use std::os::unix::fs::PermissionsExt;
