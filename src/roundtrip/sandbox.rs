@@ -65,6 +65,11 @@ impl RunDir {
     }
 }
 
+/// 32 random alphanumeric characters (a run's database password).
+pub fn random_password() -> String {
+    std::iter::repeat_with(fastrand::alphanumeric).take(32).collect()
+}
+
 /// Creates a new file: never follows a symlink, never opens one that exists (`O_EXCL`).
 pub fn create_new(path: &Path, mode: u32) -> std::io::Result<File> {
     std::fs::OpenOptions::new()

@@ -209,10 +209,7 @@ pub const SETTINGS: &[&str] = &[
     "password_encryption=scram-sha-256",
 ];
 
-/// 32 random alphanumeric characters.
-pub fn random_password() -> String {
-    std::iter::repeat_with(fastrand::alphanumeric).take(32).collect()
-}
+pub use super::sandbox::random_password;
 
 impl Throwaway {
     /// Copies (or first builds) the cached cluster template and starts a server on it.
@@ -244,7 +241,11 @@ impl Throwaway {
         } else {
             format!("`{}`", base.display())
         };
-        let mut template = template::get(&binaries, run_as.as_ref(), &base)?;
+        let made_with = template::Binaries {
+            dir: &binaries.dir,
+            version: &binaries.version,
+        };
+        let mut template = template::get(&made_with, run_as.as_ref(), &base)?;
         if let Err(e) = template::copy_tree(&template.dir, &data, owner, Some(&template.manifest)) {
             if e.kind() != std::io::ErrorKind::InvalidData {
                 return Err(format!(
@@ -258,7 +259,7 @@ impl Throwaway {
             );
             template.discard();
             clear_dir(&data).map_err(|e| format!("cannot empty `{}`: {e}", data.display()))?;
-            template = template::get(&binaries, run_as.as_ref(), &base)?;
+            template = template::get(&made_with, run_as.as_ref(), &base)?;
             template::copy_tree(&template.dir, &data, owner, Some(&template.manifest))
                 .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
         }
@@ -274,7 +275,7 @@ impl Throwaway {
         .map_err(|e| format!("cannot write `{}`: {e}", hba.display()))?;
         let password = random_password();
         template::single_user(
-            &binaries,
+            &made_with,
             &data,
             run_as.as_ref(),
             &format!("ALTER ROLE postgres PASSWORD '{password}'"),

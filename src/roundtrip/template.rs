@@ -17,8 +17,17 @@ use std::process::{Command, Stdio};
 use sha2::{Digest, Sha256};
 
 use super::cleanup::{self, Task};
-use super::sandbox;
-use super::server::{Binaries, Failure, RunAs};
+use super::sandbox::{self, RunAs};
+
+/// Why the template could not be made (the round-trip cannot run).
+type Failure = String;
+
+/// The server binaries a template is made with.
+pub struct Binaries<'a> {
+    pub dir: &'a Path,
+    /// `15.10`
+    pub version: &'a str,
+}
 
 /// `$XDG_CACHE_HOME/migproof`, else `~/.cache/migproof`.
 pub fn cache_dir() -> Option<PathBuf> {
@@ -55,7 +64,7 @@ impl Template {
 
 /// The per-version cluster template in the cache, built with initdb the first time (or when
 /// its manifest is missing).
-pub fn get(binaries: &Binaries, run_as: Option<&RunAs>, work_base: &Path) -> Result<Template, Failure> {
+pub fn get(binaries: &Binaries<'_>, run_as: Option<&RunAs>, work_base: &Path) -> Result<Template, Failure> {
     let cache = cache_dir().ok_or("cannot find a cache directory: set XDG_CACHE_HOME or HOME")?;
     // The bin dir is part of the key: two installs of one version may differ in defaults.
     let key = format!(
@@ -121,7 +130,7 @@ fn read_manifest(path: &Path) -> Option<Manifest> {
 
 /// Runs initdb (as the server user, isolated) in a run directory under `work_base`; returns
 /// the run directory (removed when dropped) and the data directory.
-fn initdb(binaries: &Binaries, run_as: Option<&RunAs>, work_base: &Path) -> Result<(WorkDir, PathBuf), Failure> {
+fn initdb(binaries: &Binaries<'_>, run_as: Option<&RunAs>, work_base: &Path) -> Result<(WorkDir, PathBuf), Failure> {
     let run = sandbox::RunDir::create(work_base).map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let work = WorkDir {
         _guard: cleanup::register(Task::Dir(run.path.clone())),
@@ -133,7 +142,7 @@ fn initdb(binaries: &Binaries, run_as: Option<&RunAs>, work_base: &Path) -> Resu
     sandbox::private_dir(&data, owner).map_err(|e| format!("cannot create `{}`: {e}", data.display()))?;
     // A throwaway password: each run sets its own before its server starts.
     let pwfile = dir.join("pwfile");
-    sandbox::write_new(&pwfile, &super::server::random_password(), 0o644).map_err(|e| e.to_string())?;
+    sandbox::write_new(&pwfile, &sandbox::random_password(), 0o644).map_err(|e| e.to_string())?;
     let mut cmd = Command::new(binaries.dir.join("initdb"));
     cmd.arg("-D")
         .arg(&data)
@@ -169,7 +178,7 @@ struct WorkDir {
 }
 
 /// Runs one statement in single-user mode on `data` (isolated, as the server user).
-pub fn single_user(binaries: &Binaries, data: &Path, run_as: Option<&RunAs>, sql: &str) -> Result<(), String> {
+pub fn single_user(binaries: &Binaries<'_>, data: &Path, run_as: Option<&RunAs>, sql: &str) -> Result<(), String> {
     let dir = data.parent().unwrap_or(data);
     let mut cmd = Command::new(binaries.dir.join("postgres"));
     cmd.args(["--single", "-D"])
