@@ -106,12 +106,14 @@ pub struct CheckArgs {
     /// extensions the platform provides).
     #[arg(long, value_name = "FILE")]
     pub setup: Option<PathBuf>,
-    /// --roundtrip: statement_timeout for every migration, in seconds (0: none).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub statement_timeout: u64,
-    /// --roundtrip: lock_timeout for every migration, in seconds (0: none).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
-    pub lock_timeout: u64,
+    /// --roundtrip: statement_timeout for every migration, in seconds (0: none). Default:
+    /// `[roundtrip] timeout-secs` of migproof.toml, else 60.
+    #[arg(long, value_name = "SECONDS")]
+    pub statement_timeout: Option<u64>,
+    /// --roundtrip: lock_timeout for every migration, in seconds (0: none). Default:
+    /// `[roundtrip] lock-timeout-secs` of migproof.toml, else 10.
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
 }
 
 /// `1048576`, `512K`, `32M`, `1G` (binary multiples).

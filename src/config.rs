@@ -14,7 +14,10 @@
 //! [roundtrip]
 //! bin-dir = "/usr/lib/postgresql/16/bin"           # initdb, pg_ctl, postgres
 //! database-url-env = "DATABASE_URL"
-//! timeout-secs = 120
+//! timeout-secs = 120                               # statement timeout per migration
+//! lock-timeout-secs = 10
+//! setup = "db/setup.sql"                           # relative to this file
+//! max-cluster-mb = 2048                            # RAM-backed cluster size cap
 //! ```
 //!
 //! Unknown keys are errors naming the key and the file. Command-line flags win: paths given on
@@ -73,8 +76,15 @@ pub struct RoundtripConfig {
     pub bin_dir: Option<PathBuf>,
     /// The environment variable holding the database URL.
     pub database_url_env: Option<String>,
-    /// How long one round trip may take.
+    /// The statement timeout of every migration, in seconds (`--statement-timeout` wins).
     pub timeout_secs: Option<u64>,
+    /// The lock timeout of every migration, in seconds (`--lock-timeout` wins).
+    pub lock_timeout_secs: Option<u64>,
+    /// SQL run in each scratch database before the first migration (`--setup` wins), relative
+    /// to the configuration file.
+    pub setup: Option<PathBuf>,
+    /// The most a RAM-backed throwaway cluster may hold, in MiB (default 2048).
+    pub max_cluster_mb: Option<u64>,
 }
 
 /// A loaded configuration.

@@ -236,27 +236,30 @@ fn interrupt_mid_run(signal: i32) {
         .unwrap();
     // Wait until the server runs and the slow migration has had time to start.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let pid_file = loop {
+    let data = loop {
         let found = std::fs::read_dir(&tmp)
             .unwrap()
             .flatten()
-            .map(|e| e.path().join("data/postmaster.pid"))
-            .find(|p| p.exists());
+            .map(|e| e.path())
+            .find(|p| p.join("socket/.s.PGSQL.5432").exists());
         if let Some(p) = found {
-            break p;
+            break p.join("data");
         }
         assert!(Instant::now() < deadline, "the server never started");
         std::thread::sleep(Duration::from_millis(20));
     };
     std::thread::sleep(Duration::from_millis(1500));
-    let postmaster: i32 = std::fs::read_to_string(&pid_file)
+    // The postmaster as the host sees it (in its own PID namespace it is 1 there).
+    let needle = format!("-D\0{}\0", data.display());
+    let postmaster: i32 = std::fs::read_dir("/proc")
         .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+        .flatten()
+        .find_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline).contains(&needle).then_some(pid)
+        })
+        .expect("the postmaster runs");
     // SAFETY: signalling the child we spawned.
     unsafe { libc::kill(child.id() as i32, signal) };
     let started = Instant::now();
@@ -360,16 +363,18 @@ fn coder_corpus_round_trips_all_362_pairs() {
         ],
         [0, 1, 44, 3, 0, 0, 18]
     );
-    // 41 downs leave a difference and the up applies again; 3 more make the re-up fail too.
+    // 41 downs leave a difference and the up applies again; 3 more make the re-up fail too;
+    // 8 round-trip with only their columns in another order.
     let status = |s: &str| set.migrations.iter().filter(|m| m.status == s).count();
     assert_eq!(
         [
             status("ok"),
+            status("column-order"),
             status("not-reversing"),
             status("reapply-failed"),
             status("down-failed")
         ],
-        [317, 41, 3, 1]
+        [309, 8, 41, 3, 1]
     );
 }
 
@@ -381,9 +386,10 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
     let binaries = server::find_binaries(None).unwrap();
     let pg = server::Throwaway::start(binaries).expect("server starts");
     let url = format!(
-        "host={} port={} user=postgres password=hunter2-secret dbname=template1",
+        "host={} port={} user=postgres password={} dbname=template1",
         pg.socket_dir.display(),
-        pg.port
+        pg.port,
+        pg.password
     );
     let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
         .args([
@@ -398,7 +404,7 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    assert!(!stdout.contains(&pg.password) && !stderr.contains(&pg.password));
     assert!(
         stdout.contains("dropped roles the migrations created: migproof_fixture_reader"),
         "{stdout}"

@@ -41,7 +41,12 @@ pub fn finding(at: Location, up_name: &str, down_name: &str, changes: &[Change])
         ),
     )
     .label("does not undo its up")
-    .help(format!(
-        "make `{down_name}` undo every object `{up_name}` creates or changes"
-    ))
+    .help(
+        std::iter::once(format!(
+            "make `{down_name}` undo every object `{up_name}` creates or changes"
+        ))
+        .chain(changes.iter().filter_map(Change::detail))
+        .collect::<Vec<_>>()
+        .join("\n"),
+    )
 }

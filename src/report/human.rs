@@ -202,6 +202,7 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
         let total = set.migrations.len();
         let tripped = [
             MigrationStatus::Ok,
+            MigrationStatus::ColumnOrder,
             MigrationStatus::DownFailed,
             MigrationStatus::NotReversing,
             MigrationStatus::ReapplyFailed,

@@ -91,7 +91,7 @@ fn run(task: Task) {
     match task {
         Task::Server { pid, dir } => {
             stop_postmaster(pid);
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = super::sandbox::remove_run_dir(&dir);
         }
         Task::Database { config, name } => {
             if let Ok(mut client) = config.connect(postgres::NoTls) {
@@ -99,13 +99,21 @@ fn run(task: Task) {
             }
         }
         Task::Dir(dir) => {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = super::sandbox::remove_run_dir(&dir);
         }
     }
 }
 
-/// Immediate shutdown (SIGQUIT: the data is thrown away anyway), escalating to SIGKILL.
+/// Immediate shutdown (SIGQUIT: the data is thrown away anyway), escalating to SIGKILL; then
+/// whatever is left in the server's process group is killed.
 pub fn stop_postmaster(pid: i32) {
+    stop_process(pid);
+    // SAFETY: the group the server was started in (its id is the server's pid, which stays
+    // reserved while any member lives).
+    unsafe { libc::killpg(pid, libc::SIGKILL) };
+}
+
+fn stop_process(pid: i32) {
     // SAFETY: plain syscalls on a pid we started and have not reaped yet.
     unsafe {
         if libc::kill(pid, libc::SIGQUIT) != 0 {
@@ -130,4 +138,15 @@ pub fn stop_postmaster(pid: i32) {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Undoes everything registered, says why on stderr, and exits with code 2 (the round-trip
+/// could not finish). For a step that nothing else could stop.
+pub fn abort(why: &str) -> ! {
+    let mut tasks = lock();
+    for (_, task) in tasks.drain(..).rev() {
+        run(task);
+    }
+    eprintln!("migproof: error: {why}");
+    std::process::exit(2);
 }

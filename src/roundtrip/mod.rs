@@ -19,11 +19,17 @@ pub mod apply;
 pub mod cleanup;
 pub mod diff;
 pub mod environment;
+pub mod named;
+pub mod plan;
 mod report;
+pub mod requirements;
+pub mod sandbox;
 pub mod server;
 pub mod snapshot;
 mod target;
+pub mod template;
 mod trip;
+pub mod watchdog;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -48,6 +54,8 @@ pub struct Options {
     pub setup: Option<PathBuf>,
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
+    /// The most a RAM-backed throwaway cluster may hold (bytes).
+    pub max_cluster_size: u64,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -60,6 +68,7 @@ impl Default for Options {
             setup: None,
             statement_timeout: Duration::from_secs(60),
             lock_timeout: Duration::from_secs(10),
+            max_cluster_size: server::Limits::default().cluster_size,
             progress: false,
         }
     }
@@ -106,7 +115,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Fin
             _ => e,
         });
     }
-    roles_dropped.extend(target.drop_created_roles(sets, setup.as_ref().map(|s| &*s.1))?);
+    roles_dropped.extend(target.drop_created_roles()?);
     if !roles_dropped.is_empty() {
         eprintln!(
             "migproof: dropped the roles the migrations created on {}: {}",
@@ -147,7 +156,7 @@ fn run_sets(
         findings.push(std::mem::take(&mut run.findings));
         reports.push(report);
         // Roles are cluster-wide: the next directory starts without this one's.
-        let dropped = target.drop_roles_since(&roles_before, &[set], setup.map(|s| &*s.1))?;
+        let dropped = target.drop_roles_since(&roles_before)?;
         if target.roles_before.is_some() {
             roles_dropped.extend(dropped);
         }

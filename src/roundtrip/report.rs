@@ -68,6 +68,10 @@ impl SetReport {
 pub enum MigrationStatus {
     /// Round-tripped cleanly.
     Ok,
+    /// Round-tripped, with columns restored in another order (MC307, a warning).
+    ColumnOrder,
+    /// pop: another database's file, which the runner never applies on PostgreSQL.
+    OtherDialect,
     /// Applied, not round-tripped: it has no down.
     NoDown,
     UpFailed,
@@ -92,6 +96,8 @@ impl MigrationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             MigrationStatus::Ok => "ok",
+            MigrationStatus::ColumnOrder => "column-order",
+            MigrationStatus::OtherDialect => "other-dialect",
             MigrationStatus::NoDown => "no-down",
             MigrationStatus::UpFailed => "up-failed",
             MigrationStatus::DownFailed => "down-failed",

@@ -2,14 +2,13 @@
 //! binaries (the default), or a server the user names with `--database-url`.
 //!
 //! The throwaway cluster is a copy of an initdb'd template kept per server version in the user's
-//! cache directory, listening only on a Unix socket inside its own temporary directory, with
-//! durability switched off. When migproof runs as root, the server runs as the `postgres` system
-//! user (else `nobody`), since `initdb` and `postgres` refuse to run as root.
+//! cache directory ([`template`], verified on every copy), listening only on a Unix socket in a
+//! directory private to the server user, with a random password per run (SCRAM) and durability
+//! switched off. How it is fenced in (its own user id and namespaces as root, a scrubbed
+//! environment, limits, a lock for staleness) is [`sandbox`].
 
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{PermissionsExt, chown};
-use std::os::unix::process::CommandExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,6 +17,10 @@ use postgres::{Config, NoTls};
 
 pub use super::admin::{describe, drop_database, quote_ident};
 use super::cleanup::{self, Guard, Task};
+use super::sandbox::{self, Isolation, RunDir};
+use super::template;
+
+pub use super::template::cache_dir;
 
 /// Why the round-trip could not run at all (exit code 2).
 pub type Failure = String;
@@ -102,19 +105,19 @@ fn binaries(dir: &Path) -> Result<Binaries, Failure> {
     })
 }
 
-/// The unprivileged account the server runs as when migproof is root.
-#[derive(Debug, Clone)]
-pub struct RunAs {
-    pub name: String,
-    pub uid: u32,
-    pub gid: u32,
-}
+pub use super::sandbox::RunAs;
 
-/// `None` when migproof is not root (the server runs as the current user).
+/// `None` when migproof is not root (the server runs as the current user). As root: a user id
+/// of its own for this run when namespaces are available (no other process or file on the
+/// machine belongs to it), else the `postgres` system user (else `nobody`), since `initdb` and
+/// `postgres` refuse to run as root.
 pub fn run_as() -> Result<Option<RunAs>, Failure> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return Ok(None);
+    }
+    if sandbox::namespaces_available() {
+        return Ok(Some(sandbox::ephemeral_user()));
     }
     for name in ["postgres", "nobody"] {
         let c = CString::new(name).expect("no NUL");
@@ -128,6 +131,7 @@ pub fn run_as() -> Result<Option<RunAs>, Failure> {
                     name: name.to_string(),
                     uid,
                     gid,
+                    ephemeral: false,
                 }));
             }
         }
@@ -142,114 +146,179 @@ pub fn run_as() -> Result<Option<RunAs>, Failure> {
 
 /// A running throwaway cluster. Dropping it stops the server and removes its directory.
 pub struct Throwaway {
+    /// The run directory (see [`sandbox`]): `lock`, `server.log`, `pg_hba.conf`, `data/`, `socket/`.
+    pub dir: PathBuf,
+    /// The socket directory, private to the server user (0700).
     pub socket_dir: PathBuf,
     pub port: u16,
     pub binaries: Binaries,
     pub run_as: Option<RunAs>,
-    /// The postmaster's process id.
+    /// The process to signal and wait for: the postmaster, or (in its own namespaces) the
+    /// intermediate that forwards to it.
     pub pid: i32,
+    /// The postmaster's pid as the host sees it (in its own namespace it is 1 there).
+    pub postmaster: i32,
+    /// How the server is isolated.
+    pub isolation: Isolation,
+    /// The random password of this run's `postgres` role (SCRAM).
+    pub password: String,
+    /// Where the data directory lives (`tmpfs (cap 2 GiB)`, or the disk).
+    pub storage: String,
     /// Time from "start" to "accepts connections".
     pub ready_in: Duration,
     _guard: Guard,
+    _run: RunDir,
 }
 
-/// The file in a throwaway cluster's directory naming the migproof process that owns it
-/// (`<pid> <start time>`), so a later run can remove the cluster if that process died
-/// without cleaning up (SIGKILL, power loss).
-pub const OWNER_FILE: &str = "migproof.pid";
+/// Limits of a throwaway server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most the data directory may hold on a RAM-backed file system (bytes).
+    pub cluster_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { cluster_size: 2 << 30 }
+    }
+}
 
 const PORT: u16 = 5432;
+
+/// Settings that bound what one session can take (a superuser can raise the GUCs; the address
+/// space cap of each server process, [`sandbox::ADDRESS_SPACE_LIMIT`], it cannot).
+pub const SETTINGS: &[&str] = &[
+    "listen_addresses=",
+    "fsync=off",
+    "full_page_writes=off",
+    "synchronous_commit=off",
+    "autovacuum=off",
+    "max_connections=20",
+    "shared_buffers=32MB",
+    "max_wal_size=256MB",
+    "min_wal_size=2MB",
+    // Shared memory segments inside the data directory: removed with it.
+    "dynamic_shared_memory_type=mmap",
+    "unix_socket_permissions=0700",
+    "work_mem=32MB",
+    "maintenance_work_mem=128MB",
+    "logical_decoding_work_mem=64MB",
+    "temp_file_limit=1GB",
+    "max_parallel_workers_per_gather=0",
+    "shared_preload_libraries=",
+    "password_encryption=scram-sha-256",
+];
+
+pub use super::sandbox::random_password;
 
 impl Throwaway {
     /// Copies (or first builds) the cached cluster template and starts a server on it.
     pub fn start(binaries: Binaries) -> Result<Throwaway, Failure> {
+        Throwaway::start_with(binaries, Limits::default())
+    }
+
+    pub fn start_with(binaries: Binaries, limits: Limits) -> Result<Throwaway, Failure> {
         let started = Instant::now();
         let run_as = run_as()?;
+        let owner = run_as.as_ref().map(|u| (u.uid, u.gid));
         let base = scratch_base();
-        for (owner, path) in remove_stale_clusters(&base) {
+        for path in remove_stale_clusters(&base) {
             eprintln!(
-                "migproof: removed a stale throwaway cluster left by migproof pid {owner} (`{}`)",
+                "migproof: removed a stale throwaway cluster `{}` (the run that made it is gone: nobody holds its lock)",
                 path.display()
             );
         }
-        let template = template(&binaries, run_as.as_ref())?;
-        let dir = tempfile::Builder::new()
-            .prefix("migproof-")
-            .tempdir_in(&base)
-            .map_err(|e| format!("cannot create a temporary directory: {e}"))?
-            .keep();
+        let run = RunDir::create(&base).map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+        let dir = run.path.clone();
         let guard = cleanup::register(Task::Dir(dir.clone()));
-        let me = std::process::id();
-        std::fs::write(
-            dir.join(OWNER_FILE),
-            format!("{me} {}\n", process_start_time(me as i32).unwrap_or(0)),
-        )
-        .map_err(|e| format!("cannot write `{}`: {e}", dir.join(OWNER_FILE).display()))?;
+        reachable(&dir, run_as.as_ref())?;
         let data = dir.join("data");
-        copy_tree(&template, &data, run_as.as_ref())
-            .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
-        give(&dir, run_as.as_ref())?;
-        let log = std::fs::File::create(dir.join("server.log")).map_err(|e| format!("cannot create the log: {e}"))?;
-        give(&dir.join("server.log"), run_as.as_ref())?;
+        sandbox::private_dir(&data, None).map_err(|e| format!("cannot create `{}`: {e}", data.display()))?;
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let storage = if root && sandbox::mount_bounded_tmpfs(&data, limits.cluster_size, (0, 0)) {
+            format!("tmpfs of at most {} MiB", limits.cluster_size >> 20)
+        } else {
+            format!("`{}`", base.display())
+        };
+        let made_with = template::Binaries {
+            dir: &binaries.dir,
+            version: &binaries.version,
+        };
+        let mut template = template::get(&made_with, run_as.as_ref(), &base)?;
+        if let Err(e) = template::copy_tree(&template.dir, &data, owner, Some(&template.manifest)) {
+            if e.kind() != std::io::ErrorKind::InvalidData {
+                return Err(format!(
+                    "cannot copy the cluster template into `{}`: {e}",
+                    data.display()
+                ));
+            }
+            eprintln!(
+                "migproof: the cached cluster template `{}` was changed since it was made ({e}); rejected it and built it again",
+                template.dir.display()
+            );
+            template.discard();
+            clear_dir(&data).map_err(|e| format!("cannot empty `{}`: {e}", data.display()))?;
+            template = template::get(&made_with, run_as.as_ref(), &base)?;
+            template::copy_tree(&template.dir, &data, owner, Some(&template.manifest))
+                .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
+        }
+        let socket_dir = dir.join("socket");
+        sandbox::private_dir(&socket_dir, owner)
+            .map_err(|e| format!("cannot create `{}`: {e}", socket_dir.display()))?;
+        let hba = dir.join("pg_hba.conf");
+        sandbox::write_new(
+            &hba,
+            "# migproof: the run's own password, over the run's private socket only\nlocal all all scram-sha-256\n",
+            0o644,
+        )
+        .map_err(|e| format!("cannot write `{}`: {e}", hba.display()))?;
+        let password = random_password();
+        template::single_user(
+            &made_with,
+            &data,
+            run_as.as_ref(),
+            &format!("ALTER ROLE postgres PASSWORD '{password}'"),
+        )
+        .map_err(|e| format!("cannot set the throwaway server's password: {e}"))?;
+        let log =
+            sandbox::create_new(&dir.join("server.log"), 0o600).map_err(|e| format!("cannot create the log: {e}"))?;
         let mut cmd = Command::new(binaries.dir.join("postgres"));
         cmd.arg("-D")
             .arg(&data)
             .arg("-k")
-            .arg(&dir)
+            .arg(&socket_dir)
             .arg("-p")
-            .arg(PORT.to_string());
-        for setting in [
-            "listen_addresses=",
-            "fsync=off",
-            "full_page_writes=off",
-            "synchronous_commit=off",
-            "autovacuum=off",
-            "max_connections=20",
-            "shared_buffers=32MB",
-            "max_wal_size=256MB",
-            "min_wal_size=2MB",
-            // Shared memory segments inside the data directory: removed with it.
-            "dynamic_shared_memory_type=mmap",
-            "unix_socket_permissions=0777",
-        ] {
+            .arg(PORT.to_string())
+            .arg("-c")
+            .arg(format!("hba_file={}", hba.display()));
+        for setting in SETTINGS {
             cmd.arg("-c").arg(setting);
         }
-        cmd.stdin(Stdio::null())
+        cmd.current_dir(&data)
+            .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            // Not in our process group: a terminal's Ctrl-C reaches migproof, which stops it.
-            .process_group(0);
-        if let Some(user) = &run_as {
-            cmd.uid(user.uid).gid(user.gid);
-        }
-        // SAFETY: prctl and getppid are async-signal-safe. If migproof is killed outright
-        // (SIGKILL), the kernel sends the postmaster SIGQUIT, so no server outlives migproof. (The
-        // signal follows the thread that spawned the server: call `start` on a thread that lives
-        // as long as the server.) If migproof died before prctl ran, the server does not start.
-        unsafe {
-            cmd.pre_exec(move || {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
-                if libc::getppid() as u32 != me {
-                    return Err(std::io::Error::other("migproof exited before the server started"));
-                }
-                Ok(())
-            });
-        }
-        let child = cmd
-            .spawn()
+            .stderr(log);
+        let (child, isolation) = sandbox::spawn(&mut cmd, run_as.as_ref(), &dir)
             .map_err(|e| format!("cannot start `{}`: {e}", binaries.dir.join("postgres").display()))?;
         let pid = child.id() as i32;
         // The server task replaces the directory task (it removes the directory too).
         let server_guard = cleanup::register(Task::Server { pid, dir: dir.clone() });
         guard.disarm();
         let server = Throwaway {
-            socket_dir: dir.clone(),
+            dir: dir.clone(),
+            socket_dir,
             port: PORT,
             binaries,
             run_as,
             pid,
+            postmaster: pid,
+            isolation,
+            password,
+            storage,
             ready_in: Duration::ZERO,
             _guard: server_guard,
+            _run: run,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -277,8 +346,13 @@ impl Throwaway {
             }
             std::thread::sleep(Duration::from_millis(3));
         }
+        let postmaster = match server.isolation {
+            Isolation::Namespaces => sandbox::server_pid(pid).unwrap_or(pid),
+            Isolation::ProcessGroup => pid,
+        };
         Ok(Throwaway {
             ready_in: started.elapsed(),
+            postmaster,
             ..server
         })
     }
@@ -289,6 +363,7 @@ impl Throwaway {
         c.host_path(&self.socket_dir)
             .port(self.port)
             .user("postgres")
+            .password(&self.password)
             .dbname(dbname)
             .application_name("migproof")
             .connect_timeout(Duration::from_secs(5));
@@ -296,9 +371,23 @@ impl Throwaway {
     }
 }
 
+/// Empties a directory (not following links).
+fn clear_dir(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Where the throwaway cluster lives: `TMPDIR` when set; else `/dev/shm` when it is a memory
 /// file system with room (copying the cluster there takes a tenth of the time, and nothing
-/// needs to survive); else the system temporary directory.
+/// needs to survive); else the system temporary directory. As root, the data directory is a
+/// size-capped tmpfs of its own when memory has room, wherever the run directory is.
 fn scratch_base() -> PathBuf {
     if std::env::var_os("TMPDIR").is_some_and(|v| !v.is_empty()) {
         return std::env::temp_dir();
@@ -308,22 +397,13 @@ fn scratch_base() -> PathBuf {
         // SAFETY: statvfs writes into the zeroed struct we own.
         let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
         let ok = unsafe { libc::statvfs(c.as_ptr(), &mut st) } == 0;
-        ok && (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) >= 1 << 30
+        ok && (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) >= 4 << 30
     });
     if roomy && shm.is_dir() {
         shm.to_path_buf()
     } else {
         std::env::temp_dir()
     }
-}
-
-/// A process's start time (clock ticks since boot, `/proc/<pid>/stat` field 22), telling a live
-/// process from a later one that reuses its pid; `None` when there is no such process.
-pub fn process_start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: count from the last `)`.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// Whether `pid` is a running process (a zombie, which only waits to be reaped, is not).
@@ -343,11 +423,11 @@ pub fn process_running(pid: i32) -> bool {
     }
 }
 
-/// Removes the throwaway clusters under `base` whose owning migproof process is gone (killed
-/// with SIGKILL, so it could not clean up): stops a postmaster still running on one, then
-/// removes its directory. Returns the owner's pid and the directory of each one removed.
-/// Directories without an owner file, or whose owner still runs, are left alone.
-pub fn remove_stale_clusters(base: &Path) -> Vec<(u32, PathBuf)> {
+/// Removes the throwaway clusters (and interrupted template builds) under `base` whose run is
+/// gone: its lock file can be locked. Whatever still runs in one is killed first. Returns
+/// each directory removed. Directories whose owner holds its lock, in whatever PID namespace
+/// it runs, are left alone; so are directories without a lock file.
+pub fn remove_stale_clusters(base: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(base) else {
         return removed;
@@ -355,207 +435,36 @@ pub fn remove_stale_clusters(base: &Path) -> Vec<(u32, PathBuf)> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if !name.starts_with("migproof-") || name.starts_with("migproof-initdb-") {
+        if !name.starts_with("migproof-") || !entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
         let dir = entry.path();
-        let Ok(owner) = std::fs::read_to_string(dir.join(OWNER_FILE)) else {
-            continue;
-        };
-        let mut fields = owner.split_whitespace().map(|f| f.parse::<u64>().ok());
-        let (Some(Some(pid)), Some(Some(started))) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        let Ok(pid) = u32::try_from(pid) else { continue };
-        if pid == std::process::id() {
+        if !sandbox::owner_gone(&dir) {
             continue;
         }
-        let alive =
-            process_running(pid as i32) && process_start_time(pid as i32).is_none_or(|t| started == 0 || t == started);
-        if alive {
-            continue;
-        }
-        stop_stale_postmaster(&dir.join("data"));
-        if std::fs::remove_dir_all(&dir).is_ok() {
-            removed.push((pid, dir));
+        if sandbox::remove_run_dir(&dir).is_ok() {
+            removed.push(dir);
         }
     }
     removed
 }
 
-/// Stops the postmaster `data/postmaster.pid` names, if it still runs on `data` (it is not our
-/// child: wait for it to go, escalating from SIGQUIT to SIGKILL).
-fn stop_stale_postmaster(data: &Path) {
-    let Some(pid) = std::fs::read_to_string(data.join("postmaster.pid"))
-        .ok()
-        .and_then(|t| t.lines().next()?.trim().parse::<i32>().ok())
-    else {
-        return;
-    };
-    // Only a postgres running on this very directory (the pid may have been reused).
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    let ours = cmdline
-        .split(|&b| b == 0)
-        .any(|arg| Path::new(std::ffi::OsStr::from_bytes(arg)) == data);
-    if !ours || !process_running(pid) {
-        return;
-    }
-    for (signal, wait) in [(libc::SIGQUIT, 5000), (libc::SIGKILL, 5000)] {
-        // SAFETY: signalling the postmaster of a cluster we own, checked above.
-        unsafe { libc::kill(pid, signal) };
-        let deadline = Instant::now() + Duration::from_millis(wait);
-        while Instant::now() < deadline {
-            if !process_running(pid) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-/// The per-version cluster template in the cache, built with initdb the first time.
-fn template(binaries: &Binaries, run_as: Option<&RunAs>) -> Result<PathBuf, Failure> {
-    let cache = cache_dir().ok_or("cannot find a cache directory: set XDG_CACHE_HOME or HOME")?;
-    // The bin dir is part of the key: two installs of one version may differ in defaults.
-    let key = format!(
-        "pg{}-w1t-{:08x}",
-        binaries.version,
-        fnv(binaries.dir.to_string_lossy().as_bytes()) as u32
-    );
-    let target = cache.join(&key);
-    if target.join("PG_VERSION").is_file() {
-        return Ok(target);
-    }
-    std::fs::create_dir_all(&cache).map_err(|e| format!("cannot create `{}`: {e}", cache.display()))?;
-    // initdb into a directory the server user owns, then move the result into the cache.
-    let work = tempfile::Builder::new()
-        .prefix("migproof-initdb-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-    give(work.path(), run_as)?;
-    // Removed on Ctrl-C too (the TempDir removes it on every other path).
-    let _work_guard = cleanup::register(Task::Dir(work.path().to_path_buf()));
-    let data = work.path().join("data");
-    let mut cmd = Command::new(binaries.dir.join("initdb"));
-    cmd.arg("-D")
-        .arg(&data)
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"])
-        // 1 MB WAL segments instead of 16 MB: the copy made for every run is 40% smaller.
-        .arg("--wal-segsize=1")
-        .stdin(Stdio::null());
-    if let Some(user) = run_as {
-        cmd.uid(user.uid).gid(user.gid);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run `{}`: {e}", binaries.dir.join("initdb").display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    // The `postgres` database is not needed (migproof administers from template1): dropping it
-    // in single-user mode makes every per-run copy another 7 MB smaller.
-    let mut single = Command::new(binaries.dir.join("postgres"));
-    single
-        .args(["--single", "-D"])
-        .arg(&data)
-        .args(["-c", "fsync=off", "template1"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    if let Some(user) = run_as {
-        single.uid(user.uid).gid(user.gid);
-    }
-    let mut child = single
-        .spawn()
-        .map_err(|e| format!("cannot run `{}`: {e}", binaries.dir.join("postgres").display()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write;
-        let _ = stdin.write_all(b"DROP DATABASE postgres\n");
-    }
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "preparing the cluster template failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let staging = cache.join(format!("{key}.tmp-{}", fastrand::u64(..)));
-    let staging_guard = cleanup::register(Task::Dir(staging.clone()));
-    copy_tree(&data, &staging, None).map_err(|e| format!("cannot fill the cache `{}`: {e}", staging.display()))?;
-    // Another migproof may have won the race; either way a complete template is there.
-    if std::fs::rename(&staging, &target).is_ok() {
-        staging_guard.disarm();
-    }
-    Ok(target)
-}
-
-/// `$XDG_CACHE_HOME/migproof`, else `~/.cache/migproof`.
-pub fn cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("migproof"))
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf29ce484222325, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
-}
-
-/// Hands `path` to the server user (when there is one) with mode 0700.
-fn give(path: &Path, run_as: Option<&RunAs>) -> Result<(), Failure> {
+/// The server user must be able to reach `dir` through its parents.
+fn reachable(dir: &Path, run_as: Option<&RunAs>) -> Result<(), Failure> {
     let Some(user) = run_as else { return Ok(()) };
-    chown(path, Some(user.uid), Some(user.gid))
-        .map_err(|e| format!("cannot give `{}` to the `{}` user: {e}", path.display(), user.name))?;
-    if path.is_dir() {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
-        // The server user must be able to reach the directory through its parents.
-        for parent in path.ancestors().skip(1) {
-            if let Ok(meta) = std::fs::metadata(parent)
-                && meta.permissions().mode() & 0o001 == 0
-            {
-                return Err(format!(
-                    "the throwaway server runs as the `{}` user (PostgreSQL refuses root), but `{}` is not \
-                     searchable by other users, so it cannot reach `{}`. Set TMPDIR to a directory it can reach \
-                     (e.g. /tmp) or use --database-url",
-                    user.name,
-                    parent.display(),
-                    path.display()
-                ));
-            }
+    for parent in dir.ancestors().skip(1) {
+        if let Ok(meta) = std::fs::metadata(parent)
+            && meta.permissions().mode() & 0o001 == 0
+        {
+            return Err(format!(
+                "the throwaway server runs as the `{}` user (PostgreSQL refuses root), but `{}` is not \
+                 searchable by other users, so it cannot reach `{}`. Set TMPDIR to a directory it can reach \
+                 (e.g. /tmp) or use --database-url",
+                user.name,
+                parent.display(),
+                dir.display()
+            ));
         }
-    }
-    Ok(())
-}
-
-/// Copies a directory tree (files, directories, symlinks), keeping permissions, optionally
-/// giving every entry to `run_as`.
-fn copy_tree(from: &Path, to: &Path, run_as: Option<&RunAs>) -> std::io::Result<()> {
-    std::fs::create_dir(to)?;
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700))?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        let dest = to.join(entry.file_name());
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &dest, run_as)?;
-            continue;
-        } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &dest)?;
-        } else {
-            std::fs::copy(entry.path(), &dest)?;
-        }
-        if let Some(user) = run_as {
-            std::os::unix::fs::lchown(&dest, Some(user.uid), Some(user.gid))?;
-        }
-    }
-    if let Some(user) = run_as {
-        chown(to, Some(user.uid), Some(user.gid))?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The server the round-trip runs on (a throwaway one it starts, or one the user names) and
-//! the scratch databases on it: connecting, time limits on every script, roles.
+//! the scratch databases on it: connecting, time limits on every script (the [`watchdog`]),
+//! the roles this run created ([`named`]).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -7,8 +8,8 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Config, NoTls, Statement};
 
 use super::snapshot::{self, Snapshot};
-use super::{Options, admin, apply, cleanup, server};
-use crate::model::{MigrationSet, Script};
+use super::{Options, admin, apply, cleanup, named, sandbox, server, watchdog};
+use crate::model::Script;
 
 /// The server and an admin connection to it (for creating and dropping scratch databases).
 pub(super) struct Target {
@@ -23,11 +24,22 @@ pub(super) struct Target {
     pub(super) roles_before: Option<BTreeSet<String>>,
     pub(super) statement_timeout: Duration,
     pub(super) lock_timeout: Duration,
+    /// This run's id: its scratch databases are `migproof_<run>_<n>`, and (on a named server)
+    /// its advisory lock says it is alive ([`named`]).
+    pub(super) run: u32,
+    pub(super) scratch_count: u32,
+    /// The transaction-id windows in which this run's scripts ran: a new role whose
+    /// `pg_authid.xmin` is in one was created by this run ([`named`]).
+    pub(super) windows: std::cell::RefCell<Vec<(i64, i64)>>,
+    /// The roles last recorded in the scratch database's comment (a named server).
+    pub(super) recorded: std::cell::RefCell<Vec<String>>,
 }
 
 /// A scratch database with a working connection and the prepared snapshot query.
 pub(super) struct Scratch {
     pub(super) client: Client,
+    /// The session's backend pid (for the watchdog).
+    pub(super) backend: i32,
     pub(super) statement: Statement,
     /// The server clock when the database was created: `'now'` timestamps after it are masked.
     pub(super) since: String,
@@ -43,14 +55,56 @@ impl Target {
                     "--database-url / MIGPROOF_DATABASE_URL is not a valid PostgreSQL URL or key=value string"
                         .to_string()
                 })?;
-                let description = admin::describe(&base);
-                let mut admin = base
-                    .connect(NoTls)
-                    .map_err(|e| format!("cannot connect to {description}: {}", scrub(&e.to_string(), url)))?;
-                let major = major_version(&mut admin).map_err(|e| e.to_string())?;
+                let description = named::scrub(&admin::describe(&base), url);
+                let mut admin = base.connect(NoTls).map_err(|e| {
+                    format!(
+                        "cannot connect to {description}: {}",
+                        named::scrub(&named::reason(&e), url)
+                    )
+                })?;
+                let failed =
+                    |e: postgres::Error| named::scrub(&format!("on {description}: {}", named::reason(&e)), url);
+                let major = major_version(&mut admin).map_err(failed)?;
+                let run = loop {
+                    let run = fastrand::u32(..);
+                    if named::hold_run_lock(&mut admin, run).map_err(failed)? {
+                        break run;
+                    }
+                };
+                for stale in named::stale_scratch(&mut admin).map_err(failed)? {
+                    let dropped = admin::drop_database(&mut admin, &stale.database);
+                    let mut roles = Vec::new();
+                    for role in &stale.roles {
+                        if admin
+                            .batch_execute(&format!("DROP ROLE IF EXISTS {}", admin::quote_ident(role)))
+                            .is_ok()
+                        {
+                            roles.push(role.clone());
+                        }
+                    }
+                    match dropped {
+                        Ok(()) => eprintln!(
+                            "migproof: removed the scratch database `{}` left by a migproof run that is gone (nobody holds \
+                             its lock){}",
+                            stale.database,
+                            if roles.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", and the roles it created: {}", roles.join(", "))
+                            }
+                        ),
+                        Err(e) => eprintln!(
+                            "migproof: could not remove the scratch database `{}` left by a migproof run that is gone: {}",
+                            stale.database,
+                            named::reason(&e)
+                        ),
+                    }
+                }
+                // After the sweep (a live run's databases are kept by its lock): one run at a time.
+                named::wait_turn(&mut admin, &description).map_err(failed)?;
                 let roles = admin
-                    .query("SELECT rolname FROM pg_roles", &[])
-                    .map_err(|e| e.to_string())?
+                    .query("SELECT rolname::text FROM pg_roles", &[])
+                    .map_err(failed)?
                     .iter()
                     .map(|r| r.get::<_, String>(0))
                     .collect();
@@ -64,23 +118,36 @@ impl Target {
                     roles_before: Some(roles),
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
+                    run,
+                    scratch_count: 0,
+                    windows: Default::default(),
+                    recorded: Default::default(),
                 })
             }
             None => {
                 let binaries = server::find_binaries(opts.pg_bin.as_deref())?;
-                let throwaway = server::Throwaway::start(binaries)?;
+                let throwaway = server::Throwaway::start_with(
+                    binaries,
+                    server::Limits {
+                        cluster_size: opts.max_cluster_size,
+                    },
+                )?;
                 let base = throwaway.config("template1");
                 let admin = base
                     .connect(NoTls)
-                    .map_err(|e| format!("cannot connect to the throwaway server: {e}"))?;
+                    .map_err(|e| format!("cannot connect to the throwaway server: {}", named::reason(&e)))?;
                 Ok(Target {
                     description: format!(
                         "throwaway PostgreSQL {}{}",
                         throwaway.binaries.version,
-                        throwaway
-                            .run_as
-                            .as_ref()
-                            .map_or(String::new(), |u| format!(" (running as `{}`)", u.name))
+                        match (&throwaway.run_as, throwaway.isolation) {
+                            (Some(u), sandbox::Isolation::Namespaces) if u.ephemeral => format!(
+                                " (as a user id of its own, in its own namespaces; data on {})",
+                                throwaway.storage
+                            ),
+                            (Some(u), _) => format!(" (running as `{}`)", u.name),
+                            (None, _) => String::new(),
+                        }
                     ),
                     ready: Some(throwaway.ready_in),
                     major: throwaway.binaries.major,
@@ -90,6 +157,10 @@ impl Target {
                     roles_before: None,
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
+                    run: fastrand::u32(..),
+                    scratch_count: 0,
+                    windows: Default::default(),
+                    recorded: Default::default(),
                 })
             }
         }
@@ -97,13 +168,21 @@ impl Target {
 
     /// Creates `migproof_<random>` and connects to it.
     pub(super) fn scratch(&mut self) -> Result<Scratch, String> {
-        let name = format!("migproof_{:016x}", fastrand::u64(..));
+        self.scratch_count += 1;
+        let name = named::scratch_name(self.run, self.scratch_count);
         self.admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} TEMPLATE template0",
                 admin::quote_ident(&name)
             ))
-            .map_err(|e| format!("cannot create the scratch database on {}: {e}", self.description))?;
+            .map_err(|e| {
+                format!(
+                    "cannot create the scratch database on {}: {}",
+                    self.description,
+                    named::reason(&e)
+                )
+            })?;
+        self.recorded.borrow_mut().clear();
         let guard = self.throwaway.is_none().then(|| {
             cleanup::register(cleanup::Task::Database {
                 config: Box::new(self.base.clone()),
@@ -114,20 +193,25 @@ impl Target {
         config.dbname(&name);
         let mut client = config
             .connect(NoTls)
-            .map_err(|e| format!("cannot connect to the scratch database: {e}"))?;
+            .map_err(|e| format!("cannot connect to the scratch database: {}", named::reason(&e)))?;
         client
             .batch_execute(&format!(
                 "SET statement_timeout = {}; SET lock_timeout = {}; SET TimeZone = 'UTC'",
                 self.statement_timeout.as_millis(),
                 self.lock_timeout.as_millis()
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| named::reason(&e))?;
         let statement = client
             .prepare(snapshot::QUERY)
-            .map_err(|e| format!("the snapshot query failed to prepare: {e}"))?;
+            .map_err(|e| format!("the snapshot query failed to prepare: {}", named::reason(&e)))?;
         let since = Snapshot::clock(&mut client).map_err(|e| e.to_string())?;
+        let backend: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .map_err(|e| e.to_string())?
+            .get(0);
         Ok(Scratch {
             client,
+            backend,
             statement,
             since,
             name,
@@ -172,7 +256,7 @@ impl Target {
         } else {
             return None;
         };
-        let log = std::fs::read_to_string(server.socket_dir.join("server.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
         let tail: Vec<&str> = log
             .lines()
             .rev()
@@ -185,7 +269,7 @@ impl Target {
             "the throwaway PostgreSQL {} server (postmaster pid {}) stopped unexpectedly ({how}); the round-trip \
              cannot go on. The last lines of its log:\n{}",
             server.binaries.version,
-            server.pid,
+            server.postmaster,
             tail.join("\n")
         ))
     }
@@ -211,9 +295,16 @@ impl Target {
 
     /// Applies `script` under the time limits. A migration may turn the timeouts off (`SET
     /// statement_timeout = 0` heads every pg_dump output), so they are set again before every
-    /// script, and a watchdog cancels a script that runs longer than the statement timeout
-    /// times its statements plus one: no migration can make the round-trip hang.
-    pub(super) fn apply(&self, client: &mut Client, text: &str, script: &Script) -> Result<Duration, apply::Rejection> {
+    /// script, and a [`watchdog`] cancels a script that runs longer than the statement timeout
+    /// times its statements plus one, then terminates its session, then stops the server: no
+    /// migration can make the round-trip hang.
+    pub(super) fn apply(
+        &self,
+        client: &mut Client,
+        backend: i32,
+        text: &str,
+        script: &Script,
+    ) -> Result<Duration, apply::Rejection> {
         let _ = client.batch_execute(&format!(
             "SET statement_timeout = {}; SET lock_timeout = {}",
             self.statement_timeout.as_millis(),
@@ -230,22 +321,29 @@ impl Target {
             }
         };
         let limit = self.statement_timeout * (statements as u32 + 1);
-        let token = client.cancel_token();
-        let (done, wait) = std::sync::mpsc::channel::<()>();
-        let watchdog = std::thread::spawn(move || {
-            let mut fired = false;
-            // Again after each further limit: finding the failing statement replays the script.
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
-                fired = true;
-                let _ = token.cancel_query(NoTls);
-            }
-            fired
-        });
-        let result = apply::apply(client, text, script);
-        drop(done);
-        let fired = watchdog.join().unwrap_or(false);
+        let watch = self.watch(client, backend, limit);
+        let lo = named::txid(client).ok();
+        let (result, fired) = watchdog::run(&watch, || apply::apply(client, text, script));
+        if let Some(lo) = lo {
+            // The script may have left a transaction open or failed: the window ends now, or,
+            // when the session cannot tell, at the highest id the server has handed out.
+            let hi = named::txid(client)
+                .or_else(|_| self.base.clone().connect(NoTls).and_then(|mut c| named::txid(&mut c)))
+                .unwrap_or(i64::MAX);
+            self.windows.borrow_mut().push((lo, hi));
+            self.record_roles(client);
+        }
         result.map_err(|mut r| {
-            if fired && r.code == "57014" && !r.message.contains("timeout") {
+            if fired >= watchdog::Fired::Terminated {
+                r.code = "57P01".to_string();
+                r.message = format!(
+                    "terminated by migproof: the script ran past its time budget ({} s: --statement-timeout × \
+                     (statements + 1)) and went on after being cancelled; its session was ended from outside",
+                    limit.as_secs_f64()
+                );
+                r.detail = None;
+                r.hint = None;
+            } else if fired == watchdog::Fired::Canceled && r.code == "57014" && !r.message.contains("timeout") {
                 r.message = format!(
                     "canceled by migproof: the script ran longer than {} s in all (--statement-timeout × (statements + 1))",
                     limit.as_secs_f64()
@@ -253,6 +351,47 @@ impl Target {
             }
             r
         })
+    }
+
+    /// On a named server: writes the roles this run has created so far into the scratch
+    /// database's comment, so the next run can drop them if this one is killed.
+    pub(super) fn record_roles(&self, client: &mut Client) {
+        let Some(before) = &self.roles_before else { return };
+        let windows = self.windows.borrow().clone();
+        let Ok(rows) = client.query("SELECT rolname::text, xmin::text::bigint FROM pg_authid", &[]) else {
+            return;
+        };
+        let created: Vec<String> = rows
+            .iter()
+            .filter(|r| {
+                let name: String = r.get(0);
+                let xmin = r.get::<_, i64>(1) as u32;
+                !before.contains(&name) && windows.iter().any(|w| named::in_window(xmin, *w))
+            })
+            .map(|r| r.get(0))
+            .collect();
+        if created != *self.recorded.borrow() {
+            let comment = named::roles_comment(&created);
+            let sql = format!(
+                "DO $migproof$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), {}); END $migproof$",
+                quote_literal(&comment)
+            );
+            if client.batch_execute(&sql).is_ok() {
+                *self.recorded.borrow_mut() = created;
+            }
+        }
+    }
+
+    /// The watchdog for a step of `client` (whose backend is `backend`) with `budget`.
+    pub(super) fn watch(&self, client: &Client, backend: i32, budget: Duration) -> watchdog::Watch {
+        watchdog::Watch {
+            budget,
+            grace: Duration::from_secs(5).max(budget / 4),
+            cancel: client.cancel_token(),
+            backend,
+            admin: self.base.clone(),
+            server: self.throwaway.as_ref().map(|t| t.pid),
+        }
     }
 
     /// The roles that exist now.
@@ -266,47 +405,47 @@ impl Target {
             .collect())
     }
 
-    /// Drops the roles that did not exist in `before` and that the migrations (or the setup
-    /// file) name: roles are cluster-wide and survive `DROP DATABASE`. Used before rebuilding a
-    /// directory's state (so its `CREATE ROLE` runs again) and, on a named server, at the end.
-    pub(super) fn drop_roles_since(
-        &mut self,
-        before: &BTreeSet<String>,
-        sets: &[&MigrationSet],
-        setup: Option<&str>,
-    ) -> Result<Vec<String>, String> {
-        let now = self.roles()?;
-        let texts: Vec<String> = sets
-            .iter()
-            .flat_map(|s| s.files.iter().map(|f| f.text().to_lowercase()))
-            .chain(setup.map(str::to_lowercase))
-            .collect();
+    /// Drops the roles that did not exist in `before` and that this run's scripts created (their
+    /// `pg_authid` row was written inside one of the run's windows; see [`named`]): roles are
+    /// cluster-wide and survive `DROP DATABASE`. Used before rebuilding a directory's state (so
+    /// its `CREATE ROLE` runs again) and, on a named server, at the end.
+    pub(super) fn drop_roles_since(&mut self, before: &BTreeSet<String>) -> Result<Vec<String>, String> {
         let mut dropped = Vec::new();
-        for role in now.into_iter().filter(|r| !before.contains(r)) {
-            if texts.iter().any(|t| t.contains(&role.to_lowercase())) {
-                match self
-                    .admin
-                    .batch_execute(&format!("DROP ROLE {}", admin::quote_ident(&role)))
-                {
-                    Ok(()) => dropped.push(role),
-                    Err(e) => eprintln!("migproof: could not drop role `{role}` created by the migrations: {e}"),
-                }
+        for role in self.created_roles(before)? {
+            match self
+                .admin
+                .batch_execute(&format!("DROP ROLE {}", admin::quote_ident(&role)))
+            {
+                Ok(()) => dropped.push(role),
+                Err(e) => eprintln!(
+                    "migproof: could not drop role `{role}` created by the migrations: {}",
+                    named::reason(&e)
+                ),
             }
         }
         Ok(dropped)
     }
 
+    /// The roles not in `before` that this run's scripts created.
+    pub(super) fn created_roles(&mut self, before: &BTreeSet<String>) -> Result<Vec<String>, String> {
+        let windows = self.windows.borrow().clone();
+        match named::roles(&mut self.admin) {
+            Ok(now) => Ok(now
+                .into_iter()
+                .filter(|(r, xmin)| !before.contains(r) && windows.iter().any(|w| named::in_window(*xmin, *w)))
+                .map(|(r, _)| r)
+                .collect()),
+            // `pg_authid` is for superusers: without it, every role new since `before`.
+            Err(_) => Ok(self.roles()?.into_iter().filter(|r| !before.contains(r)).collect()),
+        }
+    }
+
     /// On a named server: drops the roles the migrations created, and says so.
-    pub(super) fn drop_created_roles(
-        &mut self,
-        sets: &[MigrationSet],
-        setup: Option<&str>,
-    ) -> Result<Vec<String>, String> {
+    pub(super) fn drop_created_roles(&mut self) -> Result<Vec<String>, String> {
         let Some(before) = self.roles_before.clone() else {
             return Ok(Vec::new());
         };
-        let sets: Vec<&MigrationSet> = sets.iter().collect();
-        self.drop_roles_since(&before, &sets, setup)
+        self.drop_roles_since(&before)
     }
 }
 
@@ -317,16 +456,6 @@ pub(super) fn major_version(client: &mut Client) -> Result<u32, postgres::Error>
     Ok((v / 10000) as u32)
 }
 
-/// Removes a password that a connection error might echo.
-pub(super) fn scrub(message: &str, url: &str) -> String {
-    let mut out = message.to_string();
-    if let Ok(c) = url.parse::<Config>()
-        && let Some(pw) = c.get_password()
-    {
-        let pw = String::from_utf8_lossy(pw);
-        if !pw.is_empty() {
-            out = out.replace(pw.as_ref(), "***");
-        }
-    }
-    out
+pub(super) fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }

@@ -10,6 +10,7 @@ use super::environment;
 use super::report::{MigrationReport, MigrationStatus, SetReport, SetStatus, ms};
 use super::snapshot::Snapshot;
 use super::target::{Scratch, Target};
+use super::{named, plan, requirements, watchdog};
 use crate::checks::{self, Finding, Location, Rule};
 use crate::model::{Migration, MigrationSet, Script};
 
@@ -48,8 +49,15 @@ impl SetRun<'_> {
         }
         let mut snap_time = Duration::ZERO;
         let mut before = self.snapshot(&mut db, &mut snap_time)?;
+        // The runner's order and choice of files (dialects, a parents graph): see [`plan`].
+        let (steps, skipped) = plan::plan(set);
+        for &i in &skipped {
+            reports[i].status = MigrationStatus::OtherDialect;
+            self.bar.inc(1);
+        }
         let mut applied: Vec<usize> = Vec::new();
-        for (i, m) in set.migrations.iter().enumerate() {
+        for (k, step) in steps.iter().enumerate() {
+            let (i, m) = (step.index, &step.migration);
             self.bar.inc(1);
             snap_time = Duration::ZERO;
             let Some(up) = &m.up else {
@@ -70,11 +78,23 @@ impl SetRun<'_> {
                 break;
             }
             let text = set.file(up.file).text();
-            let up_result = self.target.apply(&mut db.client, text, up);
+            let up_result = self.target.apply(&mut db.client, db.backend, text, up);
             match up_result {
                 Err(rejection) => {
                     self.connection_alive(&db, &rejection, up, "up")?;
-                    let env = environment::lacking(&rejection, self.target.major);
+                    let gap = steps[..k]
+                        .iter()
+                        .find(|s| s.migration.up.is_none())
+                        .map(|s| set.file(s.migration.primary_file()).file_name().to_string())
+                        .or_else(|| requirements::code_migration_before(&set.path, &m.version.text));
+                    let env = environment::lacking(&rejection, self.target.major).or_else(|| {
+                        requirements::explain(
+                            &rejection,
+                            failing_statement(text, up, &rejection),
+                            self.target.major,
+                            gap.as_deref(),
+                        )
+                    });
                     let file = set.file(up.file).file_name().to_string();
                     let finding = match env {
                         Some((message, help)) => {
@@ -100,7 +120,7 @@ impl SetRun<'_> {
                 }
                 Ok(took) => reports[i].up_ms = Some(ms(took)),
             }
-            applied.push(i);
+            applied.push(k);
             let after_up = self.snapshot(&mut db, &mut snap_time)?;
             if m.down.is_none() {
                 reports[i].status = MigrationStatus::NoDown;
@@ -112,24 +132,25 @@ impl SetRun<'_> {
                 self.round_trip(&mut db, m, &before, &after_up, &mut reports[i], &mut snap_time)?;
             reports[i].status = step_status;
             reports[i].snapshot_ms = ms(snap_time);
-            if step_status != MigrationStatus::Ok && status == SetStatus::Verified {
+            if !matches!(step_status, MigrationStatus::Ok | MigrationStatus::ColumnOrder)
+                && status == SetStatus::Verified
+            {
                 status = SetStatus::Failed;
             }
             if rebuild {
                 self.target.discard(db);
-                let setup_text = self.setup.map(|s| &*s.1);
-                self.target.drop_roles_since(&roles_at_start, &[set], setup_text)?;
+                self.target.drop_roles_since(&roles_at_start)?;
                 db = self.target.scratch()?;
                 if let Some(step) = self.run_setup(&mut db) {
                     self.target.discard(db);
                     return Ok(self.finish(step, reports, started));
                 }
                 for &j in &applied {
-                    let up = self.set.migrations[j]
-                        .up
-                        .as_ref()
-                        .expect("applied migrations have an up");
-                    if let Err(r) = self.target.apply(&mut db.client, self.set.file(up.file).text(), up) {
+                    let up = steps[j].migration.up.as_ref().expect("applied migrations have an up");
+                    if let Err(r) = self
+                        .target
+                        .apply(&mut db.client, db.backend, self.set.file(up.file).text(), up)
+                    {
                         self.connection_alive(&db, &r, up, "up (replayed)")?;
                         let finding = self
                             .rejected(
@@ -176,7 +197,10 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match self.target.apply(&mut db.client, set.file(down.file).text(), down) {
+        match self
+            .target
+            .apply(&mut db.client, db.backend, set.file(down.file).text(), down)
+        {
             Err(r) => {
                 self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
@@ -206,10 +230,17 @@ impl SetRun<'_> {
             self.findings.push(finding);
         }
         if !order.is_empty() {
+            if status == MigrationStatus::Ok {
+                // Only a warning: the round-trip held, with columns in another order.
+                status = MigrationStatus::ColumnOrder;
+            }
             let at = Location::in_file(set, down.file, first_code(set, down));
             self.findings.push(checks::column_order_differs::finding(at, &order));
         }
-        match self.target.apply(&mut db.client, set.file(up.file).text(), up) {
+        match self
+            .target
+            .apply(&mut db.client, db.backend, set.file(up.file).text(), up)
+        {
             Err(r) => {
                 self.connection_alive(db, &r, up, "up (applied again)")?;
                 let finding = self
@@ -242,10 +273,32 @@ impl SetRun<'_> {
         Ok((status, false))
     }
 
+    /// Reads the schema, under timeouts of its own (set here: a migration may have turned the
+    /// session's off, or hold a catalog locked from another session) and the watchdog.
     pub(super) fn snapshot(&self, db: &mut Scratch, time: &mut Duration) -> Result<Snapshot, String> {
         let started = Instant::now();
-        let s = Snapshot::take(&mut db.client, &db.statement, &db.since)
-            .map_err(|e| format!("the schema snapshot failed in `{}`: {e}", self.set.display))?;
+        let budget = SNAPSHOT_TIMEOUT;
+        let _ = db.client.batch_execute(&format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}",
+            budget.as_millis(),
+            SNAPSHOT_LOCK_TIMEOUT.as_millis()
+        ));
+        let watch = self
+            .target
+            .watch(&db.client, db.backend, budget + Duration::from_secs(1));
+        let (taken, fired) = watchdog::run(&watch, || Snapshot::take(&mut db.client, &db.statement, &db.since));
+        let s = taken.map_err(|e| {
+            let why = if fired >= watchdog::Fired::Terminated {
+                "it ran past its time budget and was ended from outside".to_string()
+            } else {
+                named::reason(&e)
+            };
+            format!(
+                "the schema snapshot failed in `{}` ({why}); a migration may hold a catalog locked from another \
+                 session (dblink, a background process)",
+                self.set.display
+            )
+        })?;
         *time += started.elapsed();
         Ok(s)
     }
@@ -254,7 +307,7 @@ impl SetRun<'_> {
     pub(super) fn run_setup(&mut self, db: &mut Scratch) -> Option<SetStatus> {
         let (path, text) = self.setup?;
         let script = Script::whole(0, text);
-        let rejection = self.target.apply(&mut db.client, text, &script).err()?;
+        let rejection = self.target.apply(&mut db.client, db.backend, text, &script).err()?;
         let location = Location {
             path: path.clone(),
             span: rejection.span.clone(),
@@ -284,7 +337,16 @@ impl SetRun<'_> {
         script: &Script,
         step: &str,
     ) -> Result<(), String> {
-        if db.client.is_closed() || r.is_connection_lost() {
+        // Ended by the watchdog: the migration's fault, reported as its finding.
+        if r.message.starts_with("terminated by migproof") && self.target.server_gone().is_none() {
+            return Ok(());
+        }
+        // A server-reported 08xxx (dblink, postgres_fdw failing to connect elsewhere) is the
+        // migration's own error: the session is fine.
+        let lost = db.client.is_closed()
+            || (r.is_connection_lost()
+                && (r.message.starts_with("the connection failed") || r.code.starts_with("57P")));
+        if lost {
             let path = &self.set.file(script.file).display;
             return Err(self.target.lost(&format!("applying the {step} `{path}`"), &r.message));
         }
@@ -355,6 +417,21 @@ impl HelpAppend for Finding {
         });
         self
     }
+}
+
+/// How long one catalog snapshot may take (it takes milliseconds unless something blocks it).
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a snapshot waits for a catalog lock (none is held unless a migration keeps one).
+const SNAPSHOT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The text of the statement of `script` that `r` points into (the whole script when unknown).
+fn failing_statement<'t>(text: &'t str, script: &Script, r: &Rejection) -> &'t str {
+    let span = script.span.start.min(text.len())..script.span.end.min(text.len());
+    crate::sql::lexer::scan(text, span.clone())
+        .statements
+        .into_iter()
+        .find(|s| s.start <= r.span.start && r.span.start <= s.end)
+        .map_or(&text[span], |s| &text[s])
 }
 
 /// Where a script's first statement starts (a finding about the whole script points there).
