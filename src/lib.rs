@@ -46,6 +46,9 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// The `--roundtrip` result, when it ran.
     pub roundtrip: Option<roundtrip::Report>,
+    /// Findings left out because they do not involve the files given on the command line
+    /// ([`pipeline::involving`]); only counted in the report.
+    pub hidden: Vec<Finding>,
 }
 
 /// Counts for the report's last line and the JSON summary.
@@ -56,6 +59,13 @@ pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings not shown because they do not involve the files given (`--all` shows them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_shown: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Outcome {
@@ -71,6 +81,7 @@ impl Outcome {
                 .sum(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
+            not_shown: self.hidden.len(),
         }
     }
 }
@@ -106,7 +117,12 @@ fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome,
     }
     let mut notes = Vec::new();
     let configured = options.config.as_ref().map(|c| c.paths(paths));
-    let mut found = find(configured.as_deref().unwrap_or(paths), &overrides, &mut notes)?;
+    let mut found = find(
+        configured.as_deref().unwrap_or(paths),
+        &overrides,
+        options.stdin.as_ref(),
+        &mut notes,
+    )?;
     if let Some(config) = &options.config {
         config.adjust(&mut found, &mut notes);
         // Command-line flags win over the configuration file.
@@ -127,6 +143,7 @@ fn check_here(paths: &[PathBuf], options: &pipeline::Options) -> Result<Outcome,
         findings,
         notes,
         roundtrip: None,
+        hidden: Vec::new(),
     })
 }
 
@@ -159,9 +176,15 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// Turns command-line paths into the migration directories to check, without duplicates.
-fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> Result<Vec<Found>, Error> {
+/// `stdin`: a path whose content is given (`check -`), checked in its directory.
+fn find(
+    paths: &[PathBuf],
+    overrides: &[Override],
+    stdin: Option<&(PathBuf, Vec<u8>)>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Found>, Error> {
     // The format given by --format-of for a directory, if any.
-    let given = |path: &Path| {
+    let given_format = |path: &Path| {
         let here = canonical(path);
         overrides
             .iter()
@@ -187,10 +210,16 @@ fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> R
     }
     for path in paths {
         let display = display_of(path);
-        let meta = std::fs::metadata(path).map_err(|_| Error::NotFound(display.clone()))?;
-        if meta.is_dir() {
+        let given = stdin.filter(|(p, _)| p == path).map(|(_, bytes)| bytes);
+        let is_dir = match given {
+            Some(_) => false,
+            None => std::fs::metadata(path)
+                .map_err(|_| Error::NotFound(display.clone()))?
+                .is_dir(),
+        };
+        if is_dir {
             let listing = DirListing::read(path, &display)?;
-            if let Some(format) = given(path) {
+            if let Some(format) = given_format(path) {
                 found.push(Found {
                     dir: listing,
                     format,
@@ -221,7 +250,14 @@ fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> R
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let listing = DirListing::read(parent, &display_of(parent))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut listing = DirListing::read(parent, &display_of(parent))?;
+            if let Some(bytes) = given {
+                listing = listing.with_overlay(&name, bytes.clone());
+            }
             if let Some((format, detection)) = discover::detect(&listing) {
                 found.push(Found {
                     dir: listing,
@@ -236,7 +272,11 @@ fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> R
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let grand_listing = DirListing::read(grand, &display_of(grand)).ok();
+            let mut grand_listing = DirListing::read(grand, &display_of(grand)).ok();
+            if let (Some(bytes), Some(folder)) = (given, parent.file_name()) {
+                let rel = format!("{}/{name}", folder.to_string_lossy());
+                grand_listing = grand_listing.map(|l| l.with_overlay(&rel, bytes.clone()));
+            }
             match grand_listing.and_then(|l| {
                 discover::detect(&l)
                     .filter(|(f, _)| f.claims_subdirectories())
@@ -249,7 +289,7 @@ fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> R
     }
     // A directory found by walking (or for a file) takes the format given for it, too.
     for f in &mut found {
-        if let Some(format) = given(&f.dir.path) {
+        if let Some(format) = given_format(&f.dir.path) {
             let detected = if f.detection.reason.is_empty() {
                 String::new()
             } else {
@@ -303,9 +343,21 @@ pub fn run(cli: Cli) -> u8 {
             config,
         } => config::load_for_cli(config.as_deref())
             .and_then(|c| scaffold::renumber(&base, dir.as_deref(), write, c.as_ref(), &mut out)),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "migproof", &mut out);
+            out.flush().map(|_| EXIT_OK).map_err(Error::from)
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut out)
+            .and_then(|_| out.flush())
+            .map(|_| EXIT_OK)
+            .map_err(Error::from),
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`migproof check | head`): nothing more to say, and not a failure.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             eprintln!("migproof: error: {e}");
             EXIT_FAILURE
@@ -313,25 +365,107 @@ pub fn run(cli: Cli) -> u8 {
     }
 }
 
-fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    let options = pipeline::Options {
+/// The check options the command line asks for (resolved once: rules, configuration, stdin).
+pub fn check_options(args: &CheckArgs) -> Result<pipeline::Options, Error> {
+    let stdin = match (args.paths.iter().any(|p| p.as_os_str() == "-"), &args.stdin_filename) {
+        (false, None) => None,
+        (false, Some(_)) => return Err(Error::Usage("--stdin-filename needs `-` among the paths".into())),
+        (true, None) => {
+            return Err(Error::Usage(
+                "`-` reads a migration from standard input and needs --stdin-filename PATH (the file it stands for)"
+                    .into(),
+            ));
+        }
+        (true, Some(name)) => Some((name.clone(), read_stdin(args.max_file_size)?)),
+    };
+    Ok(pipeline::Options {
         base: args.base.clone(),
         all: args.all,
         config: config::load_for_cli(args.config.as_deref())?,
         format_of: args.format_of.clone(),
         max_file_size: args.max_file_size,
-    };
-    let mut outcome = check_with(&args.paths, &options)?;
+        select: (!args.select.is_empty())
+            .then(|| pipeline::rule_codes(&args.select))
+            .transpose()?,
+        ignore: pipeline::rule_codes(&args.ignore)?,
+        stdin,
+    })
+}
+
+/// Standard input, up to the file size limit.
+fn read_stdin(max: Option<u64>) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let limit = max.unwrap_or(model::DEFAULT_MAX_FILE_SIZE);
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Usage(format!(
+            "standard input is larger than {limit} bytes (--max-file-size)"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The paths to check (`-` stands for the --stdin-filename) and what they name: files (whose
+/// findings alone are shown) and directories.
+fn paths_and_given(args: &CheckArgs) -> (Vec<PathBuf>, pipeline::Given) {
+    let mut paths = Vec::new();
+    let mut given = pipeline::Given::default();
+    for p in &args.paths {
+        let p = match (p.as_os_str() == "-", &args.stdin_filename) {
+            (true, Some(name)) => name.clone(),
+            _ => p.clone(),
+        };
+        let is_file = args.stdin_filename.as_ref() == Some(&p) || p.is_file();
+        if is_file {
+            given.files.push(display_of(&p));
+        } else {
+            given.dirs.push(display_of(&p));
+        }
+        paths.push(p);
+    }
+    (paths, given)
+}
+
+fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
+    let options = check_options(args)?;
+    let (paths, given) = paths_and_given(args);
+    if args.verbose {
+        match &options.config {
+            Some(c) => eprintln!("migproof: configuration: {}", c.file.display()),
+            None => eprintln!("migproof: configuration: none (no migproof.toml here or above)"),
+        }
+    }
+    let mut outcome = check_with(&paths, &options)?;
     if args.roundtrip {
-        let options = roundtrip_options(args);
-        check_roundtrip(&mut outcome, &options)?;
+        let roundtrip = roundtrip_options(args);
+        check_roundtrip(&mut outcome, &roundtrip)?;
+        outcome.findings.retain(|f| !options.is_off(f.rule));
+    }
+    if !args.all {
+        outcome.hidden = pipeline::involving(&mut outcome.findings, &given);
     }
     if args.verbose {
         for note in &outcome.notes {
             eprintln!("migproof: {note}");
         }
     }
-    out.write_all(report::render(&outcome, args).as_bytes())?;
+    let style = report::human::Style::for_choice(args.color);
+    out.write_all(report::render(&outcome, args, &style).as_bytes())?;
+    if !outcome.hidden.is_empty() {
+        let line = not_shown_line(&outcome.hidden);
+        // The machine formats keep stdout to their own syntax.
+        if matches!(args.format, None | Some(cli::OutputFormat::Human)) {
+            writeln!(out, "{line}")?;
+        } else {
+            eprintln!("migproof: {line}");
+        }
+    }
+    out.flush()?;
     let summary = outcome.summary();
     if outcome.roundtrip.as_ref().is_some_and(|r| r.not_verified()) {
         // A gate must not go green (or merely red) on a check that did not run.
@@ -339,6 +473,24 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     }
     let failing = summary.errors + if args.deny_warnings { summary.warnings } else { 0 };
     Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The one line that counts the findings not shown (they do not involve the given files).
+fn not_shown_line(hidden: &[Finding]) -> String {
+    let counts: Vec<String> = [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ]
+    .iter()
+    .map(|(severity, word)| (hidden.iter().filter(|f| f.severity == *severity).count(), word))
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{n} {word}{}", if n == 1 { "" } else { "s" }))
+    .collect();
+    format!(
+        "Not shown: {} in files not given, elsewhere in these directories (pre-existing; --all shows them)",
+        counts.join(", ")
+    )
 }
 
 /// The round-trip options the command line asks for.

@@ -1,5 +1,7 @@
 //! What happens to findings after the offline checks: the git-aware comparison with `--base`,
-//! inline ignore directives (and MC011), and the limiting of offline findings to what changed.
+//! rules switched off (`--select`/`--ignore`, configuration), inline ignore directives (and
+//! MC011), the limiting of offline findings to what changed, and ([`involving`]) to the files
+//! given on the command line.
 
 use crate::base;
 use crate::checks::{Finding, Rule};
@@ -21,6 +23,69 @@ pub struct Options {
     /// `--max-file-size`: larger files are reported, not read (default
     /// [`crate::model::DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: Option<u64>,
+    /// `--select`: only these rules run (codes); `None`: every rule.
+    pub select: Option<Vec<&'static str>>,
+    /// `--ignore`: these rules are off (codes); wins over `select`.
+    pub ignore: Vec<&'static str>,
+    /// `check - --stdin-filename PATH`: PATH and the text read from standard input for it.
+    pub stdin: Option<(std::path::PathBuf, Vec<u8>)>,
+}
+
+impl Options {
+    /// Whether the command line switched `rule` off (`--select`, `--ignore`).
+    pub fn is_off(&self, rule: &Rule) -> bool {
+        self.ignore.contains(&rule.code) || self.select.as_ref().is_some_and(|s| !s.contains(&rule.code))
+    }
+}
+
+/// The rules named by `--select`/`--ignore` values (codes or names), as codes.
+pub fn rule_codes(keys: &[String]) -> Result<Vec<&'static str>, Error> {
+    keys.iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| {
+            crate::checks::find_rule(k.trim())
+                .map(|r| r.code)
+                .ok_or_else(|| Error::UnknownRule(k.trim().to_string()))
+        })
+        .collect()
+}
+
+/// What the command line named: files (as pre-commit passes them) and directories, as
+/// displayed in findings.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub files: Vec<String>,
+    pub dirs: Vec<String>,
+}
+
+impl Given {
+    /// Whether `path` (a finding's place, as displayed) is a given file or lies in a given
+    /// directory.
+    fn covers(&self, path: &str) -> bool {
+        self.files.iter().any(|f| f == path)
+            || self
+                .dirs
+                .iter()
+                .any(|d| d == "." || d == path || path.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
+    }
+
+    /// Whether `finding` involves what was given: at its own place or one of its related places
+    /// (a new file that duplicates an old file's version involves the new file).
+    pub fn involves(&self, finding: &Finding) -> bool {
+        self.covers(&finding.location.path) || finding.related.iter().any(|r| self.covers(&r.location.path))
+    }
+}
+
+/// The last stage when files were given: keeps the findings that involve them and returns the
+/// others (pre-existing findings elsewhere in their directories), which are only counted.
+/// Without given files, keeps everything.
+pub fn involving(findings: &mut Vec<Finding>, given: &Given) -> Vec<Finding> {
+    if given.files.is_empty() {
+        return Vec::new();
+    }
+    let (kept, rest) = std::mem::take(findings).into_iter().partition(|f| given.involves(f));
+    *findings = kept;
+    rest
 }
 
 /// Turns each set's offline findings (`offline[i]` belongs to `sets[i]`) into the findings
@@ -28,14 +93,41 @@ pub struct Options {
 pub fn finish(sets: &[MigrationSet], offline: Vec<Vec<Finding>>, options: &Options) -> Result<Vec<Finding>, Error> {
     let mut findings = Vec::new();
     let config = options.config.as_ref();
-    let ran = |rule: &Rule| (options.base.is_some() || !is_git_aware(rule)) && !config.is_some_and(|c| c.is_off(rule));
+    let ran = |rule: &Rule| {
+        (options.base.is_some() || !is_git_aware(rule))
+            && !config.is_some_and(|c| c.is_off(rule))
+            && !options.is_off(rule)
+    };
     for (set, mut set_findings) in sets.iter().zip(offline) {
         let mut changed = None;
         if let Some(name) = &options.base {
-            let base = git::resolve(&set.path, &set.display, name)?;
-            let at_base = base::load(set, &base)?;
-            changed = Some(base::compare(set, &at_base, &mut set_findings));
+            // What the branch started from (applied on the base's databases) and what the base
+            // has now (its highest version, for out-of-order).
+            let tip = git::resolve(&set.path, &set.display, name)?;
+            let fork = match git::merge_base(&set.path, &tip) {
+                Ok(fork) => fork,
+                Err(reason) => {
+                    eprintln!(
+                        "migproof: warning: {}: no merge base of HEAD and `{name}` ({reason}); comparing with `{name}` itself (fetch more history, e.g. `fetch-depth: 0`)",
+                        set.display
+                    );
+                    tip.clone()
+                }
+            };
+            let at_tip = base::load(set, &tip)?;
+            let at_fork = if fork.commit == tip.commit {
+                None
+            } else {
+                Some(base::load(set, &fork)?)
+            };
+            changed = Some(base::compare(
+                set,
+                at_fork.as_ref().unwrap_or(&at_tip),
+                &at_tip,
+                &mut set_findings,
+            ));
         }
+        set_findings.retain(|f| !options.is_off(f.rule));
         if let Some(config) = config {
             config.apply_levels(&mut set_findings);
         }

@@ -107,6 +107,9 @@ pub struct DirListing {
     /// File contents held in memory instead of on disk (the directory as it was at a git
     /// base); `None` for a real directory.
     memory: Option<BTreeMap<String, Vec<u8>>>,
+    /// Files whose content is given instead of read (`check -`: standard input stands for one
+    /// file), by name or `subdirectory/name`.
+    overlay: BTreeMap<String, Vec<u8>>,
 }
 
 impl DirListing {
@@ -138,6 +141,7 @@ impl DirListing {
         dirs.sort();
         Ok(DirListing {
             memory: None,
+            overlay: BTreeMap::new(),
             path: path.to_path_buf(),
             display: display.to_string(),
             files,
@@ -197,11 +201,29 @@ impl DirListing {
             sniffed: OnceLock::new(),
             prefetched: Arc::default(),
             memory: Some(files),
+            overlay: BTreeMap::new(),
         }
+    }
+
+    /// This listing with file `rel` (a name, or `subdirectory/name`) holding `bytes` instead
+    /// of what the disk has (`check - --stdin-filename`); the file need not exist on disk.
+    pub fn with_overlay(mut self, rel: &str, bytes: Vec<u8>) -> DirListing {
+        let (list, entry) = match rel.split_once('/') {
+            None => (&mut self.files, rel),
+            Some((dir, _)) => (&mut self.dirs, dir),
+        };
+        if let Err(at) = list.binary_search_by(|n| n.as_str().cmp(entry)) {
+            list.insert(at, entry.to_string());
+        }
+        self.overlay.insert(rel.to_string(), bytes);
+        self
     }
 
     /// Whether `rel` (a name, or `subdirectory/name`) is a file of this directory.
     pub fn has_file(&self, rel: &str) -> bool {
+        if self.overlay.contains_key(rel) {
+            return true;
+        }
         match &self.memory {
             Some(files) => files.contains_key(rel),
             None => self.path.join(rel).is_file(),
@@ -220,12 +242,24 @@ impl DirListing {
                     .collect();
                 Ok(DirListing::in_memory(&self.path.join(name), &display, inner))
             }
-            None => DirListing::read(&self.path.join(name), &display),
+            None => {
+                let prefix = format!("{name}/");
+                let mut listing = DirListing::read(&self.path.join(name), &display)?;
+                for (rel, bytes) in &self.overlay {
+                    if let Some(rest) = rel.strip_prefix(&prefix) {
+                        listing = listing.with_overlay(rest, bytes.clone());
+                    }
+                }
+                Ok(listing)
+            }
         }
     }
 
     /// The bytes of an entry of this directory.
     pub fn read_bytes(&self, name: &str) -> std::io::Result<Vec<u8>> {
+        if let Some(bytes) = self.overlay.get(name) {
+            return Ok(bytes.clone());
+        }
         let prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
         if let Some(bytes) = prefetched {
             return Ok(bytes);

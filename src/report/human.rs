@@ -28,7 +28,27 @@ impl Style {
 
     /// Colour when stdout is a terminal and `NO_COLOR` is not set.
     pub fn detect() -> Style {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Style::for_choice(None)
+    }
+
+    /// `--color WHEN`; without it (or with `auto`): `FORCE_COLOR` (non-empty, not `0`) turns
+    /// colour on, `NO_COLOR` (non-empty) off, else colour when stdout is a terminal.
+    pub fn for_choice(choice: Option<crate::cli::ColorChoice>) -> Style {
+        use crate::cli::ColorChoice;
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            Some(ColorChoice::Always) => true,
+            Some(ColorChoice::Never) => false,
+            None | Some(ColorChoice::Auto) => {
+                if set("FORCE_COLOR") && std::env::var_os("FORCE_COLOR").is_some_and(|v| v != "0") {
+                    true
+                } else if set("NO_COLOR") {
+                    false
+                } else {
+                    std::io::stdout().is_terminal()
+                }
+            }
+        };
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())

@@ -13,7 +13,7 @@ use crate::cli::{CheckArgs, OutputFormat};
 
 /// The report `check` prints for these arguments. Without `--format`, inside GitHub Actions
 /// (`GITHUB_ACTIONS=true`), the human report is followed by GitHub annotations.
-pub fn render(outcome: &Outcome, args: &CheckArgs) -> String {
+pub fn render(outcome: &Outcome, args: &CheckArgs, style: &human::Style) -> String {
     match args.format {
         Some(OutputFormat::Json) => json::render(outcome),
         Some(OutputFormat::Sarif) => sarif::render(outcome),
@@ -25,9 +25,9 @@ pub fn render(outcome: &Outcome, args: &CheckArgs) -> String {
                 deny_warnings: args.deny_warnings,
             },
         ),
-        Some(OutputFormat::Human) => human::render(outcome, &human::Style::detect()),
+        Some(OutputFormat::Human) => human::render(outcome, style),
         None => {
-            let mut out = human::render(outcome, &human::Style::detect());
+            let mut out = human::render(outcome, style);
             if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
                 out.push_str(&github::annotations(outcome));
             }
