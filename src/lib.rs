@@ -447,6 +447,7 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
         outcome.findings.retain(|f| !options.is_off(f.rule));
     }
     if !args.all {
+        let given = given.with_migrations(&outcome.sets);
         outcome.hidden = pipeline::involving(&mut outcome.findings, &given);
     }
     if args.verbose {

@@ -69,6 +69,24 @@ impl Given {
                 .any(|d| d == "." || d == path || path.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
     }
 
+    /// The given files with the other files of their migrations: touching a migration's down
+    /// touches the migration (its version, its pairing).
+    pub fn with_migrations(mut self, sets: &[MigrationSet]) -> Given {
+        let mut more = Vec::new();
+        for set in sets {
+            for m in &set.migrations {
+                let files: Vec<&str> = m.files().iter().map(|&f| set.file(f).display.as_str()).collect();
+                if files.iter().any(|f| self.files.iter().any(|g| g == f)) {
+                    more.extend(files.iter().map(|f| f.to_string()));
+                }
+            }
+        }
+        self.files.extend(more);
+        self.files.sort();
+        self.files.dedup();
+        self
+    }
+
     /// Whether `finding` involves what was given: at its own place or one of its related places
     /// (a new file that duplicates an old file's version involves the new file).
     pub fn involves(&self, finding: &Finding) -> bool {

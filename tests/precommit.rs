@@ -158,12 +158,12 @@ fn the_hooks_run_under_pre_commit() {
     let home = tmp.path().join("pre-commit-home");
 
     let definition = std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
-    assert_eq!(definition.matches("language: python").count(), 2);
+    assert_eq!(definition.matches("\n  language: python\n").count(), 2);
     hook_repo(
         &hooks,
         &[(
             ".pre-commit-hooks.yaml",
-            definition.replace("language: python", "language: system"),
+            definition.replace("\n  language: python\n", "\n  language: system\n"),
         )],
     );
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_migproof")).parent().unwrap();
