@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Check migration directories (default: every one found under the current directory).
     #[command(after_help = EXIT_CODES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its code, name and default severity.
     Rules,
     /// Print a rule's documentation.

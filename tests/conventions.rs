@@ -33,7 +33,11 @@ fn legacy() -> tempfile::TempDir {
     write(p, "db/001_users.up.sql", "CREATE TABLE users (id int,);\n");
     write(p, "db/001_users.down.sql", "DROP TABLE users;\n");
     for name in ["orders", "invoices"] {
-        write(p, &format!("db/002_{name}.up.sql"), &format!("CREATE TABLE {name} (id int);\n"));
+        write(
+            p,
+            &format!("db/002_{name}.up.sql"),
+            &format!("CREATE TABLE {name} (id int);\n"),
+        );
         write(p, &format!("db/002_{name}.down.sql"), &format!("DROP TABLE {name};\n"));
     }
     write(p, "db/003_teams.up.sql", "CREATE TABLE teams (id int);\n");
@@ -91,8 +95,16 @@ fn color_follows_the_flag_then_force_color_then_no_color() {
     assert!(ansi(migproof().args(["check", "--color", "always", SYNTAX])));
     assert!(ansi(migproof().args(["check", SYNTAX]).env("FORCE_COLOR", "1")));
     assert!(!ansi(migproof().args(["check", SYNTAX]).env("FORCE_COLOR", "0")));
-    assert!(!ansi(migproof().args(["check", "--color", "never", SYNTAX]).env("FORCE_COLOR", "1")));
-    assert!(ansi(migproof().args(["check", "--color", "always", SYNTAX]).env("NO_COLOR", "1")));
+    assert!(!ansi(
+        migproof()
+            .args(["check", "--color", "never", SYNTAX])
+            .env("FORCE_COLOR", "1")
+    ));
+    assert!(ansi(
+        migproof()
+            .args(["check", "--color", "always", SYNTAX])
+            .env("NO_COLOR", "1")
+    ));
     assert!(!ansi(migproof().args(["check", SYNTAX]).env("NO_COLOR", "1")));
 }
 
@@ -105,10 +117,7 @@ fn completions_and_the_manual_come_from_the_command_line_definition() {
             .code(0)
             .stdout(predicate::str::contains("stdin-filename"));
     }
-    migproof()
-        .args(["completions", "tcsh"])
-        .assert()
-        .code(2);
+    migproof().args(["completions", "tcsh"]).assert().code(2);
     migproof()
         .arg("man")
         .assert()
@@ -131,7 +140,12 @@ fn help_states_the_exit_codes() {
 #[test]
 fn select_and_ignore_take_codes_or_names() {
     let count = |args: &[&str]| {
-        let out = migproof().args(["check", "--format", "json"]).args(args).arg(SYNTAX).output().unwrap();
+        let out = migproof()
+            .args(["check", "--format", "json"])
+            .args(args)
+            .arg(SYNTAX)
+            .output()
+            .unwrap();
         json(&out.stdout)["summary"]["errors"].as_u64().unwrap()
     };
     assert_eq!(count(&[]), 3);
@@ -214,7 +228,14 @@ fn json_findings_carry_their_end() {
 #[test]
 fn given_files_show_only_the_findings_that_involve_them() {
     let dir = legacy();
-    let run = |args: &[&str]| migproof().current_dir(dir.path()).arg("check").args(args).output().unwrap();
+    let run = |args: &[&str]| {
+        migproof()
+            .current_dir(dir.path())
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap()
+    };
 
     // A clean new migration next to old problems: exit 0, the old ones counted in one line.
     let out = run(&["db/003_teams.up.sql", "db/003_teams.down.sql"]);
@@ -222,7 +243,9 @@ fn given_files_show_only_the_findings_that_involve_them() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("0 errors"), "{text}");
     assert!(
-        text.contains("Not shown: 2 errors in files not given, elsewhere in these directories (pre-existing; --all shows them)"),
+        text.contains(
+            "Not shown: 2 errors in files not given, elsewhere in these directories (pre-existing; --all shows them)"
+        ),
         "{text}"
     );
     let out = run(&["--format", "json", "db/003_teams.up.sql"]);
@@ -233,13 +256,22 @@ fn given_files_show_only_the_findings_that_involve_them() {
     let out = run(&["--all", "--format", "json", "db/003_teams.up.sql"]);
     assert_eq!(out.status.code(), Some(1));
     let all = codes(&json(&out.stdout));
-    assert!(all.contains(&"MC001 db/002_orders.up.sql".to_string()) || all.iter().any(|c| c.starts_with("MC001")), "{all:?}");
+    assert!(
+        all.contains(&"MC001 db/002_orders.up.sql".to_string()) || all.iter().any(|c| c.starts_with("MC001")),
+        "{all:?}"
+    );
     assert!(all.contains(&"MC201 db/001_users.up.sql".to_string()), "{all:?}");
 
     // A down file stands for its migration: its version clash is shown.
     let out = run(&["--format", "json", "db/002_invoices.down.sql"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(codes(&json(&out.stdout)).iter().filter(|c| c.starts_with("MC001")).count(), 1);
+    assert_eq!(
+        codes(&json(&out.stdout))
+            .iter()
+            .filter(|c| c.starts_with("MC001"))
+            .count(),
+        1
+    );
 
     // A new file that takes an old version: the set-level finding involves it.
     write(dir.path(), "db/001_teams.up.sql", "CREATE TABLE t (id int);\n");

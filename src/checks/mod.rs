@@ -493,7 +493,7 @@ mod tests {
         assert_eq!(loc.line_col(), (2, 6));
         let span = Location { span: 1..7, ..loc };
         assert_eq!(span.line_col(), (1, 2));
-        assert_eq!(span.end_line_col(), (2, 5));
+        assert_eq!(span.end_line_col(), (2, 4));
     }
 
     #[test]
