@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+pub use crate::report::OutputFormat;
+pub use crate::report::human::ColorChoice;
 
 /// The exit codes, as `--help` states them (`crate::EXIT_*`).
 pub const EXIT_CODES: &str = "Exit codes:
@@ -101,8 +104,9 @@ pub struct CheckArgs {
     /// was chosen (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
-    /// Compare with this git ref (branch, tag or commit, e.g. `origin/main`): report edited,
-    /// deleted and out-of-order migrations, and limit other findings to what changed since.
+    /// Compare with this git ref (branch, tag or commit, e.g. `origin/main`): report migrations
+    /// edited or deleted since the merge base with it, migrations added below its highest
+    /// version, and limit other findings to what changed since the merge base.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     /// Report findings in every migration: not only in the files given as paths (as pre-commit
@@ -167,24 +171,4 @@ fn parse_format_of(s: &str) -> Result<(PathBuf, String), String> {
         Some((dir, format)) if !dir.is_empty() && !format.is_empty() => Ok((PathBuf::from(dir), format.to_string())),
         _ => Err(format!("expected DIR=FORMAT, got `{s}`")),
     }
-}
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Human,
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning).
-    Sarif,
-    /// GitHub Actions annotations (`::error file=…`).
-    Github,
-    /// JUnit XML: one test case per directory and check.
-    Junit,
 }

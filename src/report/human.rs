@@ -7,8 +7,18 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
-use crate::Outcome;
 use crate::checks::{Finding, Location, Severity};
+use crate::outcome::Outcome;
+
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal (FORCE_COLOR turns it on, NO_COLOR off).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
 
 /// How to draw: colours and Unicode for a terminal, plain ASCII otherwise.
 #[derive(Debug, Clone)]
@@ -28,18 +38,17 @@ impl Style {
 
     /// Colour when stdout is a terminal and `NO_COLOR` is not set.
     pub fn detect() -> Style {
-        Style::for_choice(None)
+        Style::for_choice(ColorChoice::Auto)
     }
 
     /// `--color WHEN`; without it (or with `auto`): `FORCE_COLOR` (non-empty, not `0`) turns
     /// colour on, `NO_COLOR` (non-empty) off, else colour when stdout is a terminal.
-    pub fn for_choice(choice: Option<crate::cli::ColorChoice>) -> Style {
-        use crate::cli::ColorChoice;
+    pub fn for_choice(choice: ColorChoice) -> Style {
         let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
         let color = match choice {
-            Some(ColorChoice::Always) => true,
-            Some(ColorChoice::Never) => false,
-            None | Some(ColorChoice::Auto) => {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
                 if set("FORCE_COLOR") && std::env::var_os("FORCE_COLOR").is_some_and(|v| v != "0") {
                     true
                 } else if set("NO_COLOR") {
@@ -188,7 +197,7 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
 
 /// One line per directory: what the round-trip proved.
 pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
-    use crate::roundtrip::SetStatus;
+    use crate::roundtrip::{MigrationStatus, SetStatus};
     let mut out = format!(
         "round-trip on {}:
 ",
@@ -197,24 +206,26 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
     for set in &report.sets {
         let total = set.migrations.len();
         let tripped = [
-            "ok",
-            "down-failed",
-            "not-reversing",
-            "reapply-failed",
-            "reapply-differs",
+            MigrationStatus::Ok,
+            MigrationStatus::DownFailed,
+            MigrationStatus::NotReversing,
+            MigrationStatus::ReapplyFailed,
+            MigrationStatus::ReapplyDiffers,
         ]
-        .iter()
+        .into_iter()
         .map(|s| set.count(s))
         .sum::<usize>();
         let mut notes = Vec::new();
-        if set.count("no-down") > 0 {
+        if set.count(MigrationStatus::NoDown) > 0 {
             notes.push(format!(
                 "{} without a down applied but not round-tripped",
-                set.count("no-down")
+                set.count(MigrationStatus::NoDown)
             ));
         }
-        let not_run =
-            set.count("not-run") + set.count("up-failed") + set.count("environment") + set.count("unreadable");
+        let not_run = set.count(MigrationStatus::NotRun)
+            + set.count(MigrationStatus::UpFailed)
+            + set.count(MigrationStatus::Environment)
+            + set.count(MigrationStatus::Unreadable);
         if not_run > 0 {
             notes.push(format!("{not_run} not round-tripped after a failure"));
         }
