@@ -16,7 +16,7 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 command -v squawk >/dev/null || pip install -q squawk-cli
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
-cargo build -q --release --bin migproof --examples
+cargo build -q --release --locked --bin migproof --examples
 mc=$PWD/target/release/migproof
 bare=$PWD/target/release/examples/bare_parse
 gen=$PWD/target/release/examples/gen_synthetic

@@ -2,7 +2,7 @@
 # Benchmark (not a test): the full --roundtrip of a golang-migrate directory versus applying its
 # ups once with psql (one process per file, `-1 -v ON_ERROR_STOP=1`) on a server with the same
 # settings as migproof's throwaway one. Usage: bench/roundtrip.sh [DIR] (run from the repo root
-# after `cargo build --release`).
+# after `cargo build --release --locked`).
 set -euo pipefail
 DIR=${1:-../shared/corpus/coder__coder/coderd/database/migrations}
 BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}

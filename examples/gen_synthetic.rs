@@ -1,5 +1,5 @@
 //! Writes a synthetic golang-migrate directory of N realistic migration pairs:
-//! `cargo run --release --example gen_synthetic -- DIR N`. Used by `bench/compare.sh`.
+//! `cargo run --release --locked --example gen_synthetic -- DIR N`. Used by `bench/compare.sh`.
 
 use std::fmt::Write as _;
 

@@ -133,9 +133,15 @@ pub fn renumber_plan(set: &MigrationSet, base: &BaseSet) -> Vec<(usize, String)>
     plan
 }
 
-/// Compares `set` with `base`: pushes the MC05x findings and returns the display paths of the
-/// files added or changed since the base.
-pub fn compare(set: &MigrationSet, base: &BaseSet, out: &mut Vec<Finding>) -> BTreeSet<String> {
+/// Compares `set` with the base: pushes the MC05x findings and returns the display paths of the
+/// files added or changed since `base`.
+///
+/// `base` is the directory where the branch left the base ref (the merge base): what databases
+/// on the base have applied, so edits and deletions (MC050, MC051) and the files changed are
+/// measured from it — a migration the base added since is not "deleted" here. `tip` is the base
+/// ref itself: a migration added here must come after its highest version (MC052), because that
+/// is what a database on the base will have run when this branch is merged.
+pub fn compare(set: &MigrationSet, base: &BaseSet, tip: &BaseSet, out: &mut Vec<Finding>) -> BTreeSet<String> {
     let now = current_files(set);
     let path_of = |name: &str| discover::join_display(&set.display, name);
     let mut changed = BTreeSet::new();
@@ -147,11 +153,12 @@ pub fn compare(set: &MigrationSet, base: &BaseSet, out: &mut Vec<Finding>) -> BT
             }
         }
     }
-    let Some(old_set) = &base.set else { return changed };
     let at = &base.base.name;
+    let applied = base.set.as_ref().map_or(&[][..], |s| s.migrations.as_slice());
 
     // MC050 and MC051: every file of a migration at the base.
-    for m in &old_set.migrations {
+    for m in applied {
+        let old_set = base.set.as_ref().expect("migrations come from the set");
         for f in m.files() {
             let name = relative(old_set, &old_set.file(f).display);
             let name = name.as_str();
@@ -185,11 +192,13 @@ pub fn compare(set: &MigrationSet, base: &BaseSet, out: &mut Vec<Finding>) -> BT
         }
     }
 
-    // MC052: migrations added since the base, not above its highest version.
-    if let Some(highest) = base.highest() {
-        let plan: BTreeMap<usize, String> = renumber_plan(set, base).into_iter().collect();
+    // MC052: migrations added on this branch (in neither the fork point nor the base's tip),
+    // not above the highest version at the base's tip.
+    if let Some(highest) = tip.highest() {
+        let at = &tip.base.name;
+        let plan: BTreeMap<usize, String> = renumber_plan(set, tip).into_iter().collect();
         for (i, m) in set.migrations.iter().enumerate() {
-            if !is_new(set, m, base) || m.version > *highest {
+            if !is_new(set, m, tip) || !is_new(set, m, base) || m.version > *highest {
                 continue;
             }
             let file = m.primary_file();

@@ -5,12 +5,20 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use crate::report::OutputFormat;
+pub use crate::report::human::ColorChoice;
+
+/// The exit codes, as `--help` states them (`crate::EXIT_*`).
+pub const EXIT_CODES: &str = "Exit codes:
+  0  no error findings (warnings too with --deny-warnings)
+  1  error findings
+  2  migproof could not do the job (bad arguments, unreadable paths, git or server failure)";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "migproof",
     version,
-    about = "Checks database migration directories before they reach a database"
+    about = "Checks database migration directories before they reach a database",
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,7 +28,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check migration directories (default: every one found under the current directory).
-    Check(CheckArgs),
+    #[command(after_help = EXIT_CODES)]
+    Check(Box<CheckArgs>),
     /// List every rule with its code, name and default severity.
     Rules,
     /// Print a rule's documentation.
@@ -54,13 +63,36 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Print a shell completion script (`migproof completions bash > /etc/bash_completion.d/migproof`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, in roff (`migproof man > migproof.1`).
+    Man,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
     /// Migration directories, directories to search, or migration files (each file's whole
-    /// directory is checked once). Default: search the current directory.
+    /// directory is checked once, and only findings that involve a given file are shown).
+    /// `-` reads one file from standard input (with --stdin-filename). Default: search the
+    /// current directory.
     pub paths: Vec<PathBuf>,
+    /// With `-`: the path the text on standard input stands for; it is checked as that file in
+    /// its directory (which must exist), in that directory's format.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Only these rules (codes or names, comma-separated or repeated); the others are off.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Switch these rules off (codes or names, comma-separated or repeated); wins over --select.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// When to colour the human report [default: auto: when stdout is a terminal; NO_COLOR
+    /// turns it off, FORCE_COLOR on].
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
     /// Output format [default: human; with GITHUB_ACTIONS=true, human followed by GitHub
     /// annotations].
     #[arg(long, value_enum)]
@@ -68,15 +100,18 @@ pub struct CheckArgs {
     /// Treat warnings as errors for the exit code.
     #[arg(long)]
     pub deny_warnings: bool,
-    /// Say which directories were found and why each format was chosen (on stderr).
+    /// Say which configuration file is used, which directories were found and why each format
+    /// was chosen (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
-    /// Compare with this git ref (branch, tag or commit, e.g. `origin/main`): report edited,
-    /// deleted and out-of-order migrations, and limit other findings to what changed since.
+    /// Compare with this git ref (branch, tag or commit, e.g. `origin/main`): report migrations
+    /// edited or deleted since the merge base with it, migrations added below its highest
+    /// version, and limit other findings to what changed since the merge base.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
-    /// With `--base`, report offline findings in every migration, not only in changed ones.
-    #[arg(long, requires = "base")]
+    /// Report findings in every migration: not only in the files given as paths (as pre-commit
+    /// passes them), and with `--base` not only in the files changed since.
+    #[arg(long)]
     pub all: bool,
     /// Use this configuration file instead of the nearest `migproof.toml`.
     #[arg(long, value_name = "FILE")]

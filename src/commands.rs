@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use crate::checks;
 use crate::cli::{CheckArgs, Cli, Command};
 use crate::config;
+use crate::discover::display_of;
 use crate::error::Error;
+use crate::finding::{Finding, Severity};
+use crate::funnel;
+use crate::model;
 use crate::outcome::{EXIT_FAILURE, EXIT_OK};
 use crate::pipeline;
 use crate::report;
@@ -37,9 +41,21 @@ pub fn run(cli: Cli) -> u8 {
         } => config::load_for_cli(config.as_deref())
             .and_then(|c| scaffold::renumber(&base, dir.as_deref(), write, c.as_ref(), &mut out))
             .map(|()| EXIT_OK),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "migproof", &mut out);
+            out.flush().map(|_| EXIT_OK).map_err(Error::from)
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut out)
+            .and_then(|_| out.flush())
+            .map(|_| EXIT_OK)
+            .map_err(Error::from),
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`migproof check | head`): nothing more to say, and not a failure.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             eprintln!("migproof: error: {}", crate::report::escape::text(&e.to_string()));
             EXIT_FAILURE
@@ -47,21 +63,94 @@ pub fn run(cli: Cli) -> u8 {
     }
 }
 
-fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
+/// The check options the command line asks for (resolved once: rules, configuration, stdin).
+pub fn check_options(args: &CheckArgs) -> Result<pipeline::Options, Error> {
+    let stdin = match (args.paths.iter().any(|p| p.as_os_str() == "-"), &args.stdin_filename) {
+        (false, None) => None,
+        (false, Some(_)) => return Err(Error::Usage("--stdin-filename needs `-` among the paths".into())),
+        (true, None) => {
+            return Err(Error::Usage(
+                "`-` reads a migration from standard input and needs --stdin-filename PATH (the file it stands for)"
+                    .into(),
+            ));
+        }
+        (true, Some(name)) => Some((name.clone(), read_stdin(args.max_file_size)?)),
+    };
     let config = config::load_for_cli(args.config.as_deref())?;
     let roundtrip = match args.roundtrip {
         true => Some(roundtrip_options(args, config.as_ref())?),
         false => None,
     };
-    let options = pipeline::Options {
+    Ok(pipeline::Options {
         base: args.base.clone(),
         all: args.all,
         config,
         format_of: args.format_of.clone(),
         max_file_size: args.max_file_size,
         roundtrip,
-    };
-    let outcome = pipeline::check_with(&args.paths, &options)?;
+        rules: funnel::RuleSelection {
+            select: (!args.select.is_empty())
+                .then(|| pipeline::rule_codes(&args.select))
+                .transpose()?,
+            ignore: pipeline::rule_codes(&args.ignore)?,
+        },
+        stdin,
+    })
+}
+
+/// Standard input, up to the file size limit.
+fn read_stdin(max: Option<u64>) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let limit = max.unwrap_or(model::DEFAULT_MAX_FILE_SIZE);
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Usage(format!(
+            "standard input is larger than {limit} bytes (--max-file-size)"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The paths to check (`-` stands for the --stdin-filename) and what they name: files (whose
+/// findings alone are shown) and directories.
+fn paths_and_given(args: &CheckArgs) -> (Vec<PathBuf>, pipeline::Given) {
+    let mut paths = Vec::new();
+    let mut given = pipeline::Given::default();
+    for p in &args.paths {
+        let p = match (p.as_os_str() == "-", &args.stdin_filename) {
+            (true, Some(name)) => name.clone(),
+            _ => p.clone(),
+        };
+        let is_file = args.stdin_filename.as_ref() == Some(&p) || p.is_file();
+        if is_file {
+            given.files.push(display_of(&p));
+        } else {
+            given.dirs.push(display_of(&p));
+        }
+        paths.push(p);
+    }
+    (paths, given)
+}
+
+fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
+    let options = check_options(args)?;
+    let (paths, given) = paths_and_given(args);
+    if args.verbose {
+        match &options.config {
+            Some(c) => eprintln!("migproof: configuration: {}", c.file.display()),
+            None => eprintln!("migproof: configuration: none (no migproof.toml here or above)"),
+        }
+    }
+    let mut outcome = pipeline::check_with(&paths, &options)?;
+    if !args.all {
+        let given = given.with_migrations(&outcome.sets);
+        outcome.hidden = pipeline::involving(&mut outcome.findings, &given);
+    }
     if args.verbose {
         for note in &outcome.notes {
             eprintln!("migproof: {}", crate::report::escape::text(note));
@@ -72,9 +161,38 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
         base: args.base.is_some(),
         deny_warnings: args.deny_warnings,
         github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        color: args.color.unwrap_or_default(),
     };
     out.write_all(report::render(&outcome, &style).as_bytes())?;
+    if !outcome.hidden.is_empty() {
+        let line = not_shown_line(&outcome.hidden);
+        // The machine formats keep stdout to their own syntax.
+        if matches!(args.format, None | Some(crate::cli::OutputFormat::Human)) {
+            writeln!(out, "{line}")?;
+        } else {
+            eprintln!("migproof: {line}");
+        }
+    }
+    out.flush()?;
     Ok(outcome.exit_code(args.deny_warnings))
+}
+
+/// The one line that counts the findings not shown (they do not involve the given files).
+fn not_shown_line(hidden: &[Finding]) -> String {
+    let counts: Vec<String> = [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ]
+    .iter()
+    .map(|(severity, word)| (hidden.iter().filter(|f| f.severity == *severity).count(), word))
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{n} {word}{}", if n == 1 { "" } else { "s" }))
+    .collect();
+    format!(
+        "Not shown: {} in files not given, elsewhere in these directories (pre-existing; --all shows them)",
+        counts.join(", ")
+    )
 }
 
 /// The round-trip options the command line asks for, then the `[roundtrip]` table of the

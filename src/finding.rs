@@ -140,9 +140,19 @@ impl Location {
 
     /// 1-based line and column (in characters) of the span's start.
     pub fn line_col(&self) -> (usize, usize) {
+        self.position(self.span.start)
+    }
+
+    /// The 1-based line and column (in characters) of the end of the span: just past its last
+    /// character, as SARIF and editors count an end.
+    pub fn end_line_col(&self) -> (usize, usize) {
+        self.position(self.span.end.max(self.span.start))
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
         let Some(text) = &self.text else { return (1, 1) };
-        let start = floor_char_boundary(text, self.span.start);
-        let before = &text[..start];
+        let at = floor_char_boundary(text, offset);
+        let before = &text[..at];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         (line, before[line_start..].chars().count() + 1)
@@ -244,5 +254,8 @@ mod tests {
             text: Some(Arc::from("ab\ncdé fg")),
         };
         assert_eq!(loc.line_col(), (2, 6));
+        let span = Location { span: 1..7, ..loc };
+        assert_eq!(span.line_col(), (1, 2));
+        assert_eq!(span.end_line_col(), (2, 4));
     }
 }

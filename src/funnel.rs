@@ -33,6 +33,21 @@ impl Ran {
     }
 }
 
+/// `--select`/`--ignore`: the rules the command line switched off (codes).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSelection {
+    /// Only these rules; `None`: every rule.
+    pub select: Option<Vec<&'static str>>,
+    /// These rules are off; wins over `select`.
+    pub ignore: Vec<&'static str>,
+}
+
+impl RuleSelection {
+    pub fn is_off(&self, rule: &Rule) -> bool {
+        self.ignore.contains(&rule.code) || self.select.as_ref().is_some_and(|s| !s.contains(&rule.code))
+    }
+}
+
 /// What the funnel needs beyond the findings.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -42,11 +57,15 @@ pub struct Context<'a> {
     /// the base; findings of kinds [`Kind::limited_to_changes`] must involve one of them.
     pub changed_only: Option<&'a BTreeSet<String>>,
     pub ran: Ran,
+    /// `--select`/`--ignore`.
+    pub selection: Option<&'a RuleSelection>,
 }
 
 /// Turns the findings a set's stages reported into the findings to render.
 pub fn funnel(set: &MigrationSet, mut findings: Vec<Finding>, cx: &Context) -> Vec<Finding> {
-    let judged = |rule: &Rule| cx.ran.rule(rule) && !cx.config.is_some_and(|c| c.is_off(rule));
+    let off = |rule: &Rule| cx.selection.is_some_and(|s| s.is_off(rule));
+    findings.retain(|f| !off(f.rule));
+    let judged = |rule: &Rule| cx.ran.rule(rule) && !cx.config.is_some_and(|c| c.is_off(rule)) && !off(rule);
     ignore_directives::apply(set, &mut findings, &judged);
     if let Some(config) = cx.config {
         config.apply_levels(&mut findings);

@@ -1,7 +1,9 @@
 //! The little of git that `--base` needs, through the `git` command line.
 //!
-//! Only the tree of the base commit is read (`ls-tree` and `cat-file` on objects of that one
-//! commit), never the history, so a shallow CI clone that fetched the base ref is enough.
+//! Only the trees of the base commit and of the merge base with it are read (`ls-tree` and
+//! `cat-file`), plus `merge-base`, which needs the history back to the fork point: a CI clone
+//! needs that much history (`fetch-depth: 0`); without it migproof warns and compares with the
+//! base commit itself.
 
 use std::io::Write;
 use std::path::Path;
@@ -74,6 +76,21 @@ pub fn resolve(dir: &Path, display: &str, name: &str) -> Result<Base, Error> {
     }
     Ok(Base {
         name: name.to_string(),
+        commit,
+    })
+}
+
+/// The merge base of `HEAD` and `base` (`git merge-base`): the commit the branch left `base`
+/// at, whose migrations databases on `base` have applied. Named like `base` in messages.
+/// Fails in a shallow clone without the common history.
+pub fn merge_base(dir: &Path, base: &Base) -> Result<Base, String> {
+    let out = git(dir, &["merge-base", "HEAD", &base.commit], None).map_err(|e| first_line(&e))?;
+    let commit = String::from_utf8_lossy(&out).trim().to_string();
+    if commit.is_empty() {
+        return Err("no common ancestor".to_string());
+    }
+    Ok(Base {
+        name: base.name.clone(),
         commit,
     })
 }

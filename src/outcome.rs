@@ -20,6 +20,9 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// The `--roundtrip` result, when it ran.
     pub roundtrip: Option<roundtrip::Report>,
+    /// Findings left out because they do not involve the files given on the command line
+    /// ([`crate::pipeline::involving`]); only counted in the report.
+    pub hidden: Vec<Finding>,
 }
 
 /// Counts for the report's last line and the JSON summary.
@@ -30,6 +33,13 @@ pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings not shown because they do not involve the files given (`--all` shows them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_shown: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Outcome {
@@ -45,6 +55,7 @@ impl Outcome {
                 .sum(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
+            not_shown: self.hidden.len(),
         }
     }
 

@@ -34,6 +34,78 @@ pub struct Options {
     pub max_file_size: Option<u64>,
     /// `--roundtrip`: also round-trip every set on a server.
     pub roundtrip: Option<roundtrip::Options>,
+    /// `--select`/`--ignore`: rules switched off.
+    pub rules: funnel::RuleSelection,
+    /// `check - --stdin-filename PATH`: PATH and the text read from standard input for it.
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
+}
+
+/// The rules named by `--select`/`--ignore` values (codes or names), as codes.
+pub fn rule_codes(keys: &[String]) -> Result<Vec<&'static str>, Error> {
+    keys.iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| {
+            checks::find_rule(k.trim())
+                .map(|r| r.code)
+                .ok_or_else(|| Error::UnknownRule(k.trim().to_string()))
+        })
+        .collect()
+}
+
+/// What the command line named: files (as pre-commit passes them) and directories, as
+/// displayed in findings.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub files: Vec<String>,
+    pub dirs: Vec<String>,
+}
+
+impl Given {
+    /// Whether `path` (a finding's place, as displayed) is a given file or lies in a given
+    /// directory.
+    fn covers(&self, path: &str) -> bool {
+        self.files.iter().any(|f| f == path)
+            || self
+                .dirs
+                .iter()
+                .any(|d| d == "." || d == path || path.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
+    }
+
+    /// The given files with the other files of their migrations: touching a migration's down
+    /// touches the migration (its version, its pairing).
+    pub fn with_migrations(mut self, sets: &[MigrationSet]) -> Given {
+        let mut more = Vec::new();
+        for set in sets {
+            for m in &set.migrations {
+                let files: Vec<&str> = m.files().iter().map(|&f| set.file(f).display.as_str()).collect();
+                if files.iter().any(|f| self.files.iter().any(|g| g == f)) {
+                    more.extend(files.iter().map(|f| f.to_string()));
+                }
+            }
+        }
+        self.files.extend(more);
+        self.files.sort();
+        self.files.dedup();
+        self
+    }
+
+    /// Whether `finding` involves what was given: at its own place or one of its related places
+    /// (a new file that duplicates an old file's version involves the new file).
+    pub fn involves(&self, finding: &Finding) -> bool {
+        self.covers(&finding.location.path) || finding.related.iter().any(|r| self.covers(&r.location.path))
+    }
+}
+
+/// The last stage when files were given: keeps the findings that involve them and returns the
+/// others (pre-existing findings elsewhere in their directories), which are only counted.
+/// Without given files, keeps everything.
+pub fn involving(findings: &mut Vec<Finding>, given: &Given) -> Vec<Finding> {
+    if given.files.is_empty() {
+        return Vec::new();
+    }
+    let (kept, rest) = std::mem::take(findings).into_iter().partition(|f| given.involves(f));
+    *findings = kept;
+    rest
 }
 
 /// Finds, loads, analyses and checks the migration directories named by `paths` (or found
@@ -71,6 +143,7 @@ pub fn check_with(paths: &[PathBuf], options: &Options) -> Result<Outcome, Error
         findings,
         notes,
         roundtrip: report,
+        hidden: Vec::new(),
     })
 }
 
@@ -87,6 +160,7 @@ pub fn check_roundtrip(outcome: &mut Outcome, options: &roundtrip::Options) -> R
             base: false,
             roundtrip: true,
         },
+        selection: None,
     };
     for (set, found) in outcome.sets.iter().zip(found) {
         outcome.findings.extend(funnel::funnel(set, found, &cx));
@@ -124,9 +198,31 @@ fn compare_with_base(
     for (set, mut findings) in sets.iter().zip(offline) {
         let mut changed = None;
         if let Some(name) = &options.base {
-            let base = git::resolve(&set.path, &set.display, name)?;
-            let at_base = base::load(set, &base)?;
-            changed = Some(base::compare(set, &at_base, &mut findings));
+            // What the branch started from (applied on the base's databases) and what the base
+            // has now (its highest version, for out-of-order).
+            let tip = git::resolve(&set.path, &set.display, name)?;
+            let fork = match git::merge_base(&set.path, &tip) {
+                Ok(fork) => fork,
+                Err(reason) => {
+                    eprintln!(
+                        "migproof: warning: {}: no merge base of HEAD and `{name}` ({reason}); comparing with `{name}` itself (fetch more history, e.g. `fetch-depth: 0`)",
+                        set.display
+                    );
+                    tip.clone()
+                }
+            };
+            let at_tip = base::load(set, &tip)?;
+            let at_fork = if fork.commit == tip.commit {
+                None
+            } else {
+                Some(base::load(set, &fork)?)
+            };
+            changed = Some(base::compare(
+                set,
+                at_fork.as_ref().unwrap_or(&at_tip),
+                &at_tip,
+                &mut findings,
+            ));
         }
         out.push(Stages { findings, changed });
     }
@@ -140,6 +236,7 @@ fn funnel_all(sets: &[MigrationSet], stages: Vec<Stages>, options: &Options, ran
             config: options.config.as_ref(),
             changed_only: stage.changed.as_ref().filter(|_| !options.all),
             ran,
+            selection: Some(&options.rules),
         };
         findings.extend(funnel::funnel(set, stage.findings, &cx));
     }
@@ -164,7 +261,12 @@ fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<
     }
     let mut notes = Vec::new();
     let configured = options.config.as_ref().map(|c| c.paths(paths));
-    let mut found = find(configured.as_deref().unwrap_or(paths), &overrides, &mut notes)?;
+    let mut found = find(
+        configured.as_deref().unwrap_or(paths),
+        &overrides,
+        options.stdin.as_ref(),
+        &mut notes,
+    )?;
     if let Some(config) = &options.config {
         // `find` applied the command line's formats, which win over the configuration file's.
         config.adjust_except(&mut found, &mut notes, &overrides);

@@ -433,3 +433,79 @@ fn listing(dir: &Path) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// `feature` left main at 002 and added 003_add_teams; main has since added 003 and 004.
+/// Nothing was merged: the branch is behind main.
+fn branch_behind_main() -> Repo {
+    let repo = Repo::with_two_migrations();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("db/003_add_teams.up.sql", "CREATE TABLE teams (id int);\n");
+    repo.write("db/003_add_teams.down.sql", "DROP TABLE teams;\n");
+    repo.commit("feature: teams");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("db/003_add_invoices.up.sql", "CREATE TABLE invoices (id int);\n");
+    repo.write("db/003_add_invoices.down.sql", "DROP TABLE invoices;\n");
+    repo.write("db/004_add_payments.up.sql", "CREATE TABLE payments (id int);\n");
+    repo.write("db/004_add_payments.down.sql", "DROP TABLE payments;\n");
+    repo.commit("main: invoices and payments");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo
+}
+
+#[test]
+fn a_branch_behind_main_is_compared_with_the_merge_base() {
+    let repo = branch_behind_main();
+    let found = messages(&repo.check("main", &["--format", "json"]).code(1));
+    // What main added since the branch left it is not "deleted" here (the merge base is what
+    // this branch's databases applied), and nothing the branch has was edited.
+    assert!(
+        !found.iter().any(|m| m.starts_with("MC051") || m.starts_with("MC050")),
+        "{found:#?}"
+    );
+    // What the branch added must come after main's tip: 003 is out of order against main's 004.
+    assert_eq!(
+        found.iter().filter(|m| m.starts_with("MC052")).collect::<Vec<_>>(),
+        [
+            "MC052: `003_add_teams.up.sql` was added since `main` with version 003, but the highest version at `main` is 004: a database already at 004 silently skips it"
+        ],
+        "{found:#?}"
+    );
+    let a = repo.check("main", &[]).code(1);
+    assert!(stdout(&a).contains("give it version 005"), "{}", stdout(&a));
+}
+
+#[test]
+fn a_branch_behind_main_still_reports_what_it_deleted_and_edited() {
+    let repo = branch_behind_main();
+    repo.remove("db/001_create_users.down.sql");
+    repo.write(
+        "db/002_add_email.down.sql",
+        "ALTER TABLE users DROP COLUMN IF EXISTS email;\n",
+    );
+    repo.remove("db/003_add_teams.up.sql");
+    repo.remove("db/003_add_teams.down.sql");
+    let found = messages(&repo.check("main", &["--format", "json"]).code(1));
+    let codes: Vec<&str> = found
+        .iter()
+        .map(|m| &m[..5])
+        .filter(|c| c.starts_with("MC05"))
+        .collect();
+    assert_eq!(codes, ["MC051", "MC050"], "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("`001_create_users.down.sql` exists at `main` but was deleted")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("`002_add_email.down.sql` exists at `main` but was edited")),
+        "{found:#?}"
+    );
+    // A branch that adds nothing and changes nothing is clean although main moved on.
+    let clean = branch_behind_main();
+    clean.remove("db/003_add_teams.up.sql");
+    clean.remove("db/003_add_teams.down.sql");
+    clean.check("main", &[]).code(0);
+}

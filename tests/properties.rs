@@ -95,6 +95,7 @@ fn check_in_memory(files: &BTreeMap<String, Vec<u8>>, format: &str) -> (migproof
         findings,
         notes: Vec::new(),
         roundtrip: None,
+        hidden: Vec::new(),
     };
     let json = migproof::report::json::render(&outcome);
     (outcome, json)

@@ -33,6 +33,9 @@ pub struct DirListing {
     scope: Option<Arc<crate::read::Scope>>,
     /// The real names of entries whose names are not UTF-8, by the name shown for them.
     raw_names: HashMap<String, std::ffi::OsString>,
+    /// Files whose content is given instead of read (`check -`: standard input stands for one
+    /// file), by name or `subdirectory/name`.
+    overlay: BTreeMap<String, Vec<u8>>,
 }
 
 impl DirListing {
@@ -82,6 +85,7 @@ impl DirListing {
             memory: None,
             scope: Some(Arc::new(crate::read::Scope::new(path, root))),
             raw_names,
+            overlay: BTreeMap::new(),
             path: path.to_path_buf(),
             display: display.to_string(),
             files,
@@ -143,11 +147,29 @@ impl DirListing {
             memory: Some(files),
             scope: None,
             raw_names: HashMap::new(),
+            overlay: BTreeMap::new(),
         }
+    }
+
+    /// This listing with file `rel` (a name, or `subdirectory/name`) holding `bytes` instead
+    /// of what the disk has (`check - --stdin-filename`); the file need not exist on disk.
+    pub fn with_overlay(mut self, rel: &str, bytes: Vec<u8>) -> DirListing {
+        let (list, entry) = match rel.split_once('/') {
+            None => (&mut self.files, rel),
+            Some((dir, _)) => (&mut self.dirs, dir),
+        };
+        if let Err(at) = list.binary_search_by(|n| n.as_str().cmp(entry)) {
+            list.insert(at, entry.to_string());
+        }
+        self.overlay.insert(rel.to_string(), bytes);
+        self
     }
 
     /// Whether `rel` (a name, or `subdirectory/name`) is a file of this directory.
     pub fn has_file(&self, rel: &str) -> bool {
+        if self.overlay.contains_key(rel) {
+            return true;
+        }
         match &self.memory {
             Some(files) => files.contains_key(rel),
             None => self.real_path(rel).is_file(),
@@ -171,7 +193,14 @@ impl DirListing {
                     .scope
                     .as_ref()
                     .map_or_else(|| self.path.clone(), |s| s.root.clone());
-                DirListing::read_in(&self.real_path(name), &display, &root)
+                let prefix = format!("{name}/");
+                let mut listing = DirListing::read_in(&self.real_path(name), &display, &root)?;
+                for (rel, bytes) in &self.overlay {
+                    if let Some(rest) = rel.strip_prefix(&prefix) {
+                        listing = listing.with_overlay(rest, bytes.clone());
+                    }
+                }
+                Ok(listing)
             }
         }
     }
@@ -194,6 +223,9 @@ impl DirListing {
 
     /// The bytes of an entry of this directory.
     pub fn read_bytes(&self, name: &str) -> std::io::Result<Vec<u8>> {
+        if let Some(bytes) = self.overlay.get(name) {
+            return Ok(bytes.clone());
+        }
         let prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
         if let Some(bytes) = prefetched {
             return Ok(bytes);

@@ -80,9 +80,15 @@ pub fn canonical(path: &Path) -> PathBuf {
 }
 
 /// Turns command-line paths into the migration directories to check, without duplicates.
-pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) -> Result<Vec<Found>, Error> {
+/// `stdin`: a path whose content is given (`check -`), checked in its directory.
+pub fn find(
+    paths: &[PathBuf],
+    overrides: &[Override],
+    stdin: Option<&(PathBuf, Vec<u8>)>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Found>, Error> {
     // The format given by --format-of for a directory, if any.
-    let given = |path: &Path| {
+    let given_format = |path: &Path| {
         let here = canonical(path);
         overrides
             .iter()
@@ -102,10 +108,16 @@ pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) 
     }
     for path in paths {
         let display = display_of(path);
-        let meta = std::fs::metadata(path).map_err(|_| Error::NotFound(display.clone()))?;
-        if meta.is_dir() {
+        let given = stdin.filter(|(p, _)| p == path).map(|(_, bytes)| bytes);
+        let is_dir = match given {
+            Some(_) => false,
+            None => std::fs::metadata(path)
+                .map_err(|_| Error::NotFound(display.clone()))?
+                .is_dir(),
+        };
+        if is_dir {
             let listing = DirListing::read(path, &display)?;
-            if let Some(format) = given(path) {
+            if let Some(format) = given_format(path) {
                 found.push(Found {
                     dir: listing,
                     format,
@@ -136,7 +148,14 @@ pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) 
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let listing = DirListing::read(parent, &display_of(parent))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut listing = DirListing::read(parent, &display_of(parent))?;
+            if let Some(bytes) = given {
+                listing = listing.with_overlay(&name, bytes.clone());
+            }
             if let Some((format, detection)) = detect(&listing) {
                 found.push(Found {
                     dir: listing,
@@ -151,7 +170,11 @@ pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) 
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let grand_listing = DirListing::read(grand, &display_of(grand)).ok();
+            let mut grand_listing = DirListing::read(grand, &display_of(grand)).ok();
+            if let (Some(bytes), Some(folder)) = (given, parent.file_name()) {
+                let rel = format!("{}/{name}", folder.to_string_lossy());
+                grand_listing = grand_listing.map(|l| l.with_overlay(&rel, bytes.clone()));
+            }
             match grand_listing.and_then(|l| {
                 detect(&l)
                     .filter(|(f, _)| f.claims_subdirectories())
@@ -164,7 +187,7 @@ pub fn find(paths: &[PathBuf], overrides: &[Override], notes: &mut Vec<String>) 
     }
     // A directory found by walking (or for a file) takes the format given for it, too.
     for f in &mut found {
-        if let Some(format) = given(&f.dir.path) {
+        if let Some(format) = given_format(&f.dir.path) {
             let detected = if f.detection.reason.is_empty() {
                 String::new()
             } else {

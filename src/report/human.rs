@@ -11,6 +11,16 @@ use crate::checks::{Finding, Location, Severity};
 use crate::outcome::Outcome;
 use crate::report::escape;
 
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal (FORCE_COLOR turns it on, NO_COLOR off).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 /// How to draw: colours and Unicode for a terminal, plain ASCII otherwise.
 #[derive(Debug, Clone)]
 pub struct Style {
@@ -29,7 +39,26 @@ impl Style {
 
     /// Colour when stdout is a terminal and `NO_COLOR` is not set.
     pub fn detect() -> Style {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Style::for_choice(ColorChoice::Auto)
+    }
+
+    /// `--color WHEN`; without it (or with `auto`): `FORCE_COLOR` (non-empty, not `0`) turns
+    /// colour on, `NO_COLOR` (non-empty) off, else colour when stdout is a terminal.
+    pub fn for_choice(choice: ColorChoice) -> Style {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                if set("FORCE_COLOR") && std::env::var_os("FORCE_COLOR").is_some_and(|v| v != "0") {
+                    true
+                } else if set("NO_COLOR") {
+                    false
+                } else {
+                    std::io::stdout().is_terminal()
+                }
+            }
+        };
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())

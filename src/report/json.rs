@@ -24,6 +24,10 @@ struct JsonFinding<'a> {
     path: &'a str,
     line: usize,
     column: usize,
+    /// Where the finding's span ends: just past its last character (equal to line and
+    /// column for a point).
+    end_line: usize,
+    end_column: usize,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
@@ -58,6 +62,7 @@ struct JsonSet<'a> {
 
 fn finding(f: &Finding) -> JsonFinding<'_> {
     let (line, column) = f.location.line_col();
+    let (end_line, end_column) = f.location.end_line_col();
     JsonFinding {
         code: f.rule.code,
         name: f.rule.name,
@@ -65,6 +70,8 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         path: &f.location.path,
         line,
         column,
+        end_line,
+        end_column,
         message: &f.message,
         help: f.help.as_deref(),
         related: f

@@ -35,6 +35,8 @@ pub struct Style {
     pub deny_warnings: bool,
     /// Running inside GitHub Actions (`GITHUB_ACTIONS=true`).
     pub github_actions: bool,
+    /// `--color`: when the human report is coloured.
+    pub color: human::ColorChoice,
 }
 
 /// The report `check` prints.
@@ -50,9 +52,9 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
                 deny_warnings: style.deny_warnings,
             },
         ),
-        Some(OutputFormat::Human) => human::render(outcome, &human::Style::detect()),
+        Some(OutputFormat::Human) => human::render(outcome, &human::Style::for_choice(style.color)),
         None => {
-            let human = human::render(outcome, &human::Style::detect());
+            let human = human::render(outcome, &human::Style::for_choice(style.color));
             if style.github_actions {
                 let mut out = github::without_commands(&human);
                 out.push_str(&github::annotations(outcome));
