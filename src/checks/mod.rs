@@ -24,24 +24,39 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod add_column_rewrite;
+pub mod add_required_column;
+pub mod attach_partition_scans;
+pub mod backfill_with_ddl;
 pub mod bad_section_marker;
 pub mod byte_order_mark;
 pub mod column_order_differs;
+pub mod column_type_rewrite;
+pub mod concurrent_in_transaction_block;
+pub mod concurrent_index_if_not_exists;
 pub mod concurrently_in_transaction;
+pub mod constraint_validates_table;
 pub mod deleted_applied_migration;
 pub mod dialect_syntax_error;
 pub mod down_failed;
 pub mod down_not_reversing;
+pub mod drop_column;
+pub mod drop_index_not_concurrent;
+pub mod drop_table;
 pub mod duplicate_registry_id;
 pub mod duplicate_repeatable;
 pub mod duplicate_version;
 pub mod edited_applied_migration;
 pub mod empty_migration;
+pub mod fk_locks_referenced_table;
 mod graph;
 pub mod graph_roots;
+pub mod index_not_concurrent;
 pub mod invalid_metadata;
 pub mod invalid_timestamp;
+pub mod locks;
 pub mod missing_down;
+pub mod missing_lock_timeout;
 pub mod missing_up_marker;
 pub mod mixed_formats;
 pub mod multiple_leaves;
@@ -49,6 +64,7 @@ pub mod orphan_down;
 pub mod out_of_order_migration;
 pub mod pair_name_mismatch;
 pub mod parent_cycle;
+pub mod partition_of_locks_parent;
 pub mod prisma_lock_file;
 pub mod psql_meta_command;
 pub mod reapply_differs;
@@ -56,9 +72,14 @@ pub mod reapply_failed;
 pub mod registry_entry_without_file;
 pub mod registry_name_mismatch;
 pub mod registry_version_sequence;
+pub mod reindex_not_concurrent;
+pub mod rename_object;
 pub mod roundtrip_environment;
+pub mod set_not_null_scan;
 pub mod sql_not_analysed;
 pub mod syntax_error;
+pub mod table_rewrite;
+pub mod unique_builds_index;
 pub mod unknown_parent;
 pub mod unreadable_file;
 pub mod unrecognized_file;
@@ -260,6 +281,87 @@ pub static REGISTRY: &[Entry] = &[
     Entry {
         rule: &dialect_syntax_error::RULE,
         check: dialect_syntax_error::check,
+    },
+    // Lock safety (MC4xx): shared walk in `locks`.
+    Entry {
+        rule: &index_not_concurrent::RULE,
+        check: index_not_concurrent::check,
+    },
+    Entry {
+        rule: &drop_index_not_concurrent::RULE,
+        check: drop_index_not_concurrent::check,
+    },
+    Entry {
+        rule: &reindex_not_concurrent::RULE,
+        check: reindex_not_concurrent::check,
+    },
+    Entry {
+        rule: &concurrent_in_transaction_block::RULE,
+        check: concurrent_in_transaction_block::check,
+    },
+    Entry {
+        rule: &concurrent_index_if_not_exists::RULE,
+        check: concurrent_index_if_not_exists::check,
+    },
+    Entry {
+        rule: &constraint_validates_table::RULE,
+        check: constraint_validates_table::check,
+    },
+    Entry {
+        rule: &set_not_null_scan::RULE,
+        check: set_not_null_scan::check,
+    },
+    Entry {
+        rule: &unique_builds_index::RULE,
+        check: unique_builds_index::check,
+    },
+    Entry {
+        rule: &fk_locks_referenced_table::RULE,
+        check: fk_locks_referenced_table::check,
+    },
+    Entry {
+        rule: &attach_partition_scans::RULE,
+        check: attach_partition_scans::check,
+    },
+    Entry {
+        rule: &partition_of_locks_parent::RULE,
+        check: partition_of_locks_parent::check,
+    },
+    Entry {
+        rule: &column_type_rewrite::RULE,
+        check: column_type_rewrite::check,
+    },
+    Entry {
+        rule: &add_column_rewrite::RULE,
+        check: add_column_rewrite::check,
+    },
+    Entry {
+        rule: &table_rewrite::RULE,
+        check: table_rewrite::check,
+    },
+    Entry {
+        rule: &add_required_column::RULE,
+        check: add_required_column::check,
+    },
+    Entry {
+        rule: &missing_lock_timeout::RULE,
+        check: missing_lock_timeout::check,
+    },
+    Entry {
+        rule: &backfill_with_ddl::RULE,
+        check: backfill_with_ddl::check,
+    },
+    Entry {
+        rule: &drop_column::RULE,
+        check: drop_column::check,
+    },
+    Entry {
+        rule: &drop_table::RULE,
+        check: drop_table::check,
+    },
+    Entry {
+        rule: &rename_object::RULE,
+        check: rename_object::check,
     },
     // Reported after the other checks, by `crate::ignore_directives`.
     Entry {

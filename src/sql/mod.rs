@@ -4,6 +4,7 @@
 //! quoting rules; the syntax verdict comes from squawk-syntax, an exact PostgreSQL grammar
 //! ([`parse`]). All spans are byte ranges into the whole file, never into a copy.
 
+pub mod ddl;
 pub mod lexer;
 pub mod parse;
 
@@ -23,6 +24,9 @@ pub struct ParsedSql {
     /// What another database's grammar rejects, for scripts written for MySQL or SQLite
     /// (checked with sqlparser; their `syntax_errors` stay empty).
     pub dialect_errors: Vec<SyntaxError>,
+    /// Each PostgreSQL statement classified for the lock-safety rules (from the same parse as
+    /// `syntax_errors`; empty for other grammars).
+    pub ddl: Vec<ddl::Stmt>,
 }
 
 /// The grammar a script is written in.
@@ -64,6 +68,7 @@ pub fn analyze_spans<'a>(text: &str, spans: impl Iterator<Item = &'a Range<usize
         out.meta_commands.extend(one.meta_commands);
         out.syntax_errors.extend(one.syntax_errors);
         out.dialect_errors.extend(one.dialect_errors);
+        out.ddl.extend(one.ddl);
     }
     out
 }
@@ -85,6 +90,7 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
         meta_commands: Vec::new(),
         syntax_errors: Vec::new(),
         dialect_errors,
+        ddl: Vec::new(),
     }
 }
 
@@ -94,6 +100,7 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
 /// whether they are legal is for the checks to decide.
 pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     let scan = lexer::scan(text, span.clone());
+    let mut ddl = Vec::new();
     let syntax_errors = if let Some(at) = scan.too_deep {
         vec![SyntaxError {
             span: at..at + 1,
@@ -105,12 +112,15 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     } else if scan.statements.is_empty() {
         Vec::new()
     } else {
-        parse::syntax_errors(&lexer::mask(text, span, &scan.meta_commands))
+        let (errors, statements) = parse::parse(&lexer::mask(text, span, &scan.meta_commands));
+        ddl = statements;
+        errors
     };
     ParsedSql {
         statements: scan.statements,
         meta_commands: scan.meta_commands,
         syntax_errors,
         dialect_errors: Vec::new(),
+        ddl,
     }
 }

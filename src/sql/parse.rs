@@ -19,7 +19,14 @@ pub struct SyntaxError {
 
 /// Parses `sql` (already masked to one script) and returns what the grammar rejects.
 pub fn syntax_errors(sql: &str) -> Vec<SyntaxError> {
+    parse(sql).0
+}
+
+/// Parses `sql` (already masked to one script) once: what the grammar rejects, and each
+/// statement classified for the lock-safety rules ([`super::ddl`]).
+pub fn parse(sql: &str) -> (Vec<SyntaxError>, Vec<super::ddl::Stmt>) {
     let parse = squawk_syntax::SourceFile::parse(sql);
+    let statements = super::ddl::classify(&parse.syntax_node());
     let mut errors: Vec<SyntaxError> = parse
         .errors()
         .into_iter()
@@ -33,7 +40,7 @@ pub fn syntax_errors(sql: &str) -> Vec<SyntaxError> {
         .collect();
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors.dedup();
-    errors
+    (errors, statements)
 }
 
 /// Parses `sql` (already masked to one script) with sqlparser's MySQL or SQLite dialect and
