@@ -19,20 +19,28 @@ const CASES: &[Case] = &[
         path: "goose/pass_basic",
         format: "goose",
         migrations: 4,
-        findings: &[],
+        // Lock safety only: ALTER of an existing table without lock_timeout (up and down), and
+        // `CREATE INDEX CONCURRENTLY IF NOT EXISTS`, which keeps a failed build's invalid index.
+        findings: &[
+            "MC431 warning 20240122014727_touch_trigger.sql:2",
+            "MC431 warning 20240122014727_touch_trigger.sql:17",
+            "MC405 warning 20240126235456_concurrent_index.sql:3",
+        ],
     },
     Case {
         path: "goose/warn_no_down",
         format: "goose",
         migrations: 2,
         // goose runs nothing on the way down without a Down section: a warning, not an error.
-        findings: &["MC101 warning 00002_b.sql:1"],
+        // Lock-safety findings (MC4xx) are true: ALTERs / index builds on existing tables.
+        findings: &["MC101 warning 00002_b.sql:1", "MC431 warning 00002_b.sql:2"],
     },
     Case {
         path: "dbmate/pass_basic",
         format: "dbmate",
         migrations: 2,
-        findings: &[],
+        // Lock-safety findings (MC4xx) are true: ALTERs / index builds on existing tables.
+        findings: &["MC405 warning 20220405000000_index_concurrently.sql:2"],
     },
     Case {
         path: "dbmate/fail_empty_down",
@@ -50,14 +58,21 @@ const CASES: &[Case] = &[
         path: "flyway/pass_basic",
         format: "flyway",
         migrations: 4,
-        findings: &[],
+        // Lock-safety findings (MC4xx) are true: ALTERs / index builds on existing tables.
+        findings: &[
+            "MC401 warning V10__index_jobs_name.sql:1",
+            "MC431 warning V10__index_jobs_name.sql:1",
+            "MC431 warning V2.1__alter_jobs_add_context.sql:1",
+        ],
     },
     Case {
         path: "flyway/warn_missing_undo",
         format: "flyway",
         migrations: 3,
+        // Lock-safety findings (MC4xx) are true: ALTERs / index builds on existing tables.
         findings: &[
             "MC102 error U3__c.sql:1",
+            "MC431 warning U3__c.sql:1",
             "MC101 warning V2__b.sql:1",
             "MC003 error V4_d.sql:1",
         ],
@@ -66,7 +81,12 @@ const CASES: &[Case] = &[
         path: "refinery/pass_rust_crate",
         format: "refinery",
         migrations: 3,
-        findings: &[],
+        // Lock-safety findings (MC4xx) are true: ALTERs / index builds on existing tables.
+        findings: &[
+            "MC401 warning U3__email_index.sql:1",
+            "MC431 warning U3__email_index.sql:1",
+            "MC431 warning V2__add_email.sql:1",
+        ],
     },
     Case {
         path: "prisma/pass_basic",
@@ -78,7 +98,13 @@ const CASES: &[Case] = &[
         path: "psql-rollback/pass_seed003",
         format: "psql-rollback",
         migrations: 2,
-        findings: &[],
+        // Lock-safety findings (MC4xx) are true: ALTERs / index builds on existing tables.
+        findings: &[
+            "MC401 warning 20250120000000_add_usage_index.sql:1",
+            "MC431 warning 20250120000000_add_usage_index.sql:1",
+            "MC402 warning 20250120000000_add_usage_index.sql:5",
+            "MC431 warning 20250120000000_add_usage_index.sql:5",
+        ],
     },
     Case {
         path: "psql-rollback/fail_broken_rollback",

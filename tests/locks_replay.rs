@@ -28,25 +28,55 @@ fn research() -> Option<PathBuf> {
 /// Measured rewrites that no lock rule claims, and why that is right.
 const UNCLAIMED_REWRITES: &[(&str, &str)] = &[
     ("REINDEX", "rebuilds indexes, not the table; MC403 reports its locks"),
-    ("TRUNCATE", "empties the table: new relfilenode by design, not a rewrite of data"),
-    ("REFRESH MATERIALIZED VIEW", "a materialized view's refresh, not a migration of a live table"),
-    ("ALTER TABLE e1 ALTER COLUMN a TYPE", "e1's column type is not in the setup files: MC420 says 'may rewrite'"),
+    (
+        "TRUNCATE",
+        "empties the table: new relfilenode by design, not a rewrite of data",
+    ),
+    (
+        "REFRESH MATERIALIZED VIEW",
+        "a materialized view's refresh, not a migration of a live table",
+    ),
+    (
+        "ALTER TABLE e1 ALTER COLUMN a TYPE",
+        "e1's column type is not in the setup files: MC420 says 'may rewrite'",
+    ),
 ];
 
 /// Cases with a measured scan no rule claims as a harmful scan, and why.
 const UNCLAIMED_SCANS: &[(&str, &str)] = &[
-    ("ALTER TABLE t VALIDATE CONSTRAINT", "the recommended non-blocking scan (SHARE UPDATE EXCLUSIVE)"),
-    ("UPDATE", "a backfill; MC433 reports it only after DDL in the same transaction"),
-    ("DELETE", "a backfill; MC433 reports it only after DDL in the same transaction"),
+    (
+        "ALTER TABLE t VALIDATE CONSTRAINT",
+        "the recommended non-blocking scan (SHARE UPDATE EXCLUSIVE)",
+    ),
+    (
+        "UPDATE",
+        "a backfill; MC433 reports it only after DDL in the same transaction",
+    ),
+    (
+        "DELETE",
+        "a backfill; MC433 reports it only after DDL in the same transaction",
+    ),
     ("REINDEX", "MC403 reports its locks"),
     ("REFRESH", "not DDL on a live table"),
     ("TRUNCATE", "empties the table"),
     ("CLUSTER", "MC422 claims the rewrite"),
     ("CREATE TABLE t_ctas AS", "reads the source under ACCESS SHARE only"),
-    ("ALTER TABLE e1", "e1's columns are not in the setup files; the rewrite claims cover it"),
-    ("ALTER TABLE t ADD COLUMN", "the rewrite claim covers the scan of a rewrite"),
-    ("ALTER TABLE t ALTER COLUMN", "the rewrite claim covers the scan of a rewrite"),
-    ("ALTER TABLE t SET UNLOGGED", "the rewrite claim covers the scan of a rewrite"),
+    (
+        "ALTER TABLE e1",
+        "e1's columns are not in the setup files; the rewrite claims cover it",
+    ),
+    (
+        "ALTER TABLE t ADD COLUMN",
+        "the rewrite claim covers the scan of a rewrite",
+    ),
+    (
+        "ALTER TABLE t ALTER COLUMN",
+        "the rewrite claim covers the scan of a rewrite",
+    ),
+    (
+        "ALTER TABLE t SET UNLOGGED",
+        "the rewrite claim covers the scan of a rewrite",
+    ),
     ("CREATE DOMAIN", "the rewrite claim covers the scan of a rewrite"),
 ];
 
@@ -57,7 +87,10 @@ fn starts(stmt: &str, list: &[(&str, &str)]) -> bool {
 #[test]
 fn every_measured_case_agrees_with_the_rules() {
     let Some(dir) = research() else {
-        assert!(std::env::var("CI").is_err(), "../shared/research/locks_pg15 is missing under CI=true");
+        assert!(
+            std::env::var("CI").is_err(),
+            "../shared/research/locks_pg15 is missing under CI=true"
+        );
         println!("skipped: ../shared/research/locks_pg15 is not there");
         return;
     };
@@ -84,7 +117,12 @@ fn every_measured_case_agrees_with_the_rules() {
             let stmt = row["stmt"].as_str().unwrap();
             let error = row["error"].as_str().unwrap();
             let strings = |k: &str| -> Vec<String> {
-                row[k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+                row[k]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
             };
             let rewritten = strings("rewrite");
             let scanned: Vec<String> = strings("scan")
@@ -98,9 +136,13 @@ fn every_measured_case_agrees_with_the_rules() {
             std::fs::write(m.join("1_setup.down.sql"), "SELECT 1;").unwrap();
             std::fs::write(m.join("2_case.up.sql"), format!("{stmt};\n")).unwrap();
             std::fs::write(m.join("2_case.down.sql"), "SELECT 1;").unwrap();
-            let outcome = migproof::check(&[m.clone()]).unwrap();
+            let outcome = migproof::check(std::slice::from_ref(&m)).unwrap();
             let set = &outcome.sets[0];
-            let case_file = set.files.iter().position(|f| f.display.ends_with("2_case.up.sql")).unwrap();
+            let case_file = set
+                .files
+                .iter()
+                .position(|f| f.display.ends_with("2_case.up.sql"))
+                .unwrap();
             let claims: Vec<_> = locks::claims(set).into_iter().filter(|c| c.file == case_file).collect();
             let mut claimed_rewrite = false;
             for c in &claims {
@@ -128,7 +170,9 @@ fn every_measured_case_agrees_with_the_rules() {
             if error.is_empty() && rewritten.iter().any(|t| !t.contains("idx") && !t.ends_with("pkey")) {
                 rewrites_seen += 1;
                 if !claimed_rewrite && !starts(stmt, UNCLAIMED_REWRITES) {
-                    problems.push(format!("{name}: `{stmt}`: measured rewrite {rewritten:?}, no rule claims it"));
+                    problems.push(format!(
+                        "{name}: `{stmt}`: measured rewrite {rewritten:?}, no rule claims it"
+                    ));
                 }
             }
             let claimed_scan: Vec<&str> = claims
@@ -140,11 +184,18 @@ fn every_measured_case_agrees_with_the_rules() {
                 && scanned.iter().any(|t| !claimed_scan.contains(&t.as_str()))
                 && !starts(stmt, UNCLAIMED_SCANS)
             {
-                problems.push(format!("{name}: `{stmt}`: measured scan {scanned:?}, claimed {claimed_scan:?}"));
+                problems.push(format!(
+                    "{name}: `{stmt}`: measured scan {scanned:?}, claimed {claimed_scan:?}"
+                ));
             }
         }
     }
     println!("replayed {cases} measured cases, {claims_checked} claims, {rewrites_seen} measured table rewrites");
     assert!(cases >= 100, "only {cases} cases");
-    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} disagreements:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -33,7 +33,9 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
@@ -47,23 +49,37 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
             Some((Effect::Rewrite, format!("domain `{}` has a CHECK constraint", c.ty)))
         } else {
             match &c.default {
-                Some(crate::sql::ddl::Default::Volatile(f)) => Some((Effect::Rewrite, format!("the default calls volatile `{f}()`"))),
-                Some(_) if ctx.pg_version < 11 => Some((Effect::Rewrite, "before PostgreSQL 11 every default rewrites".to_string())),
+                Some(crate::sql::ddl::Default::Volatile(f)) => {
+                    Some((Effect::Rewrite, format!("the default calls volatile `{f}()`")))
+                }
+                Some(_) if ctx.pg_version < 11 => Some((
+                    Effect::Rewrite,
+                    "before PostgreSQL 11 every default rewrites".to_string(),
+                )),
                 Some(crate::sql::ddl::Default::Unknown(f)) => Some((
                     Effect::Lock,
-                    format!("the default calls `{f}()`, which rewrites the table if it is VOLATILE (the default for CREATE FUNCTION)"),
+                    format!(
+                        "the default calls `{f}()`, which rewrites the table if it is VOLATILE (the default for CREATE FUNCTION)"
+                    ),
                 )),
                 _ => None,
             }
         };
         let Some((effect, why)) = why else { continue };
-        let verb = if effect == Effect::Rewrite { "rewrites" } else { "may rewrite" };
+        let verb = if effect == Effect::Rewrite {
+            "rewrites"
+        } else {
+            "may rewrite"
+        };
         out.push(ctx.claim(
             &RULE,
             a.span.clone(),
             table,
             effect,
-            format!("adding `{}` {verb} existing table `{table}` and its indexes under ACCESS EXCLUSIVE: {why}", c.name),
+            format!(
+                "adding `{}` {verb} existing table `{table}` and its indexes under ACCESS EXCLUSIVE: {why}",
+                c.name
+            ),
             "rewrites the table",
             "add the column without it (nullable or with a constant default), then backfill in batches".into(),
         ));

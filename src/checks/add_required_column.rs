@@ -29,7 +29,9 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
@@ -43,7 +45,10 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
             a.span.clone(),
             table,
             Effect::Fails,
-            format!("adding NOT NULL column `{}` without a default fails when `{table}` has rows", c.name),
+            format!(
+                "adding NOT NULL column `{}` without a default fails when `{table}` has rows",
+                c.name
+            ),
             "fails on a table with rows",
             "add it with a constant DEFAULT, or nullable and backfill before SET NOT NULL".into(),
         ));

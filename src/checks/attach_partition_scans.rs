@@ -31,9 +31,13 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     for a in actions {
-        let ActionKind::AttachPartition { partition } = &a.kind else { continue };
+        let ActionKind::AttachPartition { partition } = &a.kind else {
+            continue;
+        };
         if !ctx.is_existing(partition) {
             continue;
         }

@@ -29,7 +29,9 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::Backfill { table, verb } = &ctx.stmt.kind else { return };
+    let Kind::Backfill { table, verb } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.in_transaction || !ctx.is_existing(table) {
         return;
     }

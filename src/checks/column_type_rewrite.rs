@@ -32,13 +32,20 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
     for a in actions {
-        let ActionKind::SetType { column, ty, using } = &a.kind else { continue };
-        let old = ctx.table(table).and_then(|t| t.columns.get(column)).filter(|t| !t.is_empty());
+        let ActionKind::SetType { column, ty, using } = &a.kind else {
+            continue;
+        };
+        let old = ctx
+            .table(table)
+            .and_then(|t| t.columns.get(column))
+            .filter(|t| !t.is_empty());
         let verdict = match old {
             Some(old) => rewrites(old, ty, ctx.pg_version, ctx.utc),
             None => Verdict::Unknown,
@@ -47,15 +54,22 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
             Verdict::No => continue,
             Verdict::Yes => (
                 Effect::Rewrite,
-                format!("changing `{table}.{column}` from `{}` to `{ty}` rewrites the table and its indexes under ACCESS EXCLUSIVE", old.map_or("", |s| s.as_str())),
+                format!(
+                    "changing `{table}.{column}` from `{}` to `{ty}` rewrites the table and its indexes under ACCESS EXCLUSIVE",
+                    old.map_or("", |s| s.as_str())
+                ),
             ),
             Verdict::UnlessUtc => (
                 Effect::Lock,
-                format!("changing `{table}.{column}` to `{ty}` rewrites the table unless the session TimeZone is UTC (set it with `SET LOCAL timezone = 'UTC'` first)"),
+                format!(
+                    "changing `{table}.{column}` to `{ty}` rewrites the table unless the session TimeZone is UTC (set it with `SET LOCAL timezone = 'UTC'` first)"
+                ),
             ),
             Verdict::Unknown => (
                 Effect::Lock,
-                format!("changing `{table}.{column}` to `{ty}` rewrites the table unless the change is binary coercible (the old type is not in these migrations)"),
+                format!(
+                    "changing `{table}.{column}` to `{ty}` rewrites the table unless the change is binary coercible (the old type is not in these migrations)"
+                ),
             ),
         };
         let _ = using;
@@ -113,7 +127,11 @@ fn split(ty: &str) -> (&str, Vec<u32>) {
     match ty.find('(') {
         Some(i) => (
             &ty[..i],
-            ty[i + 1..].trim_end_matches(')').split(',').filter_map(|n| n.trim().parse().ok()).collect(),
+            ty[i + 1..]
+                .trim_end_matches(')')
+                .split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect(),
         ),
         None => (ty, Vec::new()),
     }

@@ -41,7 +41,9 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
         Kind::DropIndex { concurrently: true, .. } => "DROP INDEX CONCURRENTLY",
         Kind::Reindex { concurrently: true, .. } => "REINDEX CONCURRENTLY",
         Kind::AlterTable { actions, .. }
-            if actions.iter().any(|a| a.kind == ActionKind::DetachPartition { concurrently: true }) =>
+            if actions
+                .iter()
+                .any(|a| a.kind == ActionKind::DetachPartition { concurrently: true }) =>
         {
             "DETACH PARTITION CONCURRENTLY"
         }
@@ -57,8 +59,14 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
     }
     let why = if explicit {
         "after an explicit `BEGIN`".to_string()
+    } else if ctx.script.apply == crate::model::Apply::OneQuery {
+        format!(
+            "as one of {} statements {} sends as one query, which PostgreSQL runs as one implicit transaction block",
+            ctx.script.sql.as_ref().map_or(0, |s| s.ddl.len()),
+            ctx.set.format
+        )
     } else {
-        format!("in the transaction block {} runs this file in", ctx.set.format)
+        format!("in the transaction {} wraps this file in", ctx.set.format)
     };
     out.push(ctx.claim(
         &RULE,

@@ -29,7 +29,12 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    if let Kind::CreateIndex { concurrently: true, if_not_exists: true, .. } = &ctx.stmt.kind {
+    if let Kind::CreateIndex {
+        concurrently: true,
+        if_not_exists: true,
+        ..
+    } = &ctx.stmt.kind
+    {
         out.push(ctx.claim(
             &RULE,
             ctx.stmt.span.clone(),

@@ -31,14 +31,20 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
     for a in actions {
         let (kind, span) = match &a.kind {
             ActionKind::AddConstraint(c) if !c.not_valid => (&c.kind, a.span.clone()),
-            ActionKind::AddColumn(col) => match col.constraints.iter().find(|c| matches!(c.kind, ConstraintKind::Check { .. })) {
+            ActionKind::AddColumn(col) => match col
+                .constraints
+                .iter()
+                .find(|c| matches!(c.kind, ConstraintKind::Check { .. }))
+            {
                 Some(c) => (&c.kind, c.span.clone()),
                 None => continue,
             },

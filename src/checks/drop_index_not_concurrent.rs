@@ -28,7 +28,11 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::DropIndex { concurrently: false, indexes } = &ctx.stmt.kind else {
+    let Kind::DropIndex {
+        concurrently: false,
+        indexes,
+    } = &ctx.stmt.kind
+    else {
         return;
     };
     for index in indexes {
@@ -36,7 +40,11 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
         if !table.is_empty() && ctx.is_new(&table) {
             continue;
         }
-        let on = if table.is_empty() { "its table".to_string() } else { format!("`{table}`") };
+        let on = if table.is_empty() {
+            "its table".to_string()
+        } else {
+            format!("`{table}`")
+        };
         out.push(ctx.claim(
             &RULE,
             ctx.stmt.span.clone(),

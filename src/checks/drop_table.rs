@@ -28,7 +28,9 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::DropTable { tables } = &ctx.stmt.kind else { return };
+    let Kind::DropTable { tables } = &ctx.stmt.kind else {
+        return;
+    };
     for t in tables.iter().filter(|t| ctx.is_existing(t)) {
         out.push(ctx.claim(
             &RULE,

@@ -30,7 +30,9 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
@@ -69,7 +71,9 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
             a.span.clone(),
             &references,
             Effect::Lock,
-            format!("{verb} this foreign key also locks the referenced table `{references}` ({mode}: its {blocks} wait)"),
+            format!(
+                "{verb} this foreign key also locks the referenced table `{references}` ({mode}: its {blocks} wait)"
+            ),
             "locks the referenced table",
             "set a short `lock_timeout` for this statement and retry on timeout".into(),
         ));

@@ -31,7 +31,13 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::CreateIndex { table, concurrently: false, only: false, .. } = &ctx.stmt.kind else {
+    let Kind::CreateIndex {
+        table,
+        concurrently: false,
+        only: false,
+        ..
+    } = &ctx.stmt.kind
+    else {
         return;
     };
     if !ctx.is_existing(table) {
@@ -73,7 +79,9 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
         ctx.stmt.span.clone(),
         table,
         Effect::Scan,
-        format!("`CREATE INDEX` on existing table `{table}` blocks its writes (SHARE lock) while it reads the whole table"),
+        format!(
+            "`CREATE INDEX` on existing table `{table}` blocks its writes (SHARE lock) while it reads the whole table"
+        ),
         "blocks writes for the whole build",
         help.into(),
     ));

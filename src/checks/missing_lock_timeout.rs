@@ -9,7 +9,8 @@ declare_rule! {
     /// on an existing table while no `lock_timeout` is in force: none set by `SET lock_timeout` earlier
     /// in the file or `SET LOCAL lock_timeout` earlier in the same transaction, and no declaration in
     /// `migproof.toml` (`[locks] lock-timeout = "runner"` or `"role"`) that it is set outside the
-    /// migrations. One finding per script.
+    /// migrations. One finding per script. A new table's `REFERENCES` (an instant SHARE ROW EXCLUSIVE
+    /// on the referenced table, nothing scanned) is not counted.
     ///
     /// ## Why is this bad
     /// Even an instant ALTER waits behind any long transaction on the table, and every later query on
@@ -39,7 +40,10 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
     let Some(table) = strong_lock(ctx) else { return };
     // Once per script: only the first such statement without a timeout.
     let earlier = ctx.before.iter().any(|s| {
-        let probe = Ctx { stmt: s, ..clone_ctx(ctx) };
+        let probe = Ctx {
+            stmt: s,
+            ..clone_ctx(ctx)
+        };
         strong_lock(&probe).is_some()
     });
     if earlier {
@@ -50,7 +54,7 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
         ctx.stmt.span.clone(),
         &table,
         Effect::Lock,
-        format!("this takes a strong lock on existing table `{table}` with no `lock_timeout` set: it can queue behind a long transaction and stall all traffic on `{table}`"),
+        format!("this takes a strong lock on {} with no `lock_timeout` set: it can queue behind a long transaction and stall all traffic on the table", if table.starts_with("the table of") { table.clone() } else { format!("existing table `{table}`") }),
         "no lock_timeout",
         "start the migration with `SET lock_timeout = '5s';` (or `SET LOCAL` in its transaction), or declare `[locks] lock-timeout = \"runner\"` in migproof.toml".into(),
     ));
@@ -80,7 +84,15 @@ fn strong_lock(ctx: &Ctx) -> Option<String> {
     let existing = |t: &str| ctx.is_existing(t).then(|| t.to_string());
     match &ctx.stmt.kind {
         Kind::AlterTable { table, actions } => {
-            if actions.iter().any(|a| !matches!(a.kind, ActionKind::Weak | ActionKind::ValidateConstraint { .. } | ActionKind::AttachPartition { .. } | ActionKind::DetachPartition { concurrently: true })) {
+            if actions.iter().any(|a| {
+                !matches!(
+                    a.kind,
+                    ActionKind::Weak
+                        | ActionKind::ValidateConstraint { .. }
+                        | ActionKind::AttachPartition { .. }
+                        | ActionKind::DetachPartition { concurrently: true }
+                )
+            }) {
                 return existing(table);
             }
             actions.iter().find_map(|a| match &a.kind {
@@ -88,29 +100,25 @@ fn strong_lock(ctx: &Ctx) -> Option<String> {
                 _ => None,
             })
         }
-        Kind::CreateIndex { table, concurrently: false, .. } => existing(table),
-        Kind::DropIndex { concurrently: false, indexes } => indexes.iter().find_map(|i| match ctx.table_of_index(i) {
+        Kind::CreateIndex {
+            table,
+            concurrently: false,
+            ..
+        } => existing(table),
+        Kind::DropIndex {
+            concurrently: false,
+            indexes,
+        } => indexes.iter().find_map(|i| match ctx.table_of_index(i) {
             Some(t) => existing(t),
-            None => Some(i.clone()),
+            None => Some(format!("the table of index `{i}`")),
         }),
         Kind::DropTable { tables } => tables.iter().find_map(|t| existing(t)),
         Kind::Vacuum { full: true, tables } => tables.iter().find_map(|t| existing(t)),
         Kind::Cluster { table: Some(t) } => existing(t),
         Kind::StrongLock { table, .. } => existing(table),
-        Kind::CreateTable(t) => t
-            .partition_of
-            .as_deref()
-            .and_then(existing)
-            .or_else(|| {
-                t.columns
-                    .iter()
-                    .flat_map(|c| &c.constraints)
-                    .chain(&t.constraints)
-                    .find_map(|c| match &c.kind {
-                        ConstraintKind::ForeignKey { references } => existing(references),
-                        _ => None,
-                    })
-            }),
+        // A new table's foreign keys take SHARE ROW EXCLUSIVE on the referenced table only
+        // for an instant (nothing to scan): not reported, unlike PARTITION OF (ACCESS EXCLUSIVE).
+        Kind::CreateTable(t) => t.partition_of.as_deref().and_then(existing),
         _ => None,
     }
 }

@@ -28,7 +28,11 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::Reindex { concurrently: false, what } = &ctx.stmt.kind else {
+    let Kind::Reindex {
+        concurrently: false,
+        what,
+    } = &ctx.stmt.kind
+    else {
         return;
     };
     if ctx.pg_version < 12 || matches!(what.as_str(), "system" | "database") {

@@ -27,7 +27,9 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }

@@ -33,24 +33,34 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
     let known = ctx.table(table);
     for (i, a) in actions.iter().enumerate() {
-        let ActionKind::SetNotNull { column } = &a.kind else { continue };
+        let ActionKind::SetNotNull { column } = &a.kind else {
+            continue;
+        };
         // An earlier action of the same statement may have validated the proof.
         let validated_here = actions[..i].iter().any(|b| matches!(&b.kind, ActionKind::ValidateConstraint { name }
             if known.and_then(|t| t.constraints.get(name)).is_some_and(|c| matches!(&c.kind, ConstraintKind::Check { not_null } if not_null.contains(column)))));
-        let proven = known.is_some_and(|t| t.not_null.contains(column) || (ctx.pg_version >= 12 && t.has_valid_not_null_check(column)));
+        let proven = known.is_some_and(|t| {
+            t.not_null.contains(column) || (ctx.pg_version >= 12 && t.has_valid_not_null_check(column))
+        });
         if proven || (validated_here && ctx.pg_version >= 12) {
             continue;
         }
         let help = if ctx.pg_version >= 18 {
-            format!("add `CONSTRAINT {column}_not_null NOT NULL {column} NOT VALID`, then `VALIDATE CONSTRAINT {column}_not_null` in a later migration")
+            format!(
+                "add `CONSTRAINT {column}_not_null NOT NULL {column} NOT VALID`, then `VALIDATE CONSTRAINT {column}_not_null` in a later migration"
+            )
         } else if ctx.pg_version >= 12 {
-            format!("add `CHECK ({column} IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` it, then `SET NOT NULL` skips the scan")
+            format!(
+                "add `CHECK ({column} IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` it, then `SET NOT NULL` skips the scan"
+            )
         } else {
             "before PostgreSQL 12 SET NOT NULL always scans: schedule it when the table can be locked".to_string()
         };

@@ -49,7 +49,9 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
             for a in actions {
                 match &a.kind {
                     ActionKind::Rewrite { what } => claim(table, a.span.clone(), what),
-                    ActionKind::SetExpression { .. } if ctx.pg_version >= 17 => claim(table, a.span.clone(), "SET EXPRESSION"),
+                    ActionKind::SetExpression { .. } if ctx.pg_version >= 17 => {
+                        claim(table, a.span.clone(), "SET EXPRESSION")
+                    }
                     _ => {}
                 }
             }

@@ -29,18 +29,26 @@ pub fn check(set: &MigrationSet, out: &mut Vec<super::Finding>) {
 }
 
 pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
-    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else { return };
+    let Kind::AlterTable { table, actions } = &ctx.stmt.kind else {
+        return;
+    };
     if !ctx.is_existing(table) {
         return;
     }
     for a in actions {
         let found = match &a.kind {
             ActionKind::AddConstraint(c) => match c.kind {
-                ConstraintKind::Unique { primary, using_index: false } => Some((primary, a.span.clone())),
+                ConstraintKind::Unique {
+                    primary,
+                    using_index: false,
+                } => Some((primary, a.span.clone())),
                 _ => None,
             },
             ActionKind::AddColumn(col) => col.constraints.iter().find_map(|c| match c.kind {
-                ConstraintKind::Unique { primary, using_index: false } => Some((primary, c.span.clone())),
+                ConstraintKind::Unique {
+                    primary,
+                    using_index: false,
+                } => Some((primary, c.span.clone())),
                 _ => None,
             }),
             _ => None,

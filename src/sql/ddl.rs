@@ -25,7 +25,11 @@ pub enum Kind {
     Commit,
     Rollback,
     /// `SET [LOCAL] name = value`; `value` lowercased without quotes.
-    Set { name: String, local: bool, value: String },
+    Set {
+        name: String,
+        local: bool,
+        value: String,
+    },
     CreateTable(CreateTable),
     CreateIndex {
         name: String,
@@ -34,18 +38,43 @@ pub enum Kind {
         if_not_exists: bool,
         only: bool,
     },
-    DropIndex { concurrently: bool, indexes: Vec<String> },
-    Reindex { concurrently: bool, what: String },
-    AlterTable { table: String, actions: Vec<Action> },
-    DropTable { tables: Vec<String> },
-    Vacuum { full: bool, tables: Vec<String> },
-    Cluster { table: Option<String> },
+    DropIndex {
+        concurrently: bool,
+        indexes: Vec<String>,
+    },
+    Reindex {
+        concurrently: bool,
+        what: String,
+    },
+    AlterTable {
+        table: String,
+        actions: Vec<Action>,
+    },
+    DropTable {
+        tables: Vec<String>,
+    },
+    Vacuum {
+        full: bool,
+        tables: Vec<String>,
+    },
+    Cluster {
+        table: Option<String>,
+    },
     /// `UPDATE` or `DELETE` of a table.
-    Backfill { table: String, verb: &'static str },
-    CreateDomain { name: String, check: bool },
+    Backfill {
+        table: String,
+        verb: &'static str,
+    },
+    CreateDomain {
+        name: String,
+        check: bool,
+    },
     /// A trigger, policy, `LOCK`, `TRUNCATE`, `REFRESH MATERIALIZED VIEW`: a lock stronger than
     /// SHARE UPDATE EXCLUSIVE on `table`.
-    StrongLock { table: String, what: &'static str },
+    StrongLock {
+        table: String,
+        what: &'static str,
+    },
     Other,
 }
 
@@ -98,12 +127,21 @@ pub struct Constraint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConstraintKind {
     /// `CHECK (…)`; `not_null` are the columns it proves `IS NOT NULL` (top-level `AND` terms).
-    Check { not_null: Vec<String> },
-    ForeignKey { references: String },
-    Unique { primary: bool, using_index: bool },
+    Check {
+        not_null: Vec<String>,
+    },
+    ForeignKey {
+        references: String,
+    },
+    Unique {
+        primary: bool,
+        using_index: bool,
+    },
     Exclude,
     /// PG18 `ADD CONSTRAINT c NOT NULL col [NOT VALID]`.
-    NotNull { column: String },
+    NotNull {
+        column: String,
+    },
 }
 
 /// One action of `ALTER TABLE`.
@@ -116,19 +154,43 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionKind {
     AddColumn(Column),
-    DropColumn { column: String },
-    RenameColumn { column: String },
-    RenameTo { to: String },
-    SetType { column: String, ty: String, using: bool },
-    SetNotNull { column: String },
-    SetExpression { column: String },
+    DropColumn {
+        column: String,
+    },
+    RenameColumn {
+        column: String,
+    },
+    RenameTo {
+        to: String,
+    },
+    SetType {
+        column: String,
+        ty: String,
+        using: bool,
+    },
+    SetNotNull {
+        column: String,
+    },
+    SetExpression {
+        column: String,
+    },
     AddConstraint(Constraint),
-    ValidateConstraint { name: String },
-    DropConstraint { name: String },
-    AttachPartition { partition: String },
-    DetachPartition { concurrently: bool },
+    ValidateConstraint {
+        name: String,
+    },
+    DropConstraint {
+        name: String,
+    },
+    AttachPartition {
+        partition: String,
+    },
+    DetachPartition {
+        concurrently: bool,
+    },
     /// `SET LOGGED`, `SET UNLOGGED`: the table is rewritten.
-    Rewrite { what: &'static str },
+    Rewrite {
+        what: &'static str,
+    },
     /// Takes at most SHARE UPDATE EXCLUSIVE (`SET STATISTICS`, `SET (fillfactor…)`, …).
     Weak,
     /// Anything else: ACCESS EXCLUSIVE, brief.
@@ -229,10 +291,7 @@ fn statement(n: &SyntaxNode) -> Option<Stmt> {
                 .collect(),
         },
         K::VACUUM => Kind::Vacuum {
-            full: words(n)
-                .iter()
-                .take_while(|w| *w != "analyze")
-                .any(|w| w == "full"),
+            full: words(n).iter().take_while(|w| *w != "analyze").any(|w| w == "full"),
             tables: n
                 .descendants()
                 .filter(|c| c.kind() == K::TABLE_AND_COLUMNS)
@@ -276,7 +335,14 @@ fn strong(n: &SyntaxNode, what: &'static str) -> Option<Kind> {
 fn set(n: &SyntaxNode) -> Option<Kind> {
     let w = words(n);
     let local = w.get(1).is_some_and(|x| x == "local");
-    let rest: Vec<&String> = w.iter().skip(if local || w.get(1).is_some_and(|x| x == "session") { 2 } else { 1 }).collect();
+    let rest: Vec<&String> = w
+        .iter()
+        .skip(if local || w.get(1).is_some_and(|x| x == "session") {
+            2
+        } else {
+            1
+        })
+        .collect();
     let name = rest.first()?.to_string();
     let value = rest
         .iter()
@@ -330,7 +396,10 @@ fn column(n: &SyntaxNode) -> Column {
         match part.kind() {
             k if is_type(k) && c.ty.is_empty() => {
                 c.ty = normalise_type(&words(&part).join(" "));
-                if matches!(c.ty.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2") {
+                if matches!(
+                    c.ty.as_str(),
+                    "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+                ) {
                     c.identity = true;
                 }
             }
@@ -378,10 +447,17 @@ fn is_type(k: K) -> bool {
 /// A type's words as one canonical spelling: `character varying(20)` → `varchar(20)`,
 /// `integer` → `int4`, `timestamp with time zone` → `timestamptz`, `decimal` → `numeric`.
 pub fn normalise_type(words: &str) -> String {
-    let s = words.to_lowercase().replace(" (", "(").replace("( ", "(").replace(" )", ")").replace(" ,", ",");
+    let s = words
+        .to_lowercase()
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" ,", ",");
     let s = s.strip_prefix("pg_catalog . ").unwrap_or(&s).to_string();
     let (base, args) = match s.find('(') {
-        Some(i) if !s.starts_with("timestamp") && !s.starts_with("time ") => (s[..i].trim().to_string(), s[i..].replace(' ', "")),
+        Some(i) if !s.starts_with("timestamp") && !s.starts_with("time ") => {
+            (s[..i].trim().to_string(), s[i..].replace(' ', ""))
+        }
         _ => (s.clone(), String::new()),
     };
     let base = match base.as_str() {
@@ -477,7 +553,8 @@ fn constraint(n: &SyntaxNode) -> Option<Constraint> {
         },
         K::UNIQUE_CONSTRAINT | K::PRIMARY_KEY_CONSTRAINT => ConstraintKind::Unique {
             primary: n.kind() == K::PRIMARY_KEY_CONSTRAINT,
-            using_index: child(n, K::USING_INDEX_NAME).is_some() || words(n).windows(2).any(|w| w == ["using", "index"]),
+            using_index: child(n, K::USING_INDEX_NAME).is_some()
+                || words(n).windows(2).any(|w| w == ["using", "index"]),
         },
         K::EXCLUDE_CONSTRAINT => ConstraintKind::Exclude,
         K::NOT_NULL_CONSTRAINT => ConstraintKind::NotNull {
@@ -536,7 +613,9 @@ fn not_null_terms(e: &SyntaxNode) -> Vec<String> {
 }
 
 fn alter_table(n: &SyntaxNode) -> Kind {
-    let table = child(n, K::TABLE_RELATION_NAME).map(|c| last_name(&c)).unwrap_or_default();
+    let table = child(n, K::TABLE_RELATION_NAME)
+        .map(|c| last_name(&c))
+        .unwrap_or_default();
     let actions = n
         .children()
         .filter(|c| !matches!(c.kind(), K::TABLE_RELATION_NAME | K::IF_EXISTS))
@@ -584,7 +663,7 @@ fn action(a: &SyntaxNode) -> ActionKind {
         K::DROP_CONSTRAINT => ActionKind::DropConstraint {
             name: a
                 .descendants()
-                .find(|c| matches!(c.kind(), K::NAME_REF | K::CONSTRAINT_NAME))
+                .find(|c| matches!(c.kind(), K::CONSTRAINT_NAME_REF | K::NAME_REF | K::CONSTRAINT_NAME))
                 .map(|c| last_name(&c))
                 .unwrap_or_default(),
         },
@@ -619,7 +698,9 @@ mod tests {
             panic!()
         };
         assert_eq!(table, "T");
-        let ActionKind::AddColumn(c) = &actions[0].kind else { panic!() };
+        let ActionKind::AddColumn(c) = &actions[0].kind else {
+            panic!()
+        };
         assert_eq!((c.name.as_str(), c.ty.as_str(), c.not_null), ("x", "int4", true));
         assert_eq!(c.default, Some(Default::Volatile("random".into())));
         assert_eq!(
@@ -630,9 +711,16 @@ mod tests {
                 using: false
             }
         );
-        let ActionKind::AddConstraint(k) = &actions[2].kind else { panic!() };
+        let ActionKind::AddConstraint(k) = &actions[2].kind else {
+            panic!()
+        };
         assert!(k.not_valid);
-        assert_eq!(k.kind, ConstraintKind::Check { not_null: vec!["a".into()] });
+        assert_eq!(
+            k.kind,
+            ConstraintKind::Check {
+                not_null: vec!["a".into()]
+            }
+        );
     }
 
     #[test]
@@ -656,7 +744,7 @@ mod tests {
         assert_eq!(
             one("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY s.t (a);"),
             Kind::CreateIndex {
-                name: child(n, K::INDEX).map(|c| last_name(&c)).unwrap_or_default(),
+                name: "i".into(),
                 table: "t".into(),
                 concurrently: true,
                 if_not_exists: true,
