@@ -120,8 +120,41 @@ pub fn rewrites(old: &str, new: &str, pg_version: u32, utc: bool) -> Verdict {
         }
         _ => false,
     };
+    // A user-defined type (an enum, a domain over the old type) may be binary coercible or
+    // only need a check; only built-in types give a certain answer.
+    if !no && !(BUILT_IN.contains(&ob) && BUILT_IN.contains(&nb)) {
+        return Verdict::Unknown;
+    }
     if no { Verdict::No } else { Verdict::Yes }
 }
+
+/// Built-in types (normalised names) whose conversions are known.
+const BUILT_IN: &[&str] = &[
+    "int2",
+    "int4",
+    "int8",
+    "numeric",
+    "float4",
+    "float8",
+    "bool",
+    "text",
+    "varchar",
+    "bpchar",
+    "timestamp",
+    "timestamptz",
+    "date",
+    "time",
+    "timetz",
+    "interval",
+    "uuid",
+    "json",
+    "jsonb",
+    "bytea",
+    "inet",
+    "cidr",
+    "money",
+    "xml",
+];
 
 fn split(ty: &str) -> (&str, Vec<u32>) {
     match ty.find('(') {
@@ -152,5 +185,7 @@ mod tests {
         assert_eq!(rewrites("timestamp", "timestamptz", 15, true), Verdict::No);
         assert_eq!(rewrites("timestamp", "timestamptz", 15, false), Verdict::UnlessUtc);
         assert_eq!(rewrites("timestamp", "timestamptz", 11, true), Verdict::Yes);
+        assert_eq!(rewrites("old_enum", "new_enum", 15, false), Verdict::Unknown);
+        assert_eq!(rewrites("text", "email_domain", 15, false), Verdict::Unknown);
     }
 }

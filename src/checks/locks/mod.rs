@@ -275,6 +275,29 @@ pub fn walk(set: &MigrationSet, mut f: impl FnMut(&Ctx)) {
     }
 }
 
+/// Whether a file's path names another database than PostgreSQL: a dialect suffix
+/// (`x.mysql.up.sql`, `x.cockroach.up.sql`, as ory's popx and pop use) or a directory named for
+/// one (`db/migration/MYSQL/`, as projects that ship one directory per database do). The syntax
+/// verdict has no such evidence to go on, but lock facts of PostgreSQL must not be claimed there.
+pub fn names_other_database(path: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "mysql",
+        "mariadb",
+        "sqlite",
+        "sqlite3",
+        "cockroach",
+        "cockroachdb",
+        "h2",
+        "mssql",
+        "sqlserver",
+        "oracle",
+    ];
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split(['/', '\\']).collect::<Vec<_>>();
+    let file = parts.pop().unwrap_or("");
+    parts.iter().any(|d| OTHERS.contains(d)) || file.split('.').skip(1).any(|p| OTHERS.contains(&p))
+}
+
 fn script(
     set: &MigrationSet,
     m: &Migration,
@@ -285,6 +308,9 @@ fn script(
     f: &mut impl FnMut(&Ctx),
 ) {
     let Some(sql) = &script.sql else { return };
+    if names_other_database(&set.file(script.file).display) {
+        return;
+    }
     let statements = &sql.ddl;
     let runner_transaction = match script.apply {
         Apply::Transaction => true,
@@ -493,6 +519,18 @@ fn add_constraint(t: &mut Table, c: &crate::sql::ddl::Constraint, fallback: &str
             valid: !c.not_valid,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn other_databases_by_path() {
+        assert!(super::names_other_database("db/migration/MYSQL/V1__a.sql"));
+        assert!(super::names_other_database("m/2019_client.mysql.down.sql"));
+        assert!(super::names_other_database("m/2019_x.cockroach.up.sql"));
+        assert!(!super::names_other_database("m/2019_x.postgres.up.sql"));
+        assert!(!super::names_other_database("db/migrations/001_mysql_import.up.sql"));
+    }
 }
 
 /// `sql-altertable.html`, the page most lock rules rest on.
