@@ -10,7 +10,8 @@ declare_rule! {
     /// *this file's* runner sends it: inside the runner's transaction (goose, sqlx, dbmate, Flyway,
     /// … unless the file opts out), after an explicit `BEGIN`, or as one of several statements sent as
     /// one query (golang-migrate), which PostgreSQL runs as one implicit transaction. Files MC021
-    /// already reports (runners that wrap every migration) are left to it.
+    /// already reports (runners that wrap every migration) are left to it, and so is Flyway, which
+    /// detects these statements and runs such a migration outside a transaction by itself.
     ///
     /// ## Why is this bad
     /// PostgreSQL refuses these statements in a transaction block ("cannot run inside a transaction
@@ -55,6 +56,12 @@ pub fn claims(ctx: &Ctx, out: &mut Vec<Claim>) {
     let explicit = ctx.before.iter().any(|s| s.kind == Kind::Begin);
     // MC021 reports the runners that wrap every migration, unless the file opted out.
     if !explicit && ctx.set.rules.wraps_in_transaction && !ctx.script.no_transaction {
+        return;
+    }
+    // Flyway's PostgreSQL parser marks these statements non-transactional and runs such a
+    // migration outside a transaction on its own (and refuses one that mixes them with other
+    // statements unless told to): its model here does not know that, so only `BEGIN` counts.
+    if !explicit && ctx.set.format == "flyway" {
         return;
     }
     let why = if explicit {
