@@ -40,13 +40,10 @@ pub fn load(set: &MigrationSet, base: &Base) -> Result<BaseSet, Error> {
             files: BTreeMap::new(),
         });
     };
-    let format = discover::FORMATS
-        .iter()
-        .find(|f| f.name() == set.format)
-        .ok_or_else(|| Error::Git {
-            path: set.display.clone(),
-            reason: format!("no loader for format `{}`", set.format),
-        })?;
+    let format = discover::format_named(set.format).ok_or_else(|| Error::Git {
+        path: set.display.clone(),
+        reason: format!("no loader for format `{}`", set.format),
+    })?;
     // The directory at the base is loaded from memory: writing it out would cost a file
     // creation per migration, which dominates on large directories.
     let in_memory: BTreeMap<String, Vec<u8>> = files.iter().cloned().collect();

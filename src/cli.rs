@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+pub use crate::report::OutputFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -134,16 +136,4 @@ fn parse_format_of(s: &str) -> Result<(PathBuf, String), String> {
         Some((dir, format)) if !dir.is_empty() && !format.is_empty() => Ok((PathBuf::from(dir), format.to_string())),
         _ => Err(format!("expected DIR=FORMAT, got `{s}`")),
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Human,
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning).
-    Sarif,
-    /// GitHub Actions annotations (`::error file=…`).
-    Github,
-    /// JUnit XML: one test case per directory and check.
-    Junit,
 }

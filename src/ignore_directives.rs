@@ -102,7 +102,9 @@ impl Directive {
 
 /// Removes the findings of `set` that a directive silences, and adds an MC011 finding for each
 /// directive target that silenced nothing. `ran` tells whether a rule ran at all (a directive
-/// for a rule that was switched off, or a git-aware rule without `--base`, is not "unused").
+/// for a rule that was switched off, a git-aware rule without `--base` or a round-trip rule
+/// without `--roundtrip`, is not "unused"); a directive that names no check, or an unknown one,
+/// is reported when MC011 itself ran.
 pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule) -> bool) {
     let directives = parse(set);
     if directives.is_empty() {
@@ -125,6 +127,7 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
         }
         keep
     });
+    let judge_words = ran(&unused_ignore::RULE);
     let mut unused = Vec::new();
     for (directive, used) in directives.iter().zip(&used) {
         let location = Location::in_file(set, directive.file, directive.span.clone());
@@ -132,7 +135,7 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
             Scope::File => "migproof:ignore-file",
             Scope::Next(_) => "migproof:ignore",
         };
-        if directive.targets.is_empty() {
+        if directive.targets.is_empty() && judge_words {
             unused.push(
                 Finding::new(
                     &unused_ignore::RULE,
@@ -145,7 +148,7 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
         }
         for (target, used) in directive.targets.iter().zip(used) {
             let finding = match target {
-                Err(word) => Finding::new(
+                Err(word) if judge_words => Finding::new(
                     &unused_ignore::RULE,
                     location.clone(),
                     format!("`{kind} {word}` names no check"),
@@ -169,7 +172,7 @@ pub fn apply(set: &MigrationSet, findings: &mut Vec<Finding>, ran: &dyn Fn(&Rule
                     .label("unused ignore")
                     .help("remove the directive (or this check from it); it would hide a future problem")
                 }
-                Ok(_) => continue,
+                Ok(_) | Err(_) => continue,
             };
             unused.push(finding);
         }

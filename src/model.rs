@@ -288,25 +288,31 @@ pub enum Apply {
 }
 
 impl Apply {
-    /// How the runner of `format` sends a script, given whether the script opted out of a
-    /// transaction (`-- +goose NO TRANSACTION`, `transaction:false`, `run_in_transaction = false`,
-    /// `-- no-transaction`, pop's `.autocommit`, sourcegraph's `createIndexConcurrently`).
-    pub fn of(format: &str, no_transaction: bool) -> Apply {
-        match format {
-            // Split into statements by the runner: each in autocommit, or all in one transaction.
-            "goose" | "sql-migrate" | "flyway" => Apply::Statements {
-                transaction: !no_transaction,
-            },
-            // psql runs each statement on its own.
-            "psql-rollback" => Apply::Statements { transaction: false },
-            // BEGIN, the script, COMMIT, unless the migration opted out.
-            "sqlx" | "dbmate" | "diesel" | "sourcegraph" | "pop" | "refinery" | "typeorm" if !no_transaction => {
-                Apply::Transaction
-            }
-            // golang-migrate, Prisma, PGlite's exec and the opted-out ones: one simple query.
-            _ => Apply::OneQuery,
+    /// How a script is sent that opted out of a transaction (`-- +goose NO TRANSACTION`,
+    /// `transaction:false`, `run_in_transaction = false`, `-- no-transaction`, pop's
+    /// `.autocommit`, sourcegraph's `createIndexConcurrently`), when a script that did not is
+    /// sent as `self`.
+    pub fn without_transaction(self) -> Apply {
+        match self {
+            Apply::Transaction => Apply::OneQuery,
+            Apply::Statements { .. } => Apply::Statements { transaction: false },
+            Apply::OneQuery => Apply::OneQuery,
         }
     }
+}
+
+/// What `missing-down` suggests adding, in the format's own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DownHint {
+    /// A `.down.` file beside the `.up.` one.
+    #[default]
+    PairFile,
+    /// A section starting with this marker (`-- +goose Down`).
+    Section(&'static str),
+    /// A commented `-- Rollback` section at the bottom of the file (psql files).
+    RollbackComment,
+    /// A Flyway undo migration, `U{version}__{name}.sql`.
+    FlywayUndo,
 }
 
 /// The SQL one direction of a migration runs: a byte range of one file.
@@ -380,6 +386,27 @@ pub struct Migration {
 }
 
 impl Migration {
+    /// A migration with these scripts, for every database, not in a graph, its down (if any)
+    /// titled like its up. `needs_down`: the format expects a down for it.
+    pub fn new(
+        version: Version,
+        name: String,
+        up: Option<Script>,
+        down: Option<Script>,
+        needs_down: bool,
+    ) -> Migration {
+        Migration {
+            version,
+            name,
+            up,
+            down,
+            down_name: None,
+            needs_down,
+            dialect: None,
+            parents: None,
+        }
+    }
+
     /// The file that represents this migration in findings: the up, else the down.
     pub fn primary_file(&self) -> FileId {
         self.up
@@ -420,20 +447,53 @@ pub struct FormatRules {
     pub wraps_in_transaction: bool,
     /// Empty scripts are a normal part of the format (pop keeps empty per-database variants).
     pub empty_allowed: bool,
+    /// How the runner sends a script that did not opt out of a transaction (the round-trip
+    /// sends it the same way; [`Apply::without_transaction`] for one that did).
+    pub apply: Apply,
+    /// The format whose file layout this one shares (sqlx and pop: golang-migrate's pairs;
+    /// refinery: Flyway's names), so their files do not count as mixed; `None`: its own.
+    pub family: Option<&'static str>,
+    /// The runner strips a UTF-8 byte-order mark itself (psql, Flyway).
+    pub strips_bom: bool,
+    /// Versions are unpadded integers by convention (`V2` after `V10` is not a typo).
+    pub unpadded_versions: bool,
+    /// What `missing-down` suggests.
+    pub down_hint: DownHint,
+}
+
+impl FormatRules {
+    /// How the runner sends a script, given whether it opted out of a transaction.
+    pub fn apply(&self, no_transaction: bool) -> Apply {
+        if no_transaction {
+            self.apply.without_transaction()
+        } else {
+            self.apply
+        }
+    }
+}
+
+impl FormatRules {
+    /// The pair layout's rules (golang-migrate): downs expected and required, no psql
+    /// meta-commands, no transaction around a migration, scripts sent as one query, no empty
+    /// scripts. Formats state only where they differ (`..FormatRules::PAIRS`, usable in statics).
+    pub const PAIRS: FormatRules = FormatRules {
+        has_downs: true,
+        down_required: true,
+        psql_meta_allowed: false,
+        wraps_in_transaction: false,
+        empty_allowed: false,
+        apply: Apply::OneQuery,
+        family: None,
+        strips_bom: false,
+        unpadded_versions: false,
+        down_hint: DownHint::PairFile,
+    };
 }
 
 impl Default for FormatRules {
-    /// The pair layout's rules (golang-migrate): downs expected and required, no psql
-    /// meta-commands, no transaction around a migration, no empty scripts. Formats state only
-    /// where they differ.
+    /// [`FormatRules::PAIRS`].
     fn default() -> FormatRules {
-        FormatRules {
-            has_downs: true,
-            down_required: true,
-            psql_meta_allowed: false,
-            wraps_in_transaction: false,
-            empty_allowed: false,
-        }
+        FormatRules::PAIRS
     }
 }
 

@@ -1,11 +1,22 @@
-//! What happens to findings after the offline checks: the git-aware comparison with `--base`,
-//! inline ignore directives (and MC011), and the limiting of offline findings to what changed.
+//! The whole check, without printing: discover → load → analyse → offline checks → `--base`
+//! → `--roundtrip` → the [`funnel`](crate::funnel) → sorted findings in an [`Outcome`].
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
 
 use crate::base;
-use crate::checks::{Finding, Rule};
+use crate::checks;
+use crate::discover::{self, canonical, find};
 use crate::error::Error;
+use crate::finding::Finding;
+use crate::funnel::{self, Ran};
 use crate::git;
-use crate::model::MigrationSet;
+use crate::model::{self, MigrationSet};
+use crate::outcome::Outcome;
+use crate::roundtrip;
+use crate::sql;
 
 /// How to check, beyond which paths.
 #[derive(Debug, Clone, Default)]
@@ -21,44 +32,192 @@ pub struct Options {
     /// `--max-file-size`: larger files are reported, not read (default
     /// [`crate::model::DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: Option<u64>,
+    /// `--roundtrip`: also round-trip every set on a server.
+    pub roundtrip: Option<roundtrip::Options>,
+}
+
+/// Finds, loads, analyses and checks the migration directories named by `paths` (or found
+/// under the current directory when there are none).
+pub fn check(paths: &[PathBuf]) -> Result<Outcome, Error> {
+    check_with(paths, &Options::default())
+}
+
+/// [`check`] with options: a git base, a configuration, format overrides, the round-trip.
+pub fn check_with(paths: &[PathBuf], options: &Options) -> Result<Outcome, Error> {
+    // The parser is recursive: its threads get large stacks (reserved, not committed) so that
+    // deeply nested SQL up to `sql::lexer::MAX_NESTING` cannot overflow them.
+    let (sets, notes, offline) = match rayon::ThreadPoolBuilder::new().stack_size(PARSER_STACK).build() {
+        Ok(pool) => pool.install(|| load(paths, options))?,
+        Err(_) => load(paths, options)?,
+    };
+    let mut stages = compare_with_base(&sets, offline, options)?;
+    let mut report = None;
+    if let Some(rt) = &options.roundtrip {
+        let (r, found) = roundtrip::run(&sets, rt).map_err(Error::Roundtrip)?;
+        for (stage, found) in stages.iter_mut().zip(found) {
+            stage.findings.extend(found);
+        }
+        report = Some(r);
+    }
+    let ran = Ran {
+        offline: true,
+        base: options.base.is_some(),
+        roundtrip: report.is_some(),
+    };
+    let mut findings = funnel_all(&sets, stages, options, ran);
+    checks::sort(&mut findings);
+    Ok(Outcome {
+        sets,
+        findings,
+        notes,
+        roundtrip: report,
+    })
+}
+
+/// Runs `--roundtrip` over the sets of an outcome [`check`] made, adding its findings (through
+/// the funnel, without a configuration) and its report. [`check_with`] with
+/// [`Options::roundtrip`] does the same in one go, with the configuration.
+pub fn check_roundtrip(outcome: &mut Outcome, options: &roundtrip::Options) -> Result<(), Error> {
+    let (report, found) = roundtrip::run(&outcome.sets, options).map_err(Error::Roundtrip)?;
+    let cx = funnel::Context {
+        config: None,
+        changed_only: None,
+        ran: Ran {
+            offline: false,
+            base: false,
+            roundtrip: true,
+        },
+    };
+    for (set, found) in outcome.sets.iter().zip(found) {
+        outcome.findings.extend(funnel::funnel(set, found, &cx));
+    }
+    checks::sort(&mut outcome.findings);
+    outcome.roundtrip = Some(report);
+    Ok(())
 }
 
 /// Turns each set's offline findings (`offline[i]` belongs to `sets[i]`) into the findings
-/// to report.
+/// to report: `--base` and the funnel (no round-trip).
 pub fn finish(sets: &[MigrationSet], offline: Vec<Vec<Finding>>, options: &Options) -> Result<Vec<Finding>, Error> {
-    let mut findings = Vec::new();
-    let config = options.config.as_ref();
-    let ran = |rule: &Rule| (options.base.is_some() || !is_git_aware(rule)) && !config.is_some_and(|c| c.is_off(rule));
-    for (set, mut set_findings) in sets.iter().zip(offline) {
+    let stages = compare_with_base(sets, offline, options)?;
+    let ran = Ran {
+        offline: true,
+        base: options.base.is_some(),
+        roundtrip: false,
+    };
+    Ok(funnel_all(sets, stages, options, ran))
+}
+
+/// One set's findings before the funnel, and what changed since `--base`.
+struct Stages {
+    findings: Vec<Finding>,
+    changed: Option<BTreeSet<String>>,
+}
+
+/// The `--base` stage: adds the git-aware findings and records what changed.
+fn compare_with_base(
+    sets: &[MigrationSet],
+    offline: Vec<Vec<Finding>>,
+    options: &Options,
+) -> Result<Vec<Stages>, Error> {
+    let mut out = Vec::with_capacity(sets.len());
+    for (set, mut findings) in sets.iter().zip(offline) {
         let mut changed = None;
         if let Some(name) = &options.base {
             let base = git::resolve(&set.path, &set.display, name)?;
             let at_base = base::load(set, &base)?;
-            changed = Some(base::compare(set, &at_base, &mut set_findings));
+            changed = Some(base::compare(set, &at_base, &mut findings));
         }
-        if let Some(config) = config {
-            config.apply_levels(&mut set_findings);
-        }
-        crate::ignore_directives::apply(set, &mut set_findings, &ran);
-        if let Some(changed) = changed.filter(|_| !options.all) {
-            set_findings.retain(|f| is_git_aware(f.rule) || base::involves(f, &changed));
-        }
-        if let Some(config) = config {
-            set_findings.retain(|f| !config.ignored(&f.location.path));
-        }
-        findings.extend(set_findings);
+        out.push(Stages { findings, changed });
     }
-    Ok(findings)
+    Ok(out)
 }
 
-/// The rules only `--base` reports.
-fn is_git_aware(rule: &Rule) -> bool {
-    use crate::checks::{deleted_applied_migration, edited_applied_migration, out_of_order_migration};
-    [
-        &edited_applied_migration::RULE,
-        &deleted_applied_migration::RULE,
-        &out_of_order_migration::RULE,
-    ]
-    .iter()
-    .any(|r| r.code == rule.code)
+fn funnel_all(sets: &[MigrationSet], stages: Vec<Stages>, options: &Options, ran: Ran) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (set, stage) in sets.iter().zip(stages) {
+        let cx = funnel::Context {
+            config: options.config.as_ref(),
+            changed_only: stage.changed.as_ref().filter(|_| !options.all),
+            ran,
+        };
+        findings.extend(funnel::funnel(set, stage.findings, &cx));
+    }
+    findings
+}
+
+/// Stack size of the threads that parse SQL.
+const PARSER_STACK: usize = 512 << 20;
+
+/// Discovers, loads, analyses and runs the offline checks: the sets, the notes, and each set's
+/// offline findings.
+#[allow(clippy::type_complexity)]
+fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<String>, Vec<Vec<Finding>>), Error> {
+    model::set_max_file_size(options.max_file_size.unwrap_or(model::DEFAULT_MAX_FILE_SIZE));
+    let mut overrides = Vec::new();
+    for (dir, name) in &options.format_of {
+        let format = discover::format_named(name).ok_or_else(|| Error::UnknownFormat {
+            name: name.clone(),
+            formats: discover::format_names(),
+        })?;
+        overrides.push((canonical(dir), format));
+    }
+    let mut notes = Vec::new();
+    let configured = options.config.as_ref().map(|c| c.paths(paths));
+    let mut found = find(configured.as_deref().unwrap_or(paths), &overrides, &mut notes)?;
+    if let Some(config) = &options.config {
+        config.adjust(&mut found, &mut notes);
+        // Command-line flags win over the configuration file.
+        for f in &mut found {
+            let here = canonical(&f.dir.path);
+            if let Some((_, format)) = overrides.iter().find(|(dir, _)| *dir == here) {
+                f.format = *format;
+            }
+        }
+    }
+    let mut sets: Vec<MigrationSet> = found.par_iter().map(discover::load).collect();
+    sets.par_iter_mut().for_each(analyze);
+    for set in &mut sets {
+        lock_settings(set, options);
+    }
+    let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
+    Ok((sets, notes, offline))
+}
+
+/// What the lock-safety rules need beyond the files: the configuration's `pg-version` and
+/// `[locks]`, and with `--base`, which migrations were added since (their tables are new).
+/// A base that cannot be read is left to [`compare_with_base`] to report.
+fn lock_settings(set: &mut MigrationSet, options: &Options) {
+    let mut settings = model::LockSettings::default();
+    if let Some(config) = &options.config {
+        config.lock_settings(&mut settings);
+    }
+    if let Some(name) = &options.base
+        && let Ok(base) = git::resolve(&set.path, &set.display, name)
+        && let Ok(at_base) = base::load(set, &base)
+    {
+        settings.new_since_base = base::new_migrations(set, &at_base);
+    }
+    set.lock_settings = settings;
+}
+
+/// Splits and parses every script of a set (in parallel), filling `Script::sql`.
+pub fn analyze(set: &mut MigrationSet) {
+    let files = &set.files;
+    let fill = |script: &mut model::Script, grammar: sql::Grammar| {
+        if let Ok(text) = &files[script.file].text {
+            script.sql = Some(if script.more_spans.is_empty() && grammar == sql::Grammar::Postgres {
+                sql::analyze(text, script.span.clone())
+            } else {
+                sql::analyze_spans(text, script.spans(), grammar)
+            });
+        }
+    };
+    set.migrations.par_iter_mut().for_each(|m| {
+        let grammar = sql::Grammar::of_dialect(m.dialect.as_deref());
+        m.up.iter_mut().chain(m.down.iter_mut()).for_each(|s| fill(s, grammar));
+    });
+    set.others
+        .par_iter_mut()
+        .for_each(|o| fill(&mut o.script, sql::Grammar::Postgres));
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::discover::{self, DirListing};
+use crate::discover::{self, DirListing, Format, Template};
 use crate::error::Error;
 use crate::model::MigrationSet;
 use crate::{base, config, git, versions};
@@ -38,7 +38,7 @@ fn choose_dir(dir: Option<&Path>, config: Option<&config::Config>) -> Result<Pat
 }
 
 /// Loads one migration directory in its detected (or configured) format.
-fn load(dir: &Path, config: Option<&config::Config>) -> Result<MigrationSet, Error> {
+fn load(dir: &Path, config: Option<&config::Config>) -> Result<(&'static dyn Format, MigrationSet), Error> {
     let display = dir.to_string_lossy().trim_end_matches('/').to_string();
     if !dir.is_dir() {
         return Err(Error::NotFound(display));
@@ -60,7 +60,7 @@ fn load(dir: &Path, config: Option<&config::Config>) -> Result<MigrationSet, Err
     let f = found
         .pop()
         .ok_or_else(|| Error::Usage(format!("`{display}` is ignored by the configuration")))?;
-    Ok(f.format.load(&f.dir))
+    Ok((f.format, f.format.load(&f.dir)))
 }
 
 /// `add users.Email` → `add_users_email`.
@@ -77,7 +77,7 @@ fn slug(name: &str) -> String {
 }
 
 /// `migproof new NAME [--dir DIR]`.
-pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out: &mut dyn Write) -> Result<(), Error> {
     let title = slug(name);
     if title.is_empty() {
         return Err(Error::Usage(format!(
@@ -85,13 +85,15 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
         )));
     }
     let dir = choose_dir(dir, config)?;
-    let set = load(&dir, config)?;
-    if !["golang-migrate", "sqlx", "goose", "dbmate", "sql-migrate"].contains(&set.format) {
+    let (format, set) = load(&dir, config)?;
+    let Some(template) = format.template() else {
         return Err(Error::Usage(format!(
-            "`{}` is in format {}, which `migproof new` cannot scaffold yet (it can: golang-migrate, sqlx, goose, dbmate, sql-migrate)",
-            set.display, set.format
+            "`{}` is in format {}, which `migproof new` cannot scaffold yet (it can: {})",
+            set.display,
+            set.format,
+            discover::scaffolded_formats()
         )));
-    }
+    };
     let Some(latest) = set.migrations.last() else {
         return Err(Error::Usage(format!("`{}` has no migrations", set.display)));
     };
@@ -118,16 +120,10 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
     let ext = latest_name
         .rsplit_once(".up.")
         .map_or("sql".to_string(), |(_, e)| e.to_string());
-    let simple = set.format == "sqlx" && latest.down.is_none() && !latest.needs_down;
-    // Single-file formats get one file holding both section markers.
-    let sections = match set.format {
-        "goose" => Some("-- +goose Up\n\n-- +goose Down\n"),
-        "dbmate" => Some("-- migrate:up\n\n-- migrate:down\n"),
-        "sql-migrate" => Some("-- +migrate Up\n\n-- +migrate Down\n"),
-        _ => None,
-    };
-    let files: Vec<(String, &str)> = if let Some(template) = sections {
-        vec![(format!("{version}_{title}.sql"), template)]
+    let simple = template == Template::PairOrSingle && latest.down.is_none() && !latest.needs_down;
+    let files: Vec<(String, &str)> = if let Template::Sections(text) = template {
+        // Single-file formats get one file holding both section markers.
+        vec![(format!("{version}_{title}.sql"), text)]
     } else if simple {
         vec![(format!("{version}_{title}.sql"), "")]
     } else {
@@ -162,7 +158,7 @@ pub fn new(name: &str, dir: Option<&Path>, config: Option<&config::Config>, out:
         created.push(path);
         writeln!(out, "{shown}")?;
     }
-    Ok(crate::EXIT_OK)
+    Ok(())
 }
 
 /// `migproof renumber --base REF [--dir DIR] [--write]`.
@@ -172,9 +168,9 @@ pub fn renumber(
     write: bool,
     config: Option<&config::Config>,
     out: &mut dyn Write,
-) -> Result<u8, Error> {
+) -> Result<(), Error> {
     let dir = choose_dir(dir, config)?;
-    let set = load(&dir, config)?;
+    let (_, set) = load(&dir, config)?;
     let b = git::resolve(&set.path, &set.display, base_ref)?;
     let at_base = base::load(&set, &b)?;
     let plan = base::renumber_plan(&set, &at_base);
@@ -183,7 +179,7 @@ pub fn renumber(
             out,
             "nothing to renumber: every migration added since `{base_ref}` comes after its highest version"
         )?;
-        return Ok(crate::EXIT_OK);
+        return Ok(());
     }
     let mut renames: Vec<(PathBuf, PathBuf, String, String)> = Vec::new();
     for (i, version) in &plan {
@@ -211,7 +207,7 @@ pub fn renumber(
     }
     if !write {
         writeln!(out, "dry run: nothing renamed; add --write to rename")?;
-        return Ok(crate::EXIT_OK);
+        return Ok(());
     }
     // Renames run from the highest new version down, so a chain (003→004, 004→005) never
     // overwrites a file that is still to be moved.
@@ -225,7 +221,7 @@ pub fn renumber(
         })?;
     }
     writeln!(out, "renamed {} files", renames.len())?;
-    Ok(crate::EXIT_OK)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,23 +12,68 @@ pub fn is_timestamp(digits: &str) -> bool {
 
 /// Seconds since 1970 of a 14-digit UTC timestamp.
 fn parse_timestamp(d: &str) -> Option<i64> {
-    if d.len() != 14 || !d.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    Timestamp::fields(d)?.seconds().ok()
+}
+
+/// The fields of a 14-digit `YYYYMMDDHHMMSS`, not yet known to be a real date and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub min: i64,
+    pub sec: i64,
+}
+
+/// Which field makes a [`Timestamp`] not a real date and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    Month,
+    Day,
+    Time,
+}
+
+impl Timestamp {
+    /// The fields of `d`, when it is 14 ASCII digits.
+    pub fn fields(d: &str) -> Option<Timestamp> {
+        if d.len() != 14 || !d.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = |r: std::ops::Range<usize>| d[r].parse::<i64>().unwrap_or(0);
+        Some(Timestamp {
+            year: n(0..4),
+            month: n(4..6),
+            day: n(6..8),
+            hour: n(8..10),
+            min: n(10..12),
+            sec: n(12..14),
+        })
     }
-    let n = |r: std::ops::Range<usize>| d[r].parse::<i64>().unwrap_or(0);
-    let (y, mo, da, h, mi, s) = (n(0..4), n(4..6), n(6..8), n(8..10), n(10..12), n(12..14));
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = match mo {
-        2 if leap => 29,
+
+    /// Seconds since 1970 (UTC), or the first field that is out of range.
+    pub fn seconds(&self) -> Result<i64, Invalid> {
+        if !(1..=12).contains(&self.month) {
+            return Err(Invalid::Month);
+        }
+        if self.day < 1 || self.day > days_in_month(self.year, self.month) {
+            return Err(Invalid::Day);
+        }
+        if self.hour > 23 || self.min > 59 || self.sec > 59 {
+            return Err(Invalid::Time);
+        }
+        Ok(days_from_civil(self.year, self.month, self.day) * 86400 + self.hour * 3600 + self.min * 60 + self.sec)
+    }
+}
+
+/// Days in `month` (1–12) of `year` (proleptic Gregorian).
+pub fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    if !(1..=days_in).contains(&da) || h > 23 || mi > 59 || s > 59 {
-        return None;
+        _ => 31,
     }
-    Some(days_from_civil(y, mo, da) * 86400 + h * 3600 + mi * 60 + s)
 }
 
 /// `YYYYMMDDHHMMSS` of seconds since 1970 (UTC).
@@ -64,7 +109,7 @@ pub fn after(v: &Version, k: u64) -> Option<String> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;

@@ -93,7 +93,7 @@ fn fixtures_report_exact_messages() {
             assert!(found > 0, "{name} reports nothing");
         }
         for m in &set.migrations {
-            if !["not-run", "up-failed", "environment", "no-up"].contains(&m.status) {
+            if !["not-run", "up-failed", "environment", "no-up"].contains(&m.status.as_str()) {
                 assert!(m.up_ms.is_some(), "{name} {}: timings", m.version);
             }
         }
@@ -507,7 +507,7 @@ fn unreadable_migration_stops_the_directory() {
     let outcome = roundtrip(&[dir.to_str().unwrap()]);
     let set = &outcome.roundtrip.as_ref().unwrap().sets[0];
     assert_eq!(set.status, SetStatus::Stopped);
-    let statuses: Vec<&str> = set.migrations.iter().map(|m| m.status).collect();
+    let statuses: Vec<&str> = set.migrations.iter().map(|m| m.status.as_str()).collect();
     assert_eq!(statuses, ["ok", "unreadable", "not-run"]);
 }
 

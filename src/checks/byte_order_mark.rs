@@ -24,11 +24,9 @@ declare_rule! {
     pub static RULE = ("MC013", "byte-order-mark", Error);
 }
 
-/// Formats whose runner removes the mark before sending the text.
-const STRIPPED_BY_RUNNER: &[&str] = &["psql-rollback", "flyway"];
-
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    if STRIPPED_BY_RUNNER.contains(&set.format) {
+    // The runner removes the mark before sending the text.
+    if set.rules.strips_bom {
         return;
     }
     for (id, file) in set.files.iter().enumerate() {

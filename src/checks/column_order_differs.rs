@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -20,8 +19,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Accept it, or avoid depending on column order in queries; recreate the table if order matters.
-    pub static RULE = ("MC307", "column-order-differs", Warning);
+    pub static RULE = ("MC307", "column-order-differs", Warning, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

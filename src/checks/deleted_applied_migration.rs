@@ -1,8 +1,5 @@
 //! Reported by [`crate::base`] when `check --base REF` compares a directory with `REF`.
 
-use super::Finding;
-use crate::model::MigrationSet;
-
 declare_rule! {
     /// ## What it does
     /// With `--base REF`, reports a migration file that exists at `REF` and is gone now, deleted
@@ -20,8 +17,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Restore the file under its old name. To undo what it did, add a new migration.
-    pub static RULE = ("MC051", "deleted-applied-migration", Error);
+    pub static RULE = ("MC051", "deleted-applied-migration", Error, Base);
 }
-
-/// Nothing to check offline: [`crate::base::compare`] reports this rule.
-pub fn check(_: &MigrationSet, _: &mut Vec<Finding>) {}

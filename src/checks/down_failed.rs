@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -18,8 +17,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Make the down drop exactly what the up created, by the names the up used.
-    pub static RULE = ("MC302", "down-failed", Error);
+    pub static RULE = ("MC302", "down-failed", Error, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

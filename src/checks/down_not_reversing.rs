@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -23,8 +22,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Add to the down what undoes each object listed, in reverse order of the up.
-    pub static RULE = ("MC303", "down-not-reversing", Error);
+    pub static RULE = ("MC303", "down-not-reversing", Error, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

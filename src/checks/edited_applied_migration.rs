@@ -1,8 +1,5 @@
 //! Reported by [`crate::base`] when `check --base REF` compares a directory with `REF`.
 
-use super::Finding;
-use crate::model::MigrationSet;
-
 declare_rule! {
     /// ## What it does
     /// With `--base REF`, reports a migration file that exists at `REF` and has different
@@ -22,8 +19,5 @@ declare_rule! {
     /// ## How to fix
     /// Restore the file (`git checkout origin/main -- FILE`) and put the change in a new
     /// migration (`migproof new NAME`).
-    pub static RULE = ("MC050", "edited-applied-migration", Error);
+    pub static RULE = ("MC050", "edited-applied-migration", Error, Base);
 }
-
-/// Nothing to check offline: [`crate::base::compare`] reports this rule.
-pub fn check(_: &MigrationSet, _: &mut Vec<Finding>) {}

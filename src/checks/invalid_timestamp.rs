@@ -2,6 +2,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{Finding, Location};
 use crate::model::MigrationSet;
+use crate::versions::{Invalid, Timestamp};
 
 declare_rule! {
     /// ## What it does
@@ -74,42 +75,20 @@ fn problem(d: &str, now: i64) -> Option<String> {
     if d.starts_with("0000") {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| d[r].parse::<i64>().unwrap_or(0);
-    let (year, month, day, hour, min, sec) = (n(0..4), n(4..6), n(6..8), n(8..10), n(10..12), n(12..14));
-    if !(1..=12).contains(&month) {
-        return Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: month {month:02}"));
-    }
-    if day < 1 || day > days_in_month(year, month) {
-        return Some(format!(
+    let t = Timestamp::fields(d)?;
+    let (month, day) = (t.month, t.day);
+    match t.seconds() {
+        Err(Invalid::Month) => Some(format!("is not a valid YYYYMMDDHHMMSS timestamp: month {month:02}")),
+        Err(Invalid::Day) => Some(format!(
             "is not a valid YYYYMMDDHHMMSS timestamp: day {day:02} of month {month:02}"
-        ));
+        )),
+        Err(Invalid::Time) => Some(format!(
+            "is not a valid YYYYMMDDHHMMSS timestamp: time {:02}:{:02}:{:02}",
+            t.hour, t.min, t.sec
+        )),
+        Ok(secs) => (secs > now + FUTURE_SLACK_SECS)
+            .then(|| format!("lies in the future ({:04}-{month:02}-{day:02})", t.year)),
     }
-    if hour > 23 || min > 59 || sec > 59 {
-        return Some(format!(
-            "is not a valid YYYYMMDDHHMMSS timestamp: time {hour:02}:{min:02}:{sec:02}"
-        ));
-    }
-    let secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
-    (secs > now + FUTURE_SLACK_SECS).then(|| format!("lies in the future ({year:04}-{month:02}-{day:02})"))
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
 }
 
 #[cfg(test)]
@@ -124,8 +103,8 @@ mod tests {
         assert_eq!(problem("20240229120000", NOW), None);
         assert_eq!(problem("00000000000000", NOW), None);
         assert_eq!(problem("00000000000003", NOW), None);
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2025, 11, 21), NOW / 86400);
+        assert_eq!(crate::versions::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(crate::versions::days_from_civil(2025, 11, 21), NOW / 86400);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::{Finding, Location, Severity};
-use crate::model::MigrationSet;
+use crate::model::{DownHint, MigrationSet};
 
 declare_rule! {
     /// ## What it does
@@ -39,15 +39,13 @@ pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
             Severity::Warning
         };
         let up_name = set.file(up.file).file_name();
-        let help = match set.format {
-            "goose" => "add a `-- +goose Down` section that reverses the up".to_string(),
-            "dbmate" => "add a `-- migrate:down` section that reverses the up".to_string(),
-            "sql-migrate" => "add a `-- +migrate Down` section that reverses the up".to_string(),
-            "psql-rollback" => {
+        let help = match set.rules.down_hint {
+            DownHint::Section(marker) => format!("add a `{marker}` section that reverses the up"),
+            DownHint::RollbackComment => {
                 "add a commented `-- Rollback` section at the bottom with the statements that reverse it".to_string()
             }
-            "flyway" => format!("add `U{}__{}.sql` that undoes it", m.version, m.name),
-            _ => format!(
+            DownHint::FlywayUndo => format!("add `U{}__{}.sql` that undoes it", m.version, m.name),
+            DownHint::PairFile => format!(
                 "add `{}` that reverses it (a comment-only down declares it irreversible)",
                 up_name.replacen(".up.", ".down.", 1)
             ),

@@ -1,8 +1,5 @@
 //! Reported by [`crate::base`] when `check --base REF` compares a directory with `REF`.
 
-use super::Finding;
-use crate::model::MigrationSet;
-
 declare_rule! {
     /// ## What it does
     /// With `--base REF`, reports a migration added since `REF` whose version is lower than or
@@ -21,8 +18,5 @@ declare_rule! {
     /// ## How to fix
     /// Renumber the new migrations after the highest version at `REF`:
     /// `migproof renumber --base REF --write`.
-    pub static RULE = ("MC052", "out-of-order-migration", Error);
+    pub static RULE = ("MC052", "out-of-order-migration", Error, Base);
 }
-
-/// Nothing to check offline: [`crate::base::compare`] reports this rule.
-pub fn check(_: &MigrationSet, _: &mut Vec<Finding>) {}

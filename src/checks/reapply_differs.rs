@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -20,8 +19,5 @@ declare_rule! {
     /// ## How to fix
     /// Make the down restore the schema exactly (see `down-not-reversing`), and avoid `IF NOT EXISTS`
     /// hiding what the down left behind.
-    pub static RULE = ("MC305", "reapply-differs", Error);
+    pub static RULE = ("MC305", "reapply-differs", Error, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

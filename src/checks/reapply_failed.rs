@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -20,8 +19,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Make the down drop what the up creates (here `DROP TYPE status;`).
-    pub static RULE = ("MC304", "reapply-failed", Error);
+    pub static RULE = ("MC304", "reapply-failed", Error, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

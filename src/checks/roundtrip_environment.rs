@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -18,8 +17,5 @@ declare_rule! {
     /// ## How to fix
     /// Install what is named (e.g. the Debian package `postgresql-15-pgvector`), provide roles and
     /// schemas with `--setup FILE`, or run on a server that has them with `--database-url`.
-    pub static RULE = ("MC306", "roundtrip-environment", Error);
+    pub static RULE = ("MC306", "roundtrip-environment", Error, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

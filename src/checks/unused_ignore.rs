@@ -1,8 +1,5 @@
 //! Reported by [`crate::ignore_directives`] after every other check has run.
 
-use super::Finding;
-use crate::model::MigrationSet;
-
 declare_rule! {
     /// ## What it does
     /// Reports an inline ignore (`-- migproof:ignore CODE` or `-- migproof:ignore-file CODE`)
@@ -21,8 +18,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Remove the directive, or the checks in it that no longer report anything.
-    pub static RULE = ("MC011", "unused-ignore", Warning);
+    pub static RULE = ("MC011", "unused-ignore", Warning, Funnel);
 }
-
-/// Nothing to check by itself: [`crate::ignore_directives::apply`] reports this rule.
-pub fn check(_: &MigrationSet, _: &mut Vec<Finding>) {}

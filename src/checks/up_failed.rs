@@ -1,5 +1,4 @@
-use super::Finding;
-use crate::model::MigrationSet;
+//! Reported by [`crate::roundtrip`] during `check --roundtrip`.
 
 declare_rule! {
     /// ## What it does
@@ -17,8 +16,5 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Correct the statement the server names; run `migproof check --roundtrip` again.
-    pub static RULE = ("MC301", "up-failed", Error);
+    pub static RULE = ("MC301", "up-failed", Error, Roundtrip);
 }
-
-/// Found by `--roundtrip` (see [`crate::roundtrip`]), not by reading files: nothing to do offline.
-pub fn check(_set: &MigrationSet, _out: &mut Vec<Finding>) {}

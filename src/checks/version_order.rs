@@ -24,12 +24,10 @@ declare_rule! {
     pub static RULE = ("MC002", "version-order", Warning);
 }
 
-/// Formats whose convention is unpadded versions (`V1`, `V2`, `V10`) and whose files are only
-/// ever run by a runner that sorts by version.
-const UNPADDED_BY_CONVENTION: &[&str] = &["flyway", "refinery"];
-
 pub fn check(set: &MigrationSet, out: &mut Vec<Finding>) {
-    if UNPADDED_BY_CONVENTION.contains(&set.format) {
+    // Unpadded versions (`V1`, `V2`, `V10`) are the convention, and the files are only ever run
+    // by a runner that sorts by version.
+    if set.rules.unpadded_versions {
         return;
     }
     let mut by_name: Vec<(&str, &crate::model::Migration)> = set

@@ -8,11 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
-use crate::model::{FormatRules, MigrationSet, Version};
-
-pub struct Dbmate;
+use super::sections::{Dialect, Marker, Sectioned};
+use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
     format: "dbmate",
@@ -48,24 +45,19 @@ pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     Some((Version::parse(&c[1])?, title))
 }
 
-impl Format for Dbmate {
-    fn name(&self) -> &'static str {
-        "dbmate"
-    }
-
-    fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.dbmate).count();
-        Detection::if_found(n, 30, || format!("{n} files with `-- migrate:up` markers"))
-    }
-
-    fn load(&self, dir: &DirListing) -> MigrationSet {
-        let rules = FormatRules {
-            wraps_in_transaction: true,
-            ..FormatRules::default()
-        };
-        sections::load(dir, &DIALECT, rules, parse_name)
-    }
-}
+pub static DBMATE: Sectioned = Sectioned {
+    dialect: &DIALECT,
+    parse_name,
+    rules: FormatRules {
+        wraps_in_transaction: true,
+        apply: crate::model::Apply::Transaction,
+        down_hint: crate::model::DownHint::Section("-- migrate:down"),
+        ..FormatRules::PAIRS
+    },
+    may_mark: |text| text.contains("migrate:up"),
+    template: "-- migrate:up\n\n-- migrate:down\n",
+    detail: "",
+};
 
 #[cfg(test)]
 mod tests {

@@ -58,6 +58,7 @@ impl Format for Diesel {
             // diesel runs a migration without `down.sql`; it cannot revert it.
             down_required: false,
             wraps_in_transaction: true,
+            apply: crate::model::Apply::Transaction,
             ..FormatRules::default()
         };
         for name in &dir.dirs {
@@ -138,16 +139,7 @@ fn load_migration(set: &mut MigrationSet, sub: &DirListing, version: Version, ti
     if up.is_none() && down.is_none() {
         return;
     }
-    set.migrations.push(Migration {
-        version,
-        name: title,
-        up,
-        down,
-        down_name: None,
-        needs_down: true,
-        dialect: None,
-        parents: None,
-    });
+    set.migrations.push(Migration::new(version, title, up, down, true));
 }
 
 /// Why diesel would not run a file found in a migration directory, when it looks meant to run.

@@ -83,6 +83,10 @@ impl Format for Flyway {
         "flyway"
     }
 
+    fn names_file(&self, name: &str) -> bool {
+        parse_name(name).is_some()
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let n = dir
             .files
@@ -104,6 +108,10 @@ impl Format for Flyway {
         let rules = FormatRules {
             has_downs: uses_undo,
             down_required: false,
+            apply: crate::model::Apply::Statements { transaction: true },
+            strips_bom: true,
+            unpadded_versions: true,
+            down_hint: crate::model::DownHint::FlywayUndo,
             ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
@@ -113,16 +121,10 @@ impl Format for Flyway {
             let mut script = Script::whole(id, set.file(id).text());
             script.no_transaction = conf_no_transaction(dir, &file);
             match (name.prefix, name.version) {
-                ('V', Some(version)) => set.migrations.push(Migration {
-                    version,
-                    name: name.description,
-                    up: Some(script),
-                    down: None,
-                    down_name: None,
-                    needs_down: uses_undo,
-                    dialect: None,
-                    parents: None,
-                }),
+                ('V', Some(version)) => {
+                    set.migrations
+                        .push(Migration::new(version, name.description, Some(script), None, uses_undo))
+                }
                 ('U', Some(version)) => undos.push((version, name.description, script)),
                 (prefix, version) => set.others.push(Unversioned {
                     name: match version {
@@ -167,16 +169,9 @@ pub fn attach_downs(set: &mut MigrationSet, downs: Vec<(Version, String, Script)
                 }
                 m.down = Some(script);
             }
-            None => set.migrations.push(Migration {
-                version,
-                name: description,
-                up: None,
-                down: Some(script),
-                down_name: None,
-                needs_down: true,
-                dialect: None,
-                parents: None,
-            }),
+            None => set
+                .migrations
+                .push(Migration::new(version, description, None, Some(script), true)),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! the default of [`crate::model::Script::whole`]). The directory is not recursive.
 
 use super::pairs::{self, parse_pair_name};
-use super::{Detection, DirListing, Format};
+use super::{Detection, DirListing, Format, Template};
 use crate::model::{FormatRules, MigrationSet};
 
 pub struct GolangMigrate;
@@ -13,6 +13,14 @@ pub struct GolangMigrate;
 impl Format for GolangMigrate {
     fn name(&self) -> &'static str {
         "golang-migrate"
+    }
+
+    fn template(&self) -> Option<Template> {
+        Some(Template::Pair)
+    }
+
+    fn names_file(&self, name: &str) -> bool {
+        parse_pair_name(name).is_some()
     }
 
     fn detect(&self, dir: &DirListing) -> Option<Detection> {

@@ -11,11 +11,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
-use crate::model::{FormatRules, MigrationSet, Version};
-
-pub struct Goose;
+use super::sections::{Dialect, Marker, Sectioned};
+use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
     format: "goose",
@@ -56,27 +53,20 @@ pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     Some((Version::parse(&c[1])?, c[2].to_string()))
 }
 
-impl Format for Goose {
-    fn name(&self) -> &'static str {
-        "goose"
-    }
-
-    fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.goose).count();
-        Detection::if_found(n, 30, || {
-            format!("{n} files with `-- +goose Up` markers (more specific than plain `{{version}}_{{name}}.sql`)")
-        })
-    }
-
-    fn load(&self, dir: &DirListing) -> MigrationSet {
-        let rules = FormatRules {
-            down_required: false,
-            wraps_in_transaction: true,
-            ..FormatRules::default()
-        };
-        sections::load(dir, &DIALECT, rules, parse_name)
-    }
-}
+pub static GOOSE: Sectioned = Sectioned {
+    dialect: &DIALECT,
+    parse_name,
+    rules: FormatRules {
+        down_required: false,
+        wraps_in_transaction: true,
+        apply: crate::model::Apply::Statements { transaction: true },
+        down_hint: crate::model::DownHint::Section("-- +goose Down"),
+        ..FormatRules::PAIRS
+    },
+    may_mark: |text| text.to_ascii_lowercase().contains("+goose"),
+    template: "-- +goose Up\n\n-- +goose Down\n",
+    detail: " (more specific than plain `{version}_{name}.sql`)",
+};
 
 #[cfg(test)]
 mod tests {

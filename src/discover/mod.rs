@@ -9,6 +9,7 @@ mod diesel;
 mod flyway;
 mod golang_migrate;
 mod goose;
+mod listing;
 mod pairs;
 mod pop;
 mod prisma;
@@ -21,241 +22,87 @@ mod sqlx;
 mod ts_registry;
 mod typeorm;
 mod typescript;
+mod walk;
+
+pub use listing::{DirListing, join_display};
+pub use walk::{NOT_MIGRATIONS, Override, canonical, display_of, find, walk};
 
 use std::collections::BTreeMap;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::error::Error;
 use crate::model::{MigrationSet, SetIssue};
 
-/// The distinctive marks of one `.sql` file of a directory, read once and shared by all
-/// detectors (and by the mixed-formats check).
+/// What one `.sql` file of a directory looks like to each format: the formats whose marks its
+/// content carries (read once, shared by all detectors and the mixed-formats check).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sniff {
     pub name: String,
-    /// Has a `-- +goose Up` line.
-    pub goose: bool,
-    /// Has a `-- migrate:up` line.
-    pub dbmate: bool,
-    /// Has a `-- +migrate Up` line.
-    pub sql_migrate: bool,
-    /// Ends with a commented-out rollback section.
-    pub rollback: bool,
-    /// Starts with sqlx's `-- no-transaction` line.
-    pub no_transaction: bool,
+    /// The formats whose marks the file carries ([`Format::marks`]), in [`FORMATS`] order.
+    pub marks: Vec<(&'static str, Mark)>,
+}
+
+/// What a mark in a file's content says (see [`Format::marks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// The file is of this format (`-- +goose Up`): a file of another format's directory
+    /// carrying it is mixed in.
+    Identifies,
+    /// The file suits this format (a `-- no-transaction` first line), which counts for detection
+    /// only.
+    Suits,
 }
 
 impl Sniff {
-    fn of(name: &str, text: &str) -> Sniff {
-        let has_up = |dialect: &sections::Dialect, needle: &str| {
-            text.contains(needle)
-                && text
-                    .lines()
-                    .any(|l| matches!((dialect.classify)(l), Some((sections::Marker::Up, _))))
-        };
-        let goose = text.to_ascii_lowercase().contains("+goose") && has_up(&goose::DIALECT, "");
-        let dbmate = has_up(&dbmate::DIALECT, "migrate:up");
-        let sql_migrate = has_up(&sql_migrate::DIALECT, "+migrate Up");
-        Sniff {
-            name: name.to_string(),
-            goose,
-            dbmate,
-            sql_migrate,
-            rollback: !(goose || dbmate || sql_migrate)
-                && pairs::parse_pair_name(name).is_none()
-                && psql_rollback::find_rollback(text).is_some_and(|r| !r.comment_marks.is_empty()),
-            no_transaction: text.starts_with(sqlx::NO_TRANSACTION),
-        }
+    /// Whether the file carries `format`'s marks.
+    pub fn has(&self, format: &str) -> bool {
+        self.marks.iter().any(|(f, _)| *f == format)
     }
 
-    /// The format whose marks this file carries, by its content first, then by its name.
+    /// The format this file is of, by its content first, then by its name.
     fn format(&self) -> Option<&'static str> {
-        if self.goose {
-            Some("goose")
-        } else if self.dbmate {
-            Some("dbmate")
-        } else if self.sql_migrate {
-            Some("sql-migrate")
-        } else if pairs::parse_pair_name(&self.name).is_some() {
-            Some("golang-migrate")
-        } else if flyway::parse_name(&self.name).is_some() {
-            Some("flyway")
-        } else {
-            None
-        }
+        self.marks
+            .iter()
+            .find(|(_, m)| *m == Mark::Identifies)
+            .map(|(f, _)| *f)
+            .or_else(|| FORMATS.iter().find(|f| f.names_file(&self.name)).map(|f| f.name()))
     }
 }
 
-/// A directory's entries, read once and shared by all detectors.
-#[derive(Debug, Clone)]
-pub struct DirListing {
-    pub path: PathBuf,
-    /// The directory as the user would type it (`.` for the current directory).
-    pub display: String,
-    /// Names of the regular files in it, sorted.
-    pub files: Vec<String>,
-    /// Names of its subdirectories, sorted.
-    pub dirs: Vec<String>,
-    /// The marks of its `.sql` files, read on first use.
-    sniffed: OnceLock<Vec<Sniff>>,
-    /// The bytes the sniff read, kept until a loader asks for them (each file is read once).
-    prefetched: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-    /// File contents held in memory instead of on disk (the directory as it was at a git
-    /// base); `None` for a real directory.
-    memory: Option<BTreeMap<String, Vec<u8>>>,
-}
-
-impl DirListing {
-    /// Lists `path` (not recursively).
-    pub fn read(path: &Path, display: &str) -> Result<DirListing, Error> {
-        let unreadable = |e: std::io::Error| Error::UnreadableDir {
-            path: display.to_string(),
-            reason: e.kind().to_string(),
-        };
-        let mut files = Vec::new();
-        let mut dirs = Vec::new();
-        for entry in std::fs::read_dir(path).map_err(unreadable)? {
-            let entry = entry.map_err(unreadable)?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            // The entry's own type needs no extra system call; only a symlink is followed for
-            // the kind of what it points to (a dangling link counts as a file: it is unreadable).
-            let is_dir = match entry.file_type() {
-                Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
-                Ok(t) => t.is_dir(),
-                Err(_) => false,
-            };
-            if is_dir {
-                dirs.push(name);
-            } else {
-                files.push(name);
-            }
-        }
-        files.sort();
-        dirs.sort();
-        Ok(DirListing {
-            memory: None,
-            path: path.to_path_buf(),
-            display: display.to_string(),
-            files,
-            dirs,
-            sniffed: OnceLock::new(),
-            prefetched: Arc::default(),
-        })
-    }
-
-    /// The marks of every `.sql` file of this directory (read once, on first use; a file that
-    /// cannot be read has none).
-    pub fn sniff(&self) -> &[Sniff] {
-        self.sniffed.get_or_init(|| {
-            // A file that cannot be read has no marks and is not kept: its loader reads it
-            // again and reports why it is unreadable.
-            let read: Vec<(Sniff, Option<Vec<u8>>)> = self
-                .files
-                .par_iter()
-                .filter(|f| f.to_ascii_lowercase().ends_with(".sql"))
-                .map(|f| match self.read_bytes(f) {
-                    Ok(bytes) => (Sniff::of(f, &String::from_utf8_lossy(&bytes)), Some(bytes)),
-                    Err(_) => (Sniff::of(f, ""), None),
-                })
-                .collect();
-            let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
-            read.into_iter()
-                .map(|(sniff, bytes)| {
-                    if let Some(bytes) = bytes {
-                        prefetched.insert(sniff.name.clone(), bytes);
-                    }
-                    sniff
-                })
-                .collect()
-        })
-    }
-
-    /// The display path of an entry of this directory.
-    pub fn child_display(&self, name: &str) -> String {
-        join_display(&self.display, name)
-    }
-
-    /// A listing of files held in memory (name → content), shown as directory `display` at
-    /// `path`. Formats load it like a real directory, without touching the disk.
-    /// Names with a `/` are files of a subdirectory (`2017_x/up.sql`).
-    pub fn in_memory(path: &Path, display: &str, files: BTreeMap<String, Vec<u8>>) -> DirListing {
-        let mut dirs: Vec<String> = files
-            .keys()
-            .filter_map(|k| k.split_once('/'))
-            .map(|(d, _)| d.to_string())
-            .collect();
-        dirs.dedup();
-        DirListing {
-            path: path.to_path_buf(),
-            display: display.to_string(),
-            files: files.keys().filter(|k| !k.contains('/')).cloned().collect(),
-            dirs,
-            sniffed: OnceLock::new(),
-            prefetched: Arc::default(),
-            memory: Some(files),
+/// The marks of file `name` whose content is `text`, asking every format.
+pub(crate) fn sniff_file(name: &str, text: &str) -> Sniff {
+    let mut marks: Vec<(&'static str, Mark)> = Vec::new();
+    for format in FORMATS {
+        if let Some(mark) = format.marks(name, text, &marks) {
+            marks.push((format.name(), mark));
         }
     }
-
-    /// Whether `rel` (a name, or `subdirectory/name`) is a file of this directory.
-    pub fn has_file(&self, rel: &str) -> bool {
-        match &self.memory {
-            Some(files) => files.contains_key(rel),
-            None => self.path.join(rel).is_file(),
-        }
-    }
-
-    /// The listing of subdirectory `name` (from memory when this listing is).
-    pub fn subdir(&self, name: &str) -> Result<DirListing, Error> {
-        let display = self.child_display(name);
-        match &self.memory {
-            Some(files) => {
-                let prefix = format!("{name}/");
-                let inner = files
-                    .iter()
-                    .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_string(), v.clone())))
-                    .collect();
-                Ok(DirListing::in_memory(&self.path.join(name), &display, inner))
-            }
-            None => DirListing::read(&self.path.join(name), &display),
-        }
-    }
-
-    /// The bytes of an entry of this directory.
-    pub fn read_bytes(&self, name: &str) -> std::io::Result<Vec<u8>> {
-        let prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
-        if let Some(bytes) = prefetched {
-            return Ok(bytes);
-        }
-        match &self.memory {
-            Some(files) => files
-                .get(name)
-                .cloned()
-                .ok_or_else(|| std::io::ErrorKind::NotFound.into()),
-            None => crate::model::read_limited(&self.path.join(name)),
-        }
-    }
-
-    /// Reads an entry of this directory.
-    pub fn read_file(&self, name: &str) -> crate::model::SourceFile {
-        let path = self.path.join(name);
-        let display = self.child_display(name);
-        crate::model::SourceFile::from_bytes(path, display, self.read_bytes(name))
+    Sniff {
+        name: name.to_string(),
+        marks,
     }
 }
 
-/// Joins a display path and a name the way a user would write it (`./x` is `x`).
-pub fn join_display(dir: &str, name: &str) -> String {
-    if dir == "." || dir.is_empty() {
-        name.to_string()
-    } else if dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
+/// How `migproof new` lays out a new migration (`{version}_{title}` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// `.up.EXT` and `.down.EXT` files (the extension of the latest migration's up).
+    Pair,
+    /// Like [`Template::Pair`], but one `.sql` file when the latest migration is a single file
+    /// with no down (sqlx's simple migrations).
+    PairOrSingle,
+    /// One `.sql` file holding this text (the up and down section markers).
+    Sections(&'static str),
+}
+
+/// The formats `migproof new` can scaffold.
+pub fn scaffolded_formats() -> String {
+    FORMATS
+        .iter()
+        .filter(|f| f.template().is_some())
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How well a format fits a directory.
@@ -291,6 +138,20 @@ pub trait Format: Sync {
     fn claims_subdirectories(&self) -> bool {
         false
     }
+    /// What a `.sql` file's content says about this format, given the marks of the formats
+    /// before it in [`FORMATS`] (`marked`): `None` when it carries none of its marks.
+    fn marks(&self, _name: &str, _text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        None
+    }
+    /// How `migproof new` creates a migration in this format; `None`: it cannot.
+    fn template(&self) -> Option<Template> {
+        None
+    }
+    /// Whether a file of this name is of this format by its name alone (for mixed-formats:
+    /// `V1__x.sql` in a goose directory).
+    fn names_file(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// Every format migproof knows, most specific first (on equal scores the earlier one wins).
@@ -301,9 +162,9 @@ pub trait Format: Sync {
 /// rollback section and pop's dialect suffixes 25; sqlx 20; golang-migrate 10. So
 /// `-- +goose Up` beats the plain `{version}_{name}.sql` that sqlx also accepts.
 pub static FORMATS: &[&dyn Format] = &[
-    &goose::Goose,
-    &dbmate::Dbmate,
-    &sql_migrate::SqlMigrate,
+    &goose::GOOSE,
+    &dbmate::DBMATE,
+    &sql_migrate::SQL_MIGRATE,
     &sourcegraph::Sourcegraph,
     &refinery::Refinery,
     &flyway::Flyway,
@@ -350,31 +211,23 @@ pub fn detect(dir: &DirListing) -> Option<(&'static dyn Format, Detection)> {
     Some((format, detection))
 }
 
-/// Groups formats that share file layouts (sqlx, pop and golang-migrate pairs, Flyway and
-/// refinery names), so files of one do not count as mixed with the other.
-fn family(format: &str) -> &str {
-    match format {
-        "sqlx" | "pop" => "golang-migrate",
-        "refinery" => "flyway",
-        other => other,
-    }
-}
-
 /// Loads a found directory and notes the files in it that carry another format's marks.
 pub fn load(found: &Found) -> MigrationSet {
     let mut set = found.format.load(&found.dir);
-    // How the runner sends each script (for the round-trip), from one table for every format.
-    let format = set.format;
+    // How the runner sends each script (for the round-trip), from the format's rules.
+    let rules = set.rules;
     for m in &mut set.migrations {
         for script in m.up.iter_mut().chain(m.down.iter_mut()) {
-            script.apply = crate::model::Apply::of(format, script.no_transaction);
+            script.apply = rules.apply(script.no_transaction);
         }
     }
-    let own = family(found.format.name());
+    let own = rules.family.unwrap_or(found.format.name());
     let mut others: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for sniff in found.dir.sniff() {
+        // A file is of the format that identifies it (its marks or its name): mixed in
+        // unless the set's format shares that layout.
         if let Some(format) = sniff.format()
-            && family(format) != own
+            && format != own
         {
             others
                 .entry(format)
@@ -393,69 +246,6 @@ pub struct Found {
     pub dir: DirListing,
     pub format: &'static dyn Format,
     pub detection: Detection,
-}
-
-/// Subfolders of a migration directory that hold test data or seeds, not migrations.
-pub(crate) const NOT_MIGRATIONS: &[&str] = &["testdata", "fixtures", "seeds"];
-
-/// Walks `root` (respecting .gitignore, skipping hidden dirs, `target/` and `node_modules/`)
-/// and returns every migration directory in it, sorted by path.
-pub fn walk(root: &Path, display: &str) -> Result<Vec<Found>, Error> {
-    let mut dirs: BTreeMap<PathBuf, String> = BTreeMap::new();
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .git_ignore(true)
-        .require_git(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            !(e.depth() > 0
-                && e.file_type().is_some_and(|t| t.is_dir())
-                && (name == "target" || name == "node_modules"))
-        })
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| Error::Walk {
-            path: display.to_string(),
-            reason: e.to_string(),
-        })?;
-        if entry.file_type().is_some_and(|t| t.is_dir()) {
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            let shown = if rel.is_empty() {
-                display.to_string()
-            } else {
-                join_display(display, &rel)
-            };
-            dirs.insert(entry.path().to_path_buf(), shown);
-        }
-    }
-    let mut found: Vec<Found> = Vec::new();
-    for (path, shown) in dirs {
-        // A migration directory's testdata/, fixtures/ and seeds/ are not migration sets, and
-        // nothing under a directory-per-migration set is.
-        let inside_set = found.iter().any(|f| {
-            path.strip_prefix(&f.dir.path)
-                .ok()
-                .and_then(|rest| rest.components().next())
-                .is_some_and(|c| {
-                    f.format.claims_subdirectories()
-                        || NOT_MIGRATIONS.contains(&c.as_os_str().to_string_lossy().as_ref())
-                })
-        });
-        if inside_set {
-            continue;
-        }
-        let listing = DirListing::read(&path, &shown)?;
-        if let Some((format, detection)) = detect(&listing) {
-            found.push(Found {
-                dir: listing,
-                format,
-                detection,
-            });
-        }
-    }
-    Ok(found)
 }
 
 /// The parsers that live inside the formats, reachable for the fuzz targets (`fuzz/`) and the

@@ -166,14 +166,14 @@ fn migration(
 ) -> Migration {
     let script = |id: FileId| Script::whole(id, set.file(id).text());
     Migration {
-        version: name.version.clone(),
-        name: name.title.clone(),
-        up: up.map(script),
-        down: down.map(script),
         down_name,
-        needs_down: set.rules.has_downs,
-        dialect: None,
-        parents: None,
+        ..Migration::new(
+            name.version.clone(),
+            name.title.clone(),
+            up.map(script),
+            down.map(script),
+            set.rules.has_downs,
+        )
     }
 }
 

@@ -71,6 +71,8 @@ impl Format for Pop {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             empty_allowed: true,
+            apply: crate::model::Apply::Transaction,
+            family: Some("golang-migrate"),
             ..FormatRules::default()
         };
         let mut groups: BTreeMap<Option<String>, Vec<(usize, PairName)>> = BTreeMap::new();

@@ -68,16 +68,13 @@ impl Format for Prisma {
                 continue;
             }
             let id = set.add_file(dir.read_file(&rel));
-            set.migrations.push(Migration {
+            set.migrations.push(Migration::new(
                 version,
                 name,
-                up: Some(Script::whole(id, set.file(id).text())),
-                down: None,
-                down_name: None,
-                needs_down: false,
-                dialect: None,
-                parents: None,
-            });
+                Some(Script::whole(id, set.file(id).text())),
+                None,
+                false,
+            ));
         }
         let lock_display = dir.child_display(LOCK);
         if let Some(problem) = lock_problem(dir) {

@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Detection, DirListing, Format, join_display, pairs};
+use super::{Detection, DirListing, Format, Mark, join_display, pairs};
 use crate::model::{
     FormatRules, Migration, MigrationSet, Script, SourceFile, StrayFile, Unversioned, UnversionedKind, Version,
 };
@@ -127,6 +127,15 @@ impl Format for PsqlRollback {
         "psql-rollback"
     }
 
+    /// A commented-out rollback section at the end, in a file no sectioned format marks and
+    /// not named like an up/down pair.
+    fn marks(&self, name: &str, text: &str, marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        let suits = marked.is_empty()
+            && pairs::parse_pair_name(name).is_none()
+            && find_rollback(text).is_some_and(|r| !r.comment_marks.is_empty());
+        suits.then_some(Mark::Suits)
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         // Up/down pair files are another layout; psql-rollback must be most of the directory.
         let pairs = dir.files.iter().filter(|f| pairs::parse_pair_name(f).is_some()).count();
@@ -134,7 +143,7 @@ impl Format for PsqlRollback {
         if named <= pairs {
             return None;
         }
-        let n = dir.sniff().iter().filter(|s| s.rollback).count();
+        let n = dir.sniff().iter().filter(|s| s.has(self.name())).count();
         if n > 0 {
             return Some(Detection {
                 score: 25,
@@ -151,6 +160,9 @@ impl Format for PsqlRollback {
         let rules = FormatRules {
             down_required: false,
             psql_meta_allowed: true,
+            apply: crate::model::Apply::Statements { transaction: false },
+            strips_bom: true,
+            down_hint: crate::model::DownHint::RollbackComment,
             ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
@@ -189,16 +201,8 @@ impl Format for PsqlRollback {
                     more_spans: Vec::new(),
                 }
             });
-            set.migrations.push(Migration {
-                version,
-                name: title,
-                up: Some(up),
-                down,
-                down_name: None,
-                needs_down: true,
-                dialect: None,
-                parents: None,
-            });
+            set.migrations
+                .push(Migration::new(version, title, Some(up), down, true));
         }
         load_seeds(&mut set, dir);
         set.sort();

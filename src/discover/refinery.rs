@@ -71,6 +71,9 @@ impl Format for Refinery {
         let rules = FormatRules {
             has_downs: false,
             down_required: false,
+            apply: crate::model::Apply::Transaction,
+            family: Some("flyway"),
+            unpadded_versions: true,
             ..FormatRules::default()
         };
         let mut set = MigrationSet::new(dir.display.clone(), dir.path.clone(), self.name(), rules);
@@ -100,16 +103,13 @@ impl Format for Refinery {
                 continue;
             }
             let id = set.add_file(dir.read_file(file));
-            set.migrations.push(Migration {
+            set.migrations.push(Migration::new(
                 version,
                 name,
-                up: Some(Script::whole(id, set.file(id).text())),
-                down: None,
-                down_name: None,
-                needs_down: false,
-                dialect: None,
-                parents: None,
-            });
+                Some(Script::whole(id, set.file(id).text())),
+                None,
+                false,
+            ));
         }
         set.sort();
         set

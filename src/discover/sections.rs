@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use super::{DirListing, pairs};
+use super::{Detection, DirListing, Format, Mark, Template, pairs};
 use crate::model::{FileId, FormatRules, Migration, MigrationSet, Script, SetIssue, StrayFile, Version};
 use crate::sql::lexer;
 
@@ -256,16 +256,7 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
             message,
         });
     }
-    Migration {
-        version,
-        name: title,
-        up: Some(up),
-        down,
-        down_name: None,
-        needs_down: set.rules.has_downs,
-        dialect: None,
-        parents: None,
-    }
+    Migration::new(version, title, Some(up), down, set.rules.has_downs)
 }
 
 /// Why the runner would skip a file that looks meant as a migration.
@@ -283,6 +274,51 @@ fn stray_reason(name: &str, parse_name: NameParser, format: &str) -> Option<Stri
         ));
     }
     None
+}
+
+/// A sectioned format (goose, dbmate, sql-migrate): all but its marker syntax ([`Dialect`])
+/// and its file names is written once here.
+pub struct Sectioned {
+    pub dialect: &'static Dialect,
+    /// The version and title a file name carries; `None` when the runner skips the file.
+    pub parse_name: fn(&str) -> Option<(Version, String)>,
+    pub rules: FormatRules,
+    /// A cheap test that a file's text may hold the up marker, before its lines are read.
+    pub may_mark: fn(&str) -> bool,
+    /// The file `migproof new` creates: both section markers.
+    pub template: &'static str,
+    /// What `--verbose` says after "N files with `UP` markers".
+    pub detail: &'static str,
+}
+
+impl Format for Sectioned {
+    fn name(&self) -> &'static str {
+        self.dialect.format
+    }
+
+    fn detect(&self, dir: &DirListing) -> Option<Detection> {
+        let n = dir.sniff().iter().filter(|s| s.has(self.name())).count();
+        Detection::if_found(n, 30, || {
+            format!("{n} files with `{}` markers{}", self.dialect.up_marker, self.detail)
+        })
+    }
+
+    fn template(&self) -> Option<Template> {
+        Some(Template::Sections(self.template))
+    }
+
+    /// A line the dialect reads as the Up marker.
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        let marked = (self.may_mark)(text)
+            && text
+                .lines()
+                .any(|l| matches!((self.dialect.classify)(l), Some((Marker::Up, _))));
+        marked.then_some(Mark::Identifies)
+    }
+
+    fn load(&self, dir: &DirListing) -> MigrationSet {
+        load(dir, self.dialect, self.rules, self.parse_name)
+    }
 }
 
 #[cfg(test)]

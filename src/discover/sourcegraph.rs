@@ -54,6 +54,7 @@ impl Format for Sourcegraph {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             wraps_in_transaction: true,
+            apply: crate::model::Apply::Transaction,
             ..FormatRules::default()
         };
         for name in &dir.dirs {
@@ -116,14 +117,8 @@ impl Format for Sourcegraph {
                 parents = None;
             }
             set.migrations.push(Migration {
-                version,
-                name: title,
-                up,
-                down,
-                down_name: None,
-                needs_down: true,
-                dialect: None,
                 parents,
+                ..Migration::new(version, title, up, down, true)
             });
         }
         set.sort();

@@ -10,11 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::sections::{self, Dialect, Marker};
-use super::{Detection, DirListing, Format};
-use crate::model::{FormatRules, MigrationSet, Version};
-
-pub struct SqlMigrate;
+use super::sections::{Dialect, Marker, Sectioned};
+use crate::model::{FormatRules, Version};
 
 pub static DIALECT: Dialect = Dialect {
     format: "sql-migrate",
@@ -53,24 +50,19 @@ pub(super) fn parse_name(name: &str) -> Option<(Version, String)> {
     })
 }
 
-impl Format for SqlMigrate {
-    fn name(&self) -> &'static str {
-        "sql-migrate"
-    }
-
-    fn detect(&self, dir: &DirListing) -> Option<Detection> {
-        let n = dir.sniff().iter().filter(|s| s.sql_migrate).count();
-        Detection::if_found(n, 30, || format!("{n} files with `-- +migrate Up` markers"))
-    }
-
-    fn load(&self, dir: &DirListing) -> MigrationSet {
-        let rules = FormatRules {
-            wraps_in_transaction: true,
-            ..FormatRules::default()
-        };
-        sections::load(dir, &DIALECT, rules, parse_name)
-    }
-}
+pub static SQL_MIGRATE: Sectioned = Sectioned {
+    dialect: &DIALECT,
+    parse_name,
+    rules: FormatRules {
+        wraps_in_transaction: true,
+        apply: crate::model::Apply::Statements { transaction: true },
+        down_hint: crate::model::DownHint::Section("-- +migrate Down"),
+        ..FormatRules::PAIRS
+    },
+    may_mark: |text| text.contains("+migrate Up"),
+    template: "-- +migrate Up\n\n-- +migrate Down\n",
+    detail: "",
+};
 
 #[cfg(test)]
 mod tests {

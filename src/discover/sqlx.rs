@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::golang_migrate::new_set;
 use super::pairs::{self, parse_pair_name};
-use super::{Detection, DirListing, Format};
+use super::{Detection, DirListing, Format, Mark, Template};
 use crate::model::{Apply, Migration, MigrationSet, Script, Version};
 
 pub struct Sqlx;
@@ -44,6 +44,15 @@ impl Format for Sqlx {
         "sqlx"
     }
 
+    fn template(&self) -> Option<Template> {
+        Some(Template::PairOrSingle)
+    }
+
+    /// sqlx's `-- no-transaction` first line.
+    fn marks(&self, _name: &str, text: &str, _marked: &[(&'static str, Mark)]) -> Option<Mark> {
+        text.starts_with(NO_TRANSACTION).then_some(Mark::Suits)
+    }
+
     fn detect(&self, dir: &DirListing) -> Option<Detection> {
         let versions: Vec<&str> = dir
             .files
@@ -64,7 +73,7 @@ impl Format for Sqlx {
             && dir
                 .sniff()
                 .iter()
-                .any(|s| s.no_transaction && s.name.starts_with(|c: char| c.is_ascii_digit()));
+                .any(|s| s.has(self.name()) && s.name.starts_with(|c: char| c.is_ascii_digit()));
         marked.then(|| Detection {
             score: 20,
             reason: "a `-- no-transaction` first line".to_string(),
@@ -74,6 +83,8 @@ impl Format for Sqlx {
     fn load(&self, dir: &DirListing) -> MigrationSet {
         let mut set = new_set(dir, self.name());
         set.rules.wraps_in_transaction = true;
+        set.rules.apply = Apply::Transaction;
+        set.rules.family = Some("golang-migrate");
         let mut named = Vec::new();
         for name in &dir.files {
             if let Some(p) = parse_pair_name(name).filter(|p| p.ext == "sql") {
@@ -85,16 +96,8 @@ impl Format for Sqlx {
                 up.no_transaction = set.file(id).text().starts_with(NO_TRANSACTION);
                 up.apply = apply_mode(up.no_transaction);
                 // A simple migration is irreversible by design: it has no down and needs none.
-                set.migrations.push(Migration {
-                    version,
-                    name: desc,
-                    up: Some(up),
-                    down: None,
-                    down_name: None,
-                    needs_down: false,
-                    dialect: None,
-                    parents: None,
-                });
+                set.migrations
+                    .push(Migration::new(version, desc, Some(up), None, false));
             }
         }
         pairs::pair(&mut set, named);

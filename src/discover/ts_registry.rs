@@ -104,18 +104,9 @@ pub fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name:
     if up.is_none() && down.is_none() {
         up = Some(Script::part(file, 0..0));
     }
-    Migration {
-        version,
-        name,
-        up,
-        down,
-        down_name: None,
-        // The registry's `down` is optional (`down?:`): a migration without one is irreversible
-        // by design, not by mistake.
-        needs_down: false,
-        dialect: None,
-        parents: None,
-    }
+    // The registry's `down` is optional (`down?:`): a migration without one is irreversible
+    // by design, not by mistake.
+    Migration::new(version, name, up, down, false)
 }
 
 static ARRAY: LazyLock<Regex> =

@@ -34,6 +34,7 @@ impl Format for TypeOrm {
         let mut set = super::golang_migrate::new_set(dir, self.name());
         set.rules = FormatRules {
             down_required: false,
+            apply: crate::model::Apply::Transaction,
             ..FormatRules::default()
         };
         for name in &dir.files {

@@ -2,8 +2,8 @@
 //! (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=MC001::…`), then the summary line.
 //! Also printed after the human report when `GITHUB_ACTIONS=true` and no format was chosen.
 
-use crate::Outcome;
 use crate::checks::{Finding, Severity};
+use crate::outcome::Outcome;
 use crate::report::{human, sarif};
 
 /// Escapes the message part of a workflow command.

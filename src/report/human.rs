@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
-use crate::Outcome;
 use crate::checks::{Finding, Location, Severity};
+use crate::outcome::Outcome;
 
 /// How to draw: colours and Unicode for a terminal, plain ASCII otherwise.
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
 
 /// One line per directory: what the round-trip proved.
 pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
-    use crate::roundtrip::SetStatus;
+    use crate::roundtrip::{MigrationStatus, SetStatus};
     let mut out = format!(
         "round-trip on {}:
 ",
@@ -177,24 +177,26 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
     for set in &report.sets {
         let total = set.migrations.len();
         let tripped = [
-            "ok",
-            "down-failed",
-            "not-reversing",
-            "reapply-failed",
-            "reapply-differs",
+            MigrationStatus::Ok,
+            MigrationStatus::DownFailed,
+            MigrationStatus::NotReversing,
+            MigrationStatus::ReapplyFailed,
+            MigrationStatus::ReapplyDiffers,
         ]
-        .iter()
+        .into_iter()
         .map(|s| set.count(s))
         .sum::<usize>();
         let mut notes = Vec::new();
-        if set.count("no-down") > 0 {
+        if set.count(MigrationStatus::NoDown) > 0 {
             notes.push(format!(
                 "{} without a down applied but not round-tripped",
-                set.count("no-down")
+                set.count(MigrationStatus::NoDown)
             ));
         }
-        let not_run =
-            set.count("not-run") + set.count("up-failed") + set.count("environment") + set.count("unreadable");
+        let not_run = set.count(MigrationStatus::NotRun)
+            + set.count(MigrationStatus::UpFailed)
+            + set.count(MigrationStatus::Environment)
+            + set.count(MigrationStatus::Unreadable);
         if not_run > 0 {
             notes.push(format!("{not_run} not round-tripped after a failure"));
         }

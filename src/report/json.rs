@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::checks::Finding;
-use crate::{Outcome, Summary};
+use crate::outcome::{Outcome, Summary};
 
 #[derive(Serialize)]
 struct Report<'a> {

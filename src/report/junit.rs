@@ -4,8 +4,8 @@
 //! its warnings in `<system-out>`; a git-aware check without `--base`, and a round-trip check
 //! without `--roundtrip`, is skipped.
 
-use crate::Outcome;
-use crate::checks::{Finding, REGISTRY, Severity};
+use crate::checks::{Finding, Kind, REGISTRY, Severity};
+use crate::outcome::Outcome;
 use crate::report::human;
 
 /// What the JUnit report needs beyond the outcome.
@@ -75,14 +75,10 @@ pub fn render(outcome: &Outcome, options: Options) -> String {
                 .iter()
                 .any(|f| f.severity == Severity::Error || options.deny_warnings);
             let attrs = format!("classname=\"{}\" name=\"{}\"", xml(&set.display), xml(&name));
-            let git_aware = ["MC050", "MC051", "MC052"].contains(&rule.code);
-            let needs_server = rule.code.starts_with("MC3");
-            let missing = if git_aware && !options.base {
-                Some("--base")
-            } else if needs_server && outcome.roundtrip.is_none() {
-                Some("--roundtrip")
-            } else {
-                None
+            let missing = match rule.kind {
+                Kind::Base if !options.base => Some("--base"),
+                Kind::Roundtrip if outcome.roundtrip.is_none() => Some("--roundtrip"),
+                _ => None,
             };
             if let Some(flag) = missing {
                 skipped += 1;

@@ -7,8 +7,8 @@
 
 use serde_json::{Value, json};
 
-use crate::Outcome;
 use crate::checks::{Finding, Location, REGISTRY, Severity};
+use crate::outcome::Outcome;
 
 /// The schema URI written in the log's `$schema`.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -95,7 +95,7 @@ fn run(task: Task) {
         }
         Task::Database { config, name } => {
             if let Ok(mut client) = config.connect(postgres::NoTls) {
-                let _ = super::server::drop_database(&mut client, &name);
+                let _ = super::admin::drop_database(&mut client, &name);
             }
         }
         Task::Dir(dir) => {

@@ -1,0 +1,132 @@
+//! The round-trip's result, for the reports (JSON: fields may be added, never removed).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The round-trip's result, for the reports (JSON: fields may be added, never removed).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The server used, without secrets (`throwaway PostgreSQL 15.10` or `user@host:port/db`).
+    pub server: String,
+    /// How long the throwaway server took to accept connections.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_ready_ms: Option<f64>,
+    pub sets: Vec<SetReport>,
+    /// Roles the migrations created on a named server, dropped at the end.
+    pub roles_dropped: Vec<String>,
+}
+
+impl Report {
+    /// Some directory could not be verified (the exit code is then 2).
+    pub fn not_verified(&self) -> bool {
+        self.sets.iter().any(|s| s.status == SetStatus::NotVerified)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetStatus {
+    /// Every migration with a down round-tripped cleanly.
+    Verified,
+    /// It ran to the end with findings.
+    Failed,
+    /// An up failed: the migrations after it were not run.
+    Stopped,
+    /// The server lacked something (MC306): the result says nothing.
+    NotVerified,
+}
+
+impl SetStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetStatus::Verified => "verified",
+            SetStatus::Failed => "failed",
+            SetStatus::Stopped => "stopped",
+            SetStatus::NotVerified => "not verified",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SetReport {
+    pub path: String,
+    pub status: SetStatus,
+    pub migrations: Vec<MigrationReport>,
+    pub elapsed_ms: f64,
+}
+
+impl SetReport {
+    pub fn count(&self, status: MigrationStatus) -> usize {
+        self.migrations.iter().filter(|m| m.status == status).count()
+    }
+}
+
+/// What happened to one migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationStatus {
+    /// Round-tripped cleanly.
+    Ok,
+    /// Applied, not round-tripped: it has no down.
+    NoDown,
+    UpFailed,
+    DownFailed,
+    NotReversing,
+    ReapplyFailed,
+    ReapplyDiffers,
+    /// The server lacked something (MC306).
+    Environment,
+    /// A file of it could not be read.
+    Unreadable,
+    /// It has no up.
+    NoUp,
+    /// Not reached: an earlier migration stopped the directory.
+    NotRun,
+}
+
+impl MigrationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationStatus::Ok => "ok",
+            MigrationStatus::NoDown => "no-down",
+            MigrationStatus::UpFailed => "up-failed",
+            MigrationStatus::DownFailed => "down-failed",
+            MigrationStatus::NotReversing => "not-reversing",
+            MigrationStatus::ReapplyFailed => "reapply-failed",
+            MigrationStatus::ReapplyDiffers => "reapply-differs",
+            MigrationStatus::Environment => "environment",
+            MigrationStatus::Unreadable => "unreadable",
+            MigrationStatus::NoUp => "no-up",
+            MigrationStatus::NotRun => "not-run",
+        }
+    }
+}
+
+impl std::fmt::Display for MigrationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for MigrationStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One migration's fate and timings (milliseconds).
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationReport {
+    pub version: String,
+    pub name: String,
+    pub status: MigrationStatus,
+    pub up_ms: Option<f64>,
+    pub down_ms: Option<f64>,
+    pub reapply_ms: Option<f64>,
+    pub snapshot_ms: f64,
+}
+
+pub(super) fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}

@@ -1,0 +1,405 @@
+//! One directory's round-trip: for each migration, up → snapshot → down → compare → up again
+//! → compare, rebuilding the state after a failure; the MC301–MC307 findings and the report.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::apply::Rejection;
+use super::diff::{self, Change, Context};
+use super::environment;
+use super::report::{MigrationReport, MigrationStatus, SetReport, SetStatus, ms};
+use super::snapshot::Snapshot;
+use super::target::{Scratch, Target};
+use crate::checks::{self, Finding, Location, Rule};
+use crate::model::{Migration, MigrationSet, Script};
+
+/// One directory's round-trip.
+pub(super) struct SetRun<'a> {
+    pub(super) set: &'a MigrationSet,
+    pub(super) target: &'a mut Target,
+    pub(super) setup: Option<&'a (String, Arc<str>)>,
+    pub(super) findings: Vec<Finding>,
+    pub(super) bar: &'a indicatif::ProgressBar,
+}
+
+impl SetRun<'_> {
+    pub(super) fn run(&mut self) -> Result<SetReport, String> {
+        let started = Instant::now();
+        let set = self.set;
+        let mut reports: Vec<MigrationReport> = set
+            .migrations
+            .iter()
+            .map(|m| MigrationReport {
+                version: m.version.text.clone(),
+                name: m.name.clone(),
+                status: MigrationStatus::NotRun,
+                up_ms: None,
+                down_ms: None,
+                reapply_ms: None,
+                snapshot_ms: 0.0,
+            })
+            .collect();
+        let roles_at_start = self.target.roles()?;
+        let mut db = self.target.scratch()?;
+        let mut status = SetStatus::Verified;
+        if let Some(step) = self.run_setup(&mut db) {
+            self.target.discard(db);
+            return Ok(self.finish(step, reports, started));
+        }
+        let mut snap_time = Duration::ZERO;
+        let mut before = self.snapshot(&mut db, &mut snap_time)?;
+        let mut applied: Vec<usize> = Vec::new();
+        for (i, m) in set.migrations.iter().enumerate() {
+            self.bar.inc(1);
+            snap_time = Duration::ZERO;
+            let Some(up) = &m.up else {
+                reports[i].status = MigrationStatus::NoUp;
+                continue;
+            };
+            // An unreadable file (reported offline as MC010) cannot be applied: later
+            // migrations would run on a schema no one intended, so the directory stops here.
+            if m.files().iter().any(|&f| set.file(f).text.is_err()) {
+                reports[i].status = MigrationStatus::Unreadable;
+                status = SetStatus::Stopped;
+                break;
+            }
+            let text = set.file(up.file).text();
+            let up_result = self.target.apply(&mut db.client, text, up);
+            match up_result {
+                Err(rejection) => {
+                    self.connection_alive(&db, &rejection, up, "up")?;
+                    let env = environment::lacking(&rejection, self.target.major);
+                    let file = set.file(up.file).file_name().to_string();
+                    let finding = match env {
+                        Some((message, help)) => {
+                            reports[i].status = MigrationStatus::Environment;
+                            status = SetStatus::NotVerified;
+                            Finding::new(&checks::roundtrip_environment::RULE, self.at(up, &rejection), message)
+                                .label("the scratch server cannot run this")
+                                .help(format!(
+                                    "{help}\nthis directory is NOT VERIFIED: migrations from `{file}` on were not round-tripped"
+                                ))
+                        }
+                        None => {
+                            reports[i].status = MigrationStatus::UpFailed;
+                            status = SetStatus::Stopped;
+                            self.rejected(&checks::up_failed::RULE, up, &rejection, "the server rejected the up")
+                                .help_append(format!(
+                                    "the migrations after `{file}` were not round-tripped (they depend on it)"
+                                ))
+                        }
+                    };
+                    self.findings.push(finding);
+                    break;
+                }
+                Ok(took) => reports[i].up_ms = Some(ms(took)),
+            }
+            applied.push(i);
+            let after_up = self.snapshot(&mut db, &mut snap_time)?;
+            if m.down.is_none() {
+                reports[i].status = MigrationStatus::NoDown;
+                reports[i].snapshot_ms = ms(snap_time);
+                before = after_up;
+                continue;
+            }
+            let (step_status, rebuild) =
+                self.round_trip(&mut db, m, &before, &after_up, &mut reports[i], &mut snap_time)?;
+            reports[i].status = step_status;
+            reports[i].snapshot_ms = ms(snap_time);
+            if step_status != MigrationStatus::Ok && status == SetStatus::Verified {
+                status = SetStatus::Failed;
+            }
+            if rebuild {
+                self.target.discard(db);
+                let setup_text = self.setup.map(|s| &*s.1);
+                self.target.drop_roles_since(&roles_at_start, &[set], setup_text)?;
+                db = self.target.scratch()?;
+                if let Some(step) = self.run_setup(&mut db) {
+                    self.target.discard(db);
+                    return Ok(self.finish(step, reports, started));
+                }
+                for &j in &applied {
+                    let up = self.set.migrations[j]
+                        .up
+                        .as_ref()
+                        .expect("applied migrations have an up");
+                    if let Err(r) = self.target.apply(&mut db.client, self.set.file(up.file).text(), up) {
+                        self.connection_alive(&db, &r, up, "up (replayed)")?;
+                        let finding = self
+                            .rejected(
+                                &checks::up_failed::RULE,
+                                up,
+                                &r,
+                                "the up failed when replayed to rebuild the state after a failed round-trip",
+                            )
+                            .help_append("the up is not deterministic: it succeeded once on the same schema");
+                        self.findings.push(finding);
+                        self.target.discard(db);
+                        return Ok(self.finish(SetStatus::Stopped, reports, started));
+                    }
+                }
+            }
+            before = after_up;
+        }
+        self.target.discard(db);
+        Ok(self.finish(status, reports, started))
+    }
+
+    pub(super) fn finish(&self, status: SetStatus, migrations: Vec<MigrationReport>, started: Instant) -> SetReport {
+        SetReport {
+            path: self.set.display.clone(),
+            status,
+            migrations,
+            elapsed_ms: ms(started.elapsed()),
+        }
+    }
+
+    /// Down, compare, up again, compare. Returns the migration's status and whether the state
+    /// must be rebuilt before the next migration.
+    pub(super) fn round_trip(
+        &mut self,
+        db: &mut Scratch,
+        m: &Migration,
+        before: &Snapshot,
+        after_up: &Snapshot,
+        report: &mut MigrationReport,
+        snap_time: &mut Duration,
+    ) -> Result<(MigrationStatus, bool), String> {
+        let set = self.set;
+        let up = m.up.as_ref().expect("checked by the caller");
+        let down = m.down.as_ref().expect("checked by the caller");
+        let up_name = set.file(up.file).file_name().to_string();
+        let down_name = set.file(down.file).file_name().to_string();
+        match self.target.apply(&mut db.client, set.file(down.file).text(), down) {
+            Err(r) => {
+                self.connection_alive(db, &r, down, "down")?;
+                let finding = self.rejected(
+                    &checks::down_failed::RULE,
+                    down,
+                    &r,
+                    &format!("the server rejected the down (run right after `{up_name}`)"),
+                );
+                self.findings.push(finding);
+                // A down in one transaction left nothing behind; otherwise rebuild.
+                let now = self.snapshot(db, snap_time)?;
+                return Ok((
+                    MigrationStatus::DownFailed,
+                    diff::diff(after_up, &now).iter().any(|c| !c.is_order_only()),
+                ));
+            }
+            Ok(took) => report.down_ms = Some(ms(took)),
+        }
+        let after_down = self.snapshot(db, snap_time)?;
+        let changes = diff::diff(before, &after_down);
+        let mut status = MigrationStatus::Ok;
+        let (order, errors): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(Change::is_order_only);
+        if !errors.is_empty() {
+            status = MigrationStatus::NotReversing;
+            let list: Vec<String> = errors.iter().map(|c| c.describe(Context::Down)).collect();
+            let mut help = vec![format!(
+                "make `{down_name}` undo every object `{up_name}` creates or changes"
+            )];
+            help.extend(errors.iter().filter_map(Change::detail));
+            self.findings.push(
+                Finding::new(
+                    &checks::down_not_reversing::RULE,
+                    Location::in_file(set, down.file, first_code(set, down)),
+                    format!(
+                        "after this down the schema differs from before `{up_name}`: {}",
+                        list.join("; ")
+                    ),
+                )
+                .label("does not undo its up")
+                .help(format!(
+                    "make `{down_name}` undo every object `{up_name}` creates or changes"
+                )),
+            );
+        }
+        if !order.is_empty() {
+            let list: Vec<String> = order.iter().map(|c| c.describe(Context::Down)).collect();
+            self.findings.push(
+                Finding::new(
+                    &checks::column_order_differs::RULE,
+                    Location::in_file(set, down.file, first_code(set, down)),
+                    format!("after this down, {}", list.join("; ")),
+                )
+                .label("restores columns in another order")
+                .help(
+                    "harmless unless something relies on column order (`SELECT *`, `INSERT` without columns, `COPY`)",
+                ),
+            );
+        }
+        match self.target.apply(&mut db.client, set.file(up.file).text(), up) {
+            Err(r) => {
+                self.connection_alive(db, &r, up, "up (applied again)")?;
+                let finding = self
+                    .rejected(
+                        &checks::reapply_failed::RULE,
+                        up,
+                        &r,
+                        &format!("the up fails when applied again after `{down_name}`"),
+                    )
+                    .related(
+                        Location::in_file(set, down.file, first_code(set, down)),
+                        "this down did not undo what the up needs to create again",
+                    );
+                self.findings.push(finding);
+                return Ok((MigrationStatus::ReapplyFailed, true));
+            }
+            Ok(took) => report.reapply_ms = Some(ms(took)),
+        }
+        let after_reapply = self.snapshot(db, snap_time)?;
+        let again: Vec<Change> = diff::diff(after_up, &after_reapply)
+            .into_iter()
+            .filter(|c| !c.is_order_only())
+            .collect();
+        if !again.is_empty() {
+            let list: Vec<String> = again.iter().map(|c| c.describe(Context::Reapply)).collect();
+            let mut help = vec![format!("make `{down_name}` restore the schema exactly")];
+            help.extend(again.iter().filter_map(Change::detail));
+            self.findings.push(
+                Finding::new(
+                    &checks::reapply_differs::RULE,
+                    Location::in_file(set, up.file, first_code(set, up)),
+                    format!(
+                        "applied again after `{down_name}`, this up gives another schema: {}",
+                        list.join("; ")
+                    ),
+                )
+                .label("second application differs from the first")
+                .help(help.join("\n")),
+            );
+            return Ok((MigrationStatus::ReapplyDiffers, true));
+        }
+        Ok((status, false))
+    }
+
+    pub(super) fn snapshot(&self, db: &mut Scratch, time: &mut Duration) -> Result<Snapshot, String> {
+        let started = Instant::now();
+        let s = Snapshot::take(&mut db.client, &db.statement, &db.since)
+            .map_err(|e| format!("the schema snapshot failed in `{}`: {e}", self.set.display))?;
+        *time += started.elapsed();
+        Ok(s)
+    }
+
+    /// Runs the setup file; `Some` when it failed (the directory is then not verified).
+    pub(super) fn run_setup(&mut self, db: &mut Scratch) -> Option<SetStatus> {
+        let (path, text) = self.setup?;
+        let script = Script::whole(0, text);
+        let rejection = self.target.apply(&mut db.client, text, &script).err()?;
+        let location = Location {
+            path: path.clone(),
+            span: rejection.span.clone(),
+            text: Some(text.clone()),
+        };
+        self.findings.push(
+            Finding::new(
+                &checks::roundtrip_environment::RULE,
+                location,
+                format!("the --setup file failed: {}", rejection.headline()),
+            )
+            .label("rejected here")
+            .help(format!(
+                "fix the setup file; directory `{}` is NOT VERIFIED",
+                self.set.display
+            )),
+        );
+        Some(SetStatus::NotVerified)
+    }
+
+    /// `Err` when the connection broke while applying `script` (the server crashed or went
+    /// away): that is not the migration's fault, and nothing after it could be trusted.
+    pub(super) fn connection_alive(
+        &self,
+        db: &Scratch,
+        r: &Rejection,
+        script: &Script,
+        step: &str,
+    ) -> Result<(), String> {
+        if db.client.is_closed() || r.is_connection_lost() {
+            let path = &self.set.file(script.file).display;
+            return Err(self.target.lost(&format!("applying the {step} `{path}`"), &r.message));
+        }
+        Ok(())
+    }
+
+    pub(super) fn at(&self, script: &Script, r: &Rejection) -> Location {
+        Location::in_file(self.set, script.file, r.span.clone())
+    }
+
+    /// A finding for a server rejection of `script`.
+    pub(super) fn rejected(&self, rule: &'static Rule, script: &Script, r: &Rejection, what: &str) -> Finding {
+        let mut help: Vec<String> = Vec::new();
+        if let Some(d) = &r.detail {
+            help.push(format!("server detail: {d}"));
+        }
+        if let Some(h) = &r.hint {
+            help.push(format!("server hint: {h}"));
+        }
+        if r.message.contains("statement timeout") {
+            help.push(format!(
+                "the statement timeout fired: the statement ran longer than --statement-timeout ({} s)",
+                self.target.statement_timeout.as_secs_f64()
+            ));
+        } else if r.message.contains("lock timeout") {
+            help.push(format!(
+                "the lock timeout fired: the statement waited longer than --lock-timeout ({} s) for a lock",
+                self.target.lock_timeout.as_secs_f64()
+            ));
+        } else if r.message.starts_with("canceled by migproof") {
+            help.push(
+                "the script turned the statement timeout off (`SET statement_timeout = 0`) or ran many slow \
+                 statements; migproof bounds every script whatever it sets"
+                    .to_string(),
+            );
+        } else if r.is_timeout() {
+            help.push("the statement hit --statement-timeout / --lock-timeout".to_string());
+        }
+        if r.code == "3F000" {
+            help.push(
+                "if the platform provides this schema (Supabase's `auth`, …), create it in a --setup FILE".to_string(),
+            );
+        }
+        let mut f = Finding::new(rule, self.at(script, r), format!("{what}: {}", r.headline())).label(if r.exact {
+            "the server points here"
+        } else if r.located {
+            "this statement fails"
+        } else {
+            "in this script"
+        });
+        if !help.is_empty() {
+            f = f.help(help.join("\n"));
+        }
+        f
+    }
+}
+
+trait HelpAppend {
+    fn help_append(self, line: impl Into<String>) -> Self;
+}
+
+impl HelpAppend for Finding {
+    fn help_append(mut self, line: impl Into<String>) -> Finding {
+        let line = line.into();
+        self.help = Some(match self.help.take() {
+            Some(h) => format!("{h}\n{line}"),
+            None => line,
+        });
+        self
+    }
+}
+
+/// Where a script's first statement starts (a finding about the whole script points there).
+pub(super) fn first_code(set: &MigrationSet, script: &Script) -> std::ops::Range<usize> {
+    let start = script
+        .sql
+        .as_ref()
+        .and_then(|s| s.statements.first().map(|r| r.start))
+        .unwrap_or_else(|| {
+            crate::sql::lexer::scan(set.file(script.file).text(), script.span.clone())
+                .statements
+                .first()
+                .map_or(script.span.start, |r| r.start)
+        });
+    start..start
+}
