@@ -13,8 +13,12 @@
 //! statement and can report `pg_locks`, relfilenode and `seq_scan` deltas as [`Claim`]s of
 //! the same [`Effect`]s; a static claim the measurement contradicts becomes a test case here.
 
+mod all;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+
+pub use all::{RULES, claims};
 
 use super::{Finding, Location, Rule};
 use crate::model::{Apply, FileId, Migration, MigrationSet, Script};
@@ -176,67 +180,8 @@ impl Ctx<'_> {
 /// A rule's claim function.
 pub type ClaimFn = fn(&Ctx, &mut Vec<Claim>);
 
-/// Every lock rule's claim function, for the replay test and [`claims`].
-pub static RULES: &[(&Rule, ClaimFn)] = &[
-    (&super::index_not_concurrent::RULE, super::index_not_concurrent::claims),
-    (
-        &super::drop_index_not_concurrent::RULE,
-        super::drop_index_not_concurrent::claims,
-    ),
-    (
-        &super::reindex_not_concurrent::RULE,
-        super::reindex_not_concurrent::claims,
-    ),
-    (
-        &super::concurrent_in_transaction_block::RULE,
-        super::concurrent_in_transaction_block::claims,
-    ),
-    (
-        &super::concurrent_index_if_not_exists::RULE,
-        super::concurrent_index_if_not_exists::claims,
-    ),
-    (
-        &super::constraint_validates_table::RULE,
-        super::constraint_validates_table::claims,
-    ),
-    (&super::set_not_null_scan::RULE, super::set_not_null_scan::claims),
-    (&super::unique_builds_index::RULE, super::unique_builds_index::claims),
-    (
-        &super::fk_locks_referenced_table::RULE,
-        super::fk_locks_referenced_table::claims,
-    ),
-    (
-        &super::attach_partition_scans::RULE,
-        super::attach_partition_scans::claims,
-    ),
-    (
-        &super::partition_of_locks_parent::RULE,
-        super::partition_of_locks_parent::claims,
-    ),
-    (&super::column_type_rewrite::RULE, super::column_type_rewrite::claims),
-    (&super::add_column_rewrite::RULE, super::add_column_rewrite::claims),
-    (&super::table_rewrite::RULE, super::table_rewrite::claims),
-    (&super::add_required_column::RULE, super::add_required_column::claims),
-    (&super::missing_lock_timeout::RULE, super::missing_lock_timeout::claims),
-    (&super::backfill_with_ddl::RULE, super::backfill_with_ddl::claims),
-    (&super::drop_column::RULE, super::drop_column::claims),
-    (&super::drop_table::RULE, super::drop_table::claims),
-    (&super::rename_object::RULE, super::rename_object::claims),
-];
-
 /// Rules that report nothing unless the configuration names them in `[checks]`.
 pub const OPT_IN: &[&str] = &["MC440", "MC441", "MC442"];
-
-/// Every claim of every lock rule on `set` (opt-in rules included).
-pub fn claims(set: &MigrationSet) -> Vec<Claim> {
-    let mut out = Vec::new();
-    walk(set, |ctx| {
-        for (_, f) in RULES {
-            f(ctx, &mut out);
-        }
-    });
-    out
-}
 
 /// Runs one rule over `set` and reports its claims as findings.
 pub fn report(set: &MigrationSet, rule: &'static Rule, f: ClaimFn, out: &mut Vec<Finding>) {
