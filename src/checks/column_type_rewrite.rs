@@ -122,7 +122,8 @@ pub fn rewrites(old: &str, new: &str, pg_version: u32, utc: bool) -> Verdict {
     };
     // A user-defined type (an enum, a domain over the old type) may be binary coercible or
     // only need a check; only built-in types give a certain answer.
-    if !no && !(BUILT_IN.contains(&ob) && BUILT_IN.contains(&nb)) {
+    let known = BUILT_IN.contains(&ob) && BUILT_IN.contains(&nb);
+    if !no && !known {
         return Verdict::Unknown;
     }
     if no { Verdict::No } else { Verdict::Yes }

@@ -477,6 +477,3 @@ mod tests {
         assert!(!super::names_other_database("db/migrations/001_mysql_import.up.sql"));
     }
 }
-
-/// `sql-altertable.html`, the page most lock rules rest on.
-pub const ALTER_TABLE_DOCS: &str = "https://www.postgresql.org/docs/current/sql-altertable.html";
