@@ -106,6 +106,14 @@ fn is_new(set: &MigrationSet, m: &Migration, base: &BaseSet) -> bool {
         .all(|&f| !base.files.contains_key(&relative(set, &set.file(f).display)))
 }
 
+/// Indices into `set.migrations` of the migrations added since the base (for the lock rules,
+/// which treat the tables they create as new).
+pub fn new_migrations(set: &MigrationSet, base: &BaseSet) -> Vec<usize> {
+    (0..set.migrations.len())
+        .filter(|&i| is_new(set, &set.migrations[i], base))
+        .collect()
+}
+
 /// The new versions `renumber` gives the migrations added since the base, in order: each one
 /// that is not above the highest version so far (starting with the base's highest) gets the
 /// next version after it. Returns (index into `set.migrations`, new version).

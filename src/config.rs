@@ -47,6 +47,27 @@ struct Raw {
     checks: BTreeMap<String, Level>,
     #[serde(default)]
     roundtrip: RoundtripConfig,
+    /// The PostgreSQL major version the migrations run on (lock-safety rules follow it).
+    #[serde(rename = "pg-version")]
+    pg_version: Option<u32>,
+    #[serde(default)]
+    locks: LocksConfig,
+}
+
+/// `[locks]`: facts about production the lock-safety rules cannot see in the files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LocksConfig {
+    /// `"runner"` or `"role"`: `lock_timeout` is set outside the migrations.
+    pub lock_timeout: Option<LockTimeoutSetBy>,
+}
+
+/// Who sets `lock_timeout` when the migrations do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockTimeoutSetBy {
+    Runner,
+    Role,
 }
 
 /// One `[[directories]]` entry.
@@ -96,6 +117,9 @@ pub struct Config {
     pub root: PathBuf,
     pub directories: Vec<DirectoryConfig>,
     pub roundtrip: RoundtripConfig,
+    /// `pg-version`.
+    pub pg_version: Option<u32>,
+    pub locks: LocksConfig,
     /// Rule code → level.
     levels: BTreeMap<&'static str, Level>,
     ignore: GlobSet,
@@ -144,6 +168,13 @@ impl Config {
             let at = line.map_or(String::new(), |l| format!(":{l}"));
             Error::Config(format!("`{shown}`{at}: {message}"))
         })?;
+        if let Some(v) = raw.pg_version
+            && !(9..=30).contains(&v)
+        {
+            return Err(Error::Config(format!(
+                "`{shown}`: pg-version = {v} is not a PostgreSQL major version (say 15 or 16)"
+            )));
+        }
         let mut levels = BTreeMap::new();
         for (key, level) in raw.checks {
             let rule = checks::find_rule(&key).ok_or_else(|| {
@@ -184,9 +215,24 @@ impl Config {
             root,
             directories: raw.directories,
             roundtrip: raw.roundtrip,
+            pg_version: raw.pg_version,
+            locks: raw.locks,
             levels,
             ignore,
         })
+    }
+
+    /// Fills the lock-safety rules' settings of a set from this configuration.
+    pub fn lock_settings(&self, settings: &mut crate::model::LockSettings) {
+        if let Some(v) = self.pg_version {
+            settings.pg_version = v;
+        }
+        settings.lock_timeout_outside = self.locks.lock_timeout.is_some();
+        settings.opt_in = checks::locks::OPT_IN
+            .iter()
+            .copied()
+            .filter(|code| self.levels.get(code).is_some_and(|l| *l != Level::Off))
+            .collect();
     }
 
     /// The paths to check: the command line's when it names any, else the configured

@@ -650,6 +650,8 @@ pub struct MigrationSet {
     /// a syntax error in one is reported (it breaks the day someone renames the file). They are
     /// never run, numbered or checked otherwise.
     pub skipped: Vec<Script>,
+    /// What the lock-safety rules need beyond the files (version, configuration, `--base`).
+    pub lock_settings: LockSettings,
 }
 
 /// How sure migproof is of a directory's runner, weakest first.
@@ -694,6 +696,38 @@ pub struct Runner {
     pub dialect_evidence: Option<String>,
 }
 
+/// Context for the lock-safety rules ([`crate::checks::locks`]), filled before the checks run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockSettings {
+    /// The PostgreSQL major version the migrations run on (`pg-version` in `migproof.toml`,
+    /// else [`LockSettings::DEFAULT_PG_VERSION`]).
+    pub pg_version: u32,
+    /// `lock_timeout` is set outside the migrations (by the runner or the role).
+    pub lock_timeout_outside: bool,
+    /// Codes of opt-in rules the configuration turned on.
+    pub opt_in: Vec<&'static str>,
+    /// Indices into `migrations` of the migrations added since `--base`.
+    pub new_since_base: Vec<usize>,
+}
+
+impl LockSettings {
+    /// PostgreSQL 15: the oldest major the PostgreSQL project still supports (14 reached its end
+    /// of life in November 2026), and the version `research/locks.md` measured. A rule never
+    /// assumes a newer server than this unless told.
+    pub const DEFAULT_PG_VERSION: u32 = 15;
+}
+
+impl Default for LockSettings {
+    fn default() -> Self {
+        LockSettings {
+            pg_version: Self::DEFAULT_PG_VERSION,
+            lock_timeout_outside: false,
+            opt_in: Vec::new(),
+            new_since_base: Vec::new(),
+        }
+    }
+}
+
 impl MigrationSet {
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id]
@@ -717,6 +751,7 @@ impl MigrationSet {
             runner: Runner::default(),
             runs_on: BTreeMap::new(),
             skipped: Vec::new(),
+            lock_settings: LockSettings::default(),
         }
     }
 

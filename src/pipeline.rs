@@ -286,8 +286,28 @@ fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<
         })
         .collect();
     sets.par_iter_mut().for_each(analyze);
+    for set in &mut sets {
+        lock_settings(set, options);
+    }
     let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
     Ok((sets, notes, offline))
+}
+
+/// What the lock-safety rules need beyond the files: the configuration's `pg-version` and
+/// `[locks]`, and with `--base`, which migrations were added since (their tables are new).
+/// A base that cannot be read is left to [`compare_with_base`] to report.
+fn lock_settings(set: &mut MigrationSet, options: &Options) {
+    let mut settings = model::LockSettings::default();
+    if let Some(config) = &options.config {
+        config.lock_settings(&mut settings);
+    }
+    if let Some(name) = &options.base
+        && let Ok(base) = git::resolve(&set.path, &set.display, name)
+        && let Ok(at_base) = base::load(set, &base)
+    {
+        settings.new_since_base = base::new_migrations(set, &at_base);
+    }
+    set.lock_settings = settings;
 }
 
 /// Splits and parses every script of a set (in parallel), filling `Script::sql`.

@@ -31,7 +31,11 @@ fn legacy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     // The project names its runner, so its rules give errors (not guesses from file names).
-    write(p, "go.mod", "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n");
+    write(
+        p,
+        "go.mod",
+        "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    );
     write(p, "db/001_users.up.sql", "CREATE TABLE users (id int,);\n");
     write(p, "db/001_users.down.sql", "DROP TABLE users;\n");
     for name in ["orders", "invoices"] {

@@ -88,8 +88,16 @@ fn rule_fixtures() {
     for group in rule_groups() {
         let rule = migproof::checks::find_rule(&group).unwrap();
         for case in cases(&group) {
-            let outcome =
-                migproof::check(std::slice::from_ref(&case)).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+            // A case with a `migproof.toml` (its migrations in `migrations/`) is checked with it.
+            let config = case.join(migproof::config::FILE_NAME);
+            let options = migproof::pipeline::Options {
+                config: config
+                    .is_file()
+                    .then(|| migproof::config::Config::load(&config).unwrap()),
+                ..Default::default()
+            };
+            let outcome = migproof::check_with(std::slice::from_ref(&case), &options)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
             let hits = outcome.findings.iter().filter(|f| f.rule.code == rule.code).count();
             let case_name = case.file_name().unwrap().to_string_lossy().into_owned();
             if case_name.starts_with("fail_") {

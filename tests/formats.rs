@@ -34,6 +34,8 @@ const CASES: &[Case] = &[
         path: "goose/pass_basic",
         format: "goose",
         migrations: 4,
+        // Lock safety only: ALTER of an existing table without lock_timeout (up and down), and
+        // `CREATE INDEX CONCURRENTLY IF NOT EXISTS`, which keeps a failed build's invalid index.
         findings: &[],
     },
     Case {
@@ -158,6 +160,8 @@ fn format_cases() {
         let found: Vec<String> = outcome
             .findings
             .iter()
+            // Lock-safety warnings have fixtures of their own; these cases are about formats.
+            .filter(|f| !migproof::checks::locks::is_lock_rule(f.rule))
             .map(|f| {
                 format!(
                     "{} {} {}:{}",

@@ -509,3 +509,38 @@ fn a_branch_behind_main_still_reports_what_it_deleted_and_edited() {
     clean.remove("db/003_add_teams.down.sql");
     clean.check("main", &[]).code(0);
 }
+
+/// Lock rules: a table created by a migration added since the base is new (empty in
+/// production), so building an index on it in a later migration of the branch is not reported;
+/// without `--base` the same table counts as existing.
+#[test]
+fn lock_rules_exempt_tables_created_on_the_branch() {
+    let repo = Repo::with_two_migrations();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "db/003_create_orders.up.sql",
+        "CREATE TABLE orders (id int, user_id int);\n",
+    );
+    repo.write("db/003_create_orders.down.sql", "DROP TABLE orders;\n");
+    repo.write(
+        "db/004_indexes.up.sql",
+        "SET lock_timeout = '5s';\nCREATE INDEX orders_user ON orders (user_id);\nCREATE INDEX users_id ON users (id);\n",
+    );
+    repo.write("db/004_indexes.down.sql", "SELECT 1;\n");
+    repo.commit("branch");
+    let mc401 = |found: Vec<String>| -> Vec<String> { found.into_iter().filter(|m| m.starts_with("MC401")).collect() };
+    let with_base = mc401(messages(&repo.check("main", &["--format", "json"])));
+    assert_eq!(with_base.len(), 1, "{with_base:?}");
+    assert!(with_base[0].contains("`users`"), "{with_base:?}");
+    let mut cmd = Command::cargo_bin("migproof").unwrap();
+    let without = cmd
+        .env("NO_COLOR", "1")
+        .current_dir(repo.path())
+        .args(["check", "--format", "json", "db"])
+        .assert();
+    // 002's index on `users` (reported here because without a base every file counts), and
+    // both of 004's: `orders` now counts as existing.
+    let without = mc401(messages(&without));
+    assert_eq!(without.len(), 3, "{without:?}");
+    assert!(without.iter().any(|m| m.contains("`orders`")), "{without:?}");
+}

@@ -98,7 +98,11 @@ fn text(o: &Output) -> String {
 /// 001. It stands for a legacy project adopting the hook.
 fn legacy_project(project: &Path) {
     // The project names its runner, so its rules give errors (not guesses from file names).
-    write(project, "go.mod", "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n");
+    write(
+        project,
+        "go.mod",
+        "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    );
     write(project, "db/001_users.up.sql", "CREATE TABLE users (id int,);\n");
     write(project, "db/001_users.down.sql", "DROP TABLE users;\n");
     write(project, "db/002_orders.up.sql", "CREATE TABLE orders (id int);\n");

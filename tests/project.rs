@@ -38,10 +38,12 @@ fn run(dir: &Path, args: &[&str]) -> (Vec<String>, serde_json::Value, i32) {
     let code = out.status.code().unwrap();
     assert!(code < 2, "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Lock-safety warnings (MC4xx) have fixtures of their own; these tests are about runners.
     let found = report["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| !f["code"].as_str().unwrap().starts_with("MC4"))
         .map(|f| {
             format!(
                 "{} {} {}",

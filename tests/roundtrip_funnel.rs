@@ -45,7 +45,9 @@ fn project(directive: Option<&str>) -> tempfile::TempDir {
     dir
 }
 
-/// `CODE severity file` for every finding.
+/// `CODE severity file` for every finding but the lock-safety ones (MC4xx), which this fixture
+/// also gets (an index built on an existing table, no lock_timeout) and which are tested by
+/// `fixtures/<rule>/` and `tests/locks_replay.rs`, not here.
 fn check(dir: &Path, roundtrip: bool, config: Option<&str>) -> Vec<String> {
     let options = Options {
         config: config.map(|c| Config::parse(c, &dir.join("migproof.toml")).unwrap()),
@@ -56,6 +58,7 @@ fn check(dir: &Path, roundtrip: bool, config: Option<&str>) -> Vec<String> {
     outcome
         .findings
         .iter()
+        .filter(|f| !f.rule.code.starts_with("MC4"))
         .map(|f| {
             let file = Path::new(&f.location.path).file_name().unwrap().to_string_lossy();
             format!("{} {} {file}", f.rule.code, f.severity.as_str())

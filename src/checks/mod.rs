@@ -61,6 +61,8 @@ macro_rules! registry {
 }
 
 mod graph;
+/// What the lock-safety rules (MC4xx) share.
+pub mod locks;
 mod runner_issue;
 
 registry! {
@@ -106,6 +108,26 @@ registry! {
     syntax_error,
     psql_meta_command,
     dialect_syntax_error,
+    index_not_concurrent,
+    drop_index_not_concurrent,
+    reindex_not_concurrent,
+    concurrent_in_transaction_block,
+    concurrent_index_if_not_exists,
+    constraint_validates_table,
+    set_not_null_scan,
+    unique_builds_index,
+    fk_locks_referenced_table,
+    attach_partition_scans,
+    partition_of_locks_parent,
+    column_type_rewrite,
+    add_column_rewrite,
+    table_rewrite,
+    add_required_column,
+    missing_lock_timeout,
+    backfill_with_ddl,
+    drop_column,
+    drop_table,
+    rename_object,
     unused_ignore,
     edited_applied_migration,
     deleted_applied_migration,
@@ -135,9 +157,13 @@ pub fn find_rule(key: &str) -> Option<&'static Rule> {
 /// Runs every offline check on a set.
 pub fn run(set: &MigrationSet) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for check in REGISTRY.iter().filter_map(|e| e.rule.check) {
-        check(set, &mut findings);
+    // The lock rules share one replay of the set's schema instead of one each.
+    for e in REGISTRY.iter().filter(|e| !locks::is_lock_rule(e.rule)) {
+        if let Some(check) = e.rule.check {
+            check(set, &mut findings);
+        }
     }
+    locks::report_all(set, &mut findings);
     runner_assumed::soften(set, &mut findings);
     findings
 }

@@ -4,6 +4,7 @@
 //! quoting rules; the syntax verdict comes from PostgreSQL's own parser, libpg_query ([`pg`],
 //! [`parse`]). All spans are byte ranges into the whole file, never into a copy.
 
+pub mod ddl;
 pub mod lexer;
 pub mod parse;
 pub mod pg;
@@ -24,6 +25,9 @@ pub struct ParsedSql {
     /// What another database's grammar rejects, for scripts written for MySQL or SQLite
     /// (checked with sqlparser; their `syntax_errors` stay empty).
     pub dialect_errors: Vec<SyntaxError>,
+    /// Each PostgreSQL statement classified for the lock-safety rules (from the same parse as
+    /// `syntax_errors`; empty for other grammars).
+    pub ddl: Vec<ddl::Stmt>,
 }
 
 /// The grammar a script is written in.
@@ -72,6 +76,7 @@ pub fn analyze_spans<'a>(text: &str, spans: impl Iterator<Item = &'a Range<usize
         out.meta_commands.extend(one.meta_commands);
         out.syntax_errors.extend(one.syntax_errors);
         out.dialect_errors.extend(one.dialect_errors);
+        out.ddl.extend(one.ddl);
     }
     out
 }
@@ -99,6 +104,7 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
         meta_commands: Vec::new(),
         syntax_errors: Vec::new(),
         dialect_errors,
+        ddl: Vec::new(),
     }
 }
 
@@ -108,6 +114,7 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
 /// whether they are legal is for the checks to decide.
 pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     let scan = lexer::scan(text, span.clone());
+    let mut ddl = Vec::new();
     let syntax_errors = if let Some(at) = scan.too_deep {
         vec![SyntaxError {
             span: at..at + 1,
@@ -119,6 +126,9 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     } else if scan.statements.is_empty() {
         Vec::new()
     } else {
+        // The lock-safety rules read statement structure from squawk's syntax tree; the
+        // verdict is PostgreSQL's own parser's.
+        ddl = parse::classify(&lexer::mask(text, span.clone(), &scan.meta_commands));
         parse::syntax_errors(text, span, &scan.statements, &scan.meta_commands)
     };
     ParsedSql {
@@ -126,5 +136,6 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
         meta_commands: scan.meta_commands,
         syntax_errors,
         dialect_errors: Vec::new(),
+        ddl,
     }
 }

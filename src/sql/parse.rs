@@ -106,6 +106,13 @@ pub fn syntax_errors(
     errors
 }
 
+/// Each statement of `sql` (already masked to one script) classified for the lock-safety rules
+/// ([`super::ddl`]), from squawk-syntax's tree (it recovers past errors, so a script with one
+/// broken statement still has the others classified).
+pub fn classify(sql: &str) -> Vec<super::ddl::Stmt> {
+    super::ddl::classify(&squawk_syntax::SourceFile::parse(sql).syntax_node())
+}
+
 /// Parses `sql` (already masked to one script) with sqlparser's MySQL or SQLite dialect and
 /// returns its first error. sqlparser stops at the first error and reports a line and column,
 /// which are turned back into a byte offset of `sql` (the masked text has the file's layout).
