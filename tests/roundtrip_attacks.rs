@@ -10,28 +10,14 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use migproof::roundtrip::server::{self, Throwaway};
 
-const BIN: &str = env!("CARGO_BIN_EXE_migproof");
+mod common;
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// The server binaries, or `None` (skip) outside CI when there are none.
-fn binaries() -> Option<server::Binaries> {
-    match server::find_binaries(None) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            assert!(!ci(), "CI=true and no PostgreSQL server to round-trip on: {e}");
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
+use common::roundtrip::{BIN, Sandbox, binaries, json, text, wait_for};
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -45,67 +31,6 @@ fn root_or_skip(what: &str) -> bool {
         return false;
     }
     true
-}
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        Sandbox { dir }
-    }
-
-    fn tmp(&self) -> PathBuf {
-        self.dir.path().join("tmp")
-    }
-
-    fn migration(&self, dir: &str, name: &str, up: &str, down: &str) -> PathBuf {
-        let d = self.dir.path().join(dir);
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join(format!("{name}.up.sql")), up).unwrap();
-        std::fs::write(d.join(format!("{name}.down.sql")), down).unwrap();
-        d
-    }
-
-    fn migproof(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["check", "--roundtrip"])
-            .args(args)
-            .env("TMPDIR", self.tmp())
-            .env_remove("MIGPROOF_DATABASE_URL")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("PG_BIN");
-        cmd
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn wait_for(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("migproof did not exit within {limit:?}: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Runs `cmd` to its end, failing the test if it takes longer than `limit` (a hang).
@@ -138,10 +63,6 @@ fn processes_with(needle: &str) -> Vec<String> {
         .collect()
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
-}
-
 /// The message of the finding `code` in `file`, or a panic showing the report.
 fn finding(out: &Output, code: &str, file: &Path) -> String {
     let j = json(out);
@@ -172,7 +93,7 @@ fn planted_links_and_lingering_processes_reach_nothing() {
         return;
     }
     let sandbox = Sandbox::new();
-    let victim = sandbox.dir.path().join("victim");
+    let victim = sandbox.path().join("victim");
     std::fs::write(&victim, "precious\n").unwrap();
     std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
     let marker = format!("migproof-attack-{}", std::process::id());
@@ -339,7 +260,7 @@ fn one_run_cannot_reach_another_runs_server() {
 fn a_poisoned_template_is_rejected_and_rebuilt() {
     let Some(_) = binaries() else { return };
     let sandbox = Sandbox::new();
-    let cache = sandbox.dir.path().join("cache");
+    let cache = sandbox.path().join("cache");
     let quick = sandbox.migration("quick", "000001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n");
     let run = || {
         run_bounded(
@@ -398,7 +319,7 @@ fn memory_and_the_ram_backed_cluster_are_bounded() {
         "CREATE TABLE big AS SELECT g, repeat(md5(g::text), 30) AS pad FROM generate_series(1, 200000) g;\n",
         "DROP TABLE big;\n",
     );
-    let config = sandbox.dir.path().join("migproof.toml");
+    let config = sandbox.path().join("migproof.toml");
     std::fs::write(&config, "[roundtrip]\nmax-cluster-mb = 96\n").unwrap();
     let mut args = vec![
         "--format",
@@ -507,7 +428,7 @@ fn a_live_cluster_in_another_pid_namespace_is_not_swept() {
         return;
     }
     if Command::new("unshare").arg("--version").output().is_err() {
-        assert!(!ci(), "CI=true and no `unshare` (util-linux)");
+        assert!(!common::in_ci(), "CI=true and no `unshare` (util-linux)");
         eprintln!("skipped: no `unshare` (util-linux)");
         return;
     }

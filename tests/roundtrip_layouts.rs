@@ -3,78 +3,17 @@
 //!
 //! Without server binaries these tests skip with a reason, except in CI (`CI=true`).
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use migproof::roundtrip::server;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_migproof");
+use common::roundtrip::{Sandbox, binaries, json, text};
 
-fn binaries() -> Option<server::Binaries> {
-    match server::find_binaries(None) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            assert!(
-                !std::env::var("CI").is_ok_and(|v| v == "true"),
-                "CI=true and no PostgreSQL server to round-trip on: {e}"
-            );
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        Sandbox { dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn file(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn migproof(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(["check", "--roundtrip", "--format", "json"])
-            .args(args)
-            .current_dir(self.path())
-            .env("TMPDIR", self.path().join("tmp"))
-            .env_remove("MIGPROOF_DATABASE_URL")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("PG_BIN")
-            .output()
-            .unwrap()
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
+/// `migproof check --roundtrip --format json ARGS` in the sandbox.
+fn run(s: &Sandbox, args: &[&str]) -> Output {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    s.migproof(&all).current_dir(s.path()).output().unwrap()
 }
 
 /// MC303 shows the full definitions that differ (expected and actual), not only the advice; a
@@ -95,7 +34,7 @@ fn mc303_shows_the_definitions_and_mc307_has_its_own_status() {
     );
     s.file("fn/000002_g.down.sql", "SELECT 1;\n");
     let order = format!("{}/fixtures/roundtrip/fail_column_order", env!("CARGO_MANIFEST_DIR"));
-    let out = s.migproof(&["fn", &order]);
+    let out = run(&s, &["fn", &order]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let j = json(&out);
     let mc303 = j["findings"]
@@ -143,17 +82,17 @@ fn roundtrip_keys_of_the_configuration_take_effect() {
         "migproof.toml",
         "[roundtrip]\ntimeout-secs = 1\nsetup = \"setup/roles.sql\"\n",
     );
-    let out = s.migproof(&["db", "needs_role"]);
+    let out = run(&s, &["db", "needs_role"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let all = text(&out);
     assert!(all.contains("canceling statement due to statement timeout"), "{all}");
     assert!(all.contains("--statement-timeout (1 s)"), "{all}");
     assert!(!all.contains("platform_reader\\\" does not exist"), "{all}");
     // The flag wins over the key.
-    let out = s.migproof(&["--statement-timeout", "60", "needs_role"]);
+    let out = run(&s, &["--statement-timeout", "60", "needs_role"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     s.file("migproof.toml", "[roundtrip]\nbin-dir = \"no/such/bin\"\n");
-    let out = s.migproof(&["needs_role"]);
+    let out = run(&s, &["needs_role"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no/such/bin"),
@@ -164,7 +103,7 @@ fn roundtrip_keys_of_the_configuration_take_effect() {
         "migproof.toml",
         "[roundtrip]\ndatabase-url-env = \"MIGPROOF_TEST_NO_SUCH_URL\"\n",
     );
-    let out = s.migproof(&["needs_role"]);
+    let out = run(&s, &["needs_role"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("MIGPROOF_TEST_NO_SUCH_URL is not set"),
@@ -225,7 +164,7 @@ fn pop_applies_the_postgres_file_else_the_generic_one() {
         "CREATE TABLE posts (id INTEGER PRIMARY KEY AUTOINCREMENT);\n",
     );
     s.file("pop/20200102000000_posts.sqlite3.down.sql", "DROP TABLE posts;\n");
-    let out = s.migproof(&["--format-of", "pop=pop", "pop"]);
+    let out = run(&s, &["--format-of", "pop=pop", "pop"]);
     // Offline too: the generic down pairs with the PostgreSQL up (no MC101/MC102).
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (status, ms) = statuses(&out, "pop");
@@ -263,7 +202,7 @@ fn sourcegraph_applies_migrations_in_the_parents_graph_order() {
         "sg/1000000002_second/metadata.yaml",
         "name: second\nparents: [1000000000]\n",
     );
-    let out = s.migproof(&["--format-of", "sg=sourcegraph", "sg"]);
+    let out = run(&s, &["--format-of", "sg=sourcegraph", "sg"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (status, ms) = statuses(&out, "sg");
     assert_eq!(status, "verified", "{}", text(&out));
@@ -296,7 +235,7 @@ fn environment_failures_are_mc306_with_the_cause_and_the_fix() {
         "UPDATE schema_migrations SET dirty = false;\n",
     );
     s.file("tracking/000001_fix.down.sql", "SELECT 1;\n");
-    let out = s.migproof(&["newer", "tracking"]);
+    let out = run(&s, &["newer", "tracking"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let j = json(&out);
     let findings = j["findings"].as_array().unwrap();
@@ -346,7 +285,7 @@ fn a_gap_left_by_a_go_migration_is_mc306() {
         "goose/00003_more.sql",
         "-- +goose Up\nALTER TABLE accounts ADD COLUMN x int;\n-- +goose Down\nALTER TABLE accounts DROP COLUMN x;\n",
     );
-    let out = s.migproof(&["--format-of", "goose=goose", "goose"]);
+    let out = run(&s, &["--format-of", "goose=goose", "goose"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let j = json(&out);
     let f = j["findings"]

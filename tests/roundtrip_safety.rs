@@ -8,102 +8,17 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use migproof::roundtrip::server::{self, Throwaway};
 
 use common::git;
+use common::roundtrip::{BIN, Sandbox, binaries, text, wait_for};
 
-const BIN: &str = env!("CARGO_BIN_EXE_migproof");
 const SECRET: &str = "SECRETPASS";
-
-/// The server binaries, or `None` (skip) outside CI when there are none.
-fn binaries() -> Option<server::Binaries> {
-    match server::find_binaries(None) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            common::skip(&format!("no PostgreSQL server to round-trip on: {e}"));
-            None
-        }
-    }
-}
-
-/// A work directory with `tmp/` (the TMPDIR given to migproof, reachable by the server user
-/// when migproof runs as root) and `migrations/`.
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        Sandbox { dir }
-    }
-
-    fn tmp(&self) -> PathBuf {
-        self.dir.path().join("tmp")
-    }
-
-    /// Writes golang-migrate files `name.up.sql` / `name.down.sql` into `dir` (created).
-    fn migration(&self, dir: &str, name: &str, up: &str, down: &str) -> PathBuf {
-        let d = self.dir.path().join(dir);
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join(format!("{name}.up.sql")), up).unwrap();
-        std::fs::write(d.join(format!("{name}.down.sql")), down).unwrap();
-        d
-    }
-
-    fn left_in_tmp(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.tmp())
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect()
-    }
-
-    /// `migproof check --roundtrip ARGS` with TMPDIR in the sandbox and no URL from the environment.
-    fn migproof(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["check", "--roundtrip"])
-            .args(args)
-            .env("TMPDIR", self.tmp())
-            .env_remove("MIGPROOF_DATABASE_URL")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("PG_BIN");
-        cmd
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Waits for `child` to exit, at most `limit`.
-fn wait_for(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("migproof did not exit within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// The throwaway cluster directory migproof made under `tmp`, once its server runs.
 fn cluster_dir(tmp: &Path) -> PathBuf {
@@ -684,7 +599,7 @@ fn tree_state(root: &Path) -> BTreeMap<PathBuf, String> {
 #[test]
 fn check_and_renumber_never_write_into_the_migrations() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.dir.path().join("repo");
+    let repo = sandbox.path().join("repo");
     let db = repo.join("db");
     std::fs::create_dir_all(&db).unwrap();
     let write = |name: &str, text: &str| std::fs::write(db.join(name), text).unwrap();
