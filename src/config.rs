@@ -118,9 +118,6 @@ pub struct RoundtripConfig {
     /// A directory of unpacked PostgreSQL server builds to choose `pg-version` from
     /// (`--pg-builds` wins), relative to the configuration file.
     pub builds_dir: Option<PathBuf>,
-    /// Not a key of this table: read only to say that `pg-version` is a top-level key.
-    #[serde(default)]
-    pg_version: Option<PgVersions>,
 }
 
 /// A loaded configuration.
@@ -177,6 +174,18 @@ impl Config {
     /// Parses the text of configuration file `file`.
     pub fn parse(text: &str, file: &Path) -> Result<Config, Error> {
         let shown = file.display().to_string();
+        let in_roundtrip = |table: toml::Table| {
+            table
+                .get("roundtrip")
+                .and_then(|t| t.as_table())
+                .is_some_and(|t| t.contains_key("pg-version"))
+        };
+        if toml::from_str::<toml::Table>(text).is_ok_and(in_roundtrip) {
+            return Err(Error::Config(format!(
+                "`{shown}`: `pg-version` goes at the top level, not in [roundtrip]: one key says which PostgreSQL \
+                 the migrations run on, and both the lock-safety rules and --roundtrip follow it"
+            )));
+        }
         let raw: Raw = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -185,12 +194,6 @@ impl Config {
             let at = line.map_or(String::new(), |l| format!(":{l}"));
             Error::Config(format!("`{shown}`{at}: {message}"))
         })?;
-        if raw.roundtrip.pg_version.is_some() {
-            return Err(Error::Config(format!(
-                "`{shown}`: `pg-version` goes at the top level, not in [roundtrip]: one key says which PostgreSQL \
-                 the migrations run on, and both the lock-safety rules and --roundtrip follow it"
-            )));
-        }
         let mut pg_versions = match raw.pg_version {
             None => Vec::new(),
             Some(PgVersions::One(v)) => vec![v],

@@ -324,3 +324,35 @@ fn a_missing_version_is_a_clear_error() {
         text(&out)
     );
 }
+
+/// As root the server runs as an unprivileged user: binaries it cannot reach (under a directory
+/// only root may search, as an unpacked build under `/root` is) are a clear error, exit 2.
+#[test]
+fn binaries_the_server_user_cannot_reach_are_a_clear_error() {
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+    if !is_root {
+        common::skip("not root: the server runs as the current user, who reaches its own binaries");
+        return;
+    }
+    let Ok(found) = server::find_binaries(None) else {
+        common::skip("no PostgreSQL server binaries");
+        return;
+    };
+    let p = Project::new();
+    pg16_feature(&p);
+    let private = p.path().join("private");
+    let bin = private.join("pg").join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for name in ["postgres", "initdb"] {
+        std::os::unix::fs::symlink(found.dir.join(name), bin.join(name)).unwrap();
+    }
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = p.migproof(&["db", "--pg-bin", bin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not searchable by other users") && stderr.contains("chmod -R a+rX"),
+        "{}",
+        text(&out)
+    );
+}
