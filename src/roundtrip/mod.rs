@@ -7,7 +7,8 @@
 //! fresh database, the setup file, ups 1..i) so one run reports every problem; only a failed up
 //! stops a directory. Findings are the MC301–MC307 rules of [`crate::checks`].
 //!
-//! [`server`] finds and starts the server, `target` connects to it (or to a named one) and
+//! [`installed`] finds the server of each asked major among those installed (a list runs every
+//! directory on each), [`server`] finds and starts the server, `target` connects to it (or to a named one) and
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
 //! does, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
