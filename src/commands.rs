@@ -155,6 +155,16 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
         for note in &outcome.notes {
             eprintln!("migproof: {}", crate::report::escape::text(note));
         }
+        for server in outcome.roundtrip.iter().flat_map(|r| &r.servers) {
+            eprintln!(
+                "migproof: round-trip server: PostgreSQL {}{}",
+                server.version,
+                server.bin_dir.as_ref().map_or_else(
+                    || format!(" ({})", crate::report::escape::text(&server.description)),
+                    |dir| format!(" from `{}`", crate::report::escape::text(dir))
+                )
+            );
+        }
     }
     let style = report::Style {
         output: args.format,
@@ -219,8 +229,33 @@ pub fn roundtrip_options(args: &CheckArgs, config: Option<&config::Config>) -> R
             None => None,
         },
     };
+    let mut pg_versions = if !args.pg_version.is_empty() {
+        args.pg_version.clone()
+    } else if database_url.is_none() {
+        // One key says which PostgreSQL the migrations run on: the lock rules follow it, and so
+        // does the throwaway server (a server the user names is what it is).
+        config.map(|c| c.pg_versions.clone()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    pg_versions.sort_unstable();
+    pg_versions.dedup();
+    if database_url.is_some() && !pg_versions.is_empty() {
+        return Err(Error::Usage(
+            "--pg-version chooses the throwaway server among those installed; with --database-url the server is the \
+             one you name"
+                .into(),
+        ));
+    }
     let defaults = roundtrip::Options::default();
     Ok(roundtrip::Options {
+        pg_builds: args
+            .pg_builds
+            .clone()
+            .or_else(|| table.and_then(|t| t.builds_dir.as_ref()).map(relative))
+            .into_iter()
+            .collect(),
+        pg_versions,
         pg_bin: args
             .pg_bin
             .clone()

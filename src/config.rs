@@ -47,11 +47,20 @@ struct Raw {
     checks: BTreeMap<String, Level>,
     #[serde(default)]
     roundtrip: RoundtripConfig,
-    /// The PostgreSQL major version the migrations run on (lock-safety rules follow it).
+    /// The PostgreSQL major version the migrations run on, or a list of them: the lock-safety
+    /// rules follow the lowest, `--roundtrip` runs on each.
     #[serde(rename = "pg-version")]
-    pg_version: Option<u32>,
+    pg_version: Option<PgVersions>,
     #[serde(default)]
     locks: LocksConfig,
+}
+
+/// `pg-version = 16` or `pg-version = [15, 18]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+enum PgVersions {
+    One(u32),
+    Many(Vec<u32>),
 }
 
 /// `[locks]`: facts about production the lock-safety rules cannot see in the files.
@@ -106,6 +115,9 @@ pub struct RoundtripConfig {
     pub setup: Option<PathBuf>,
     /// The most a RAM-backed throwaway cluster may hold, in MiB (default 2048).
     pub max_cluster_mb: Option<u64>,
+    /// A directory of unpacked PostgreSQL server builds to choose `pg-version` from
+    /// (`--pg-builds` wins), relative to the configuration file.
+    pub builds_dir: Option<PathBuf>,
 }
 
 /// A loaded configuration.
@@ -117,8 +129,10 @@ pub struct Config {
     pub root: PathBuf,
     pub directories: Vec<DirectoryConfig>,
     pub roundtrip: RoundtripConfig,
-    /// `pg-version`.
+    /// `pg-version`, or the lowest of its list: what the lock-safety rules follow.
     pub pg_version: Option<u32>,
+    /// Every major of `pg-version`, ascending: the servers `--roundtrip` runs on.
+    pub pg_versions: Vec<u32>,
     pub locks: LocksConfig,
     /// Rule code → level.
     levels: BTreeMap<&'static str, Level>,
@@ -160,6 +174,18 @@ impl Config {
     /// Parses the text of configuration file `file`.
     pub fn parse(text: &str, file: &Path) -> Result<Config, Error> {
         let shown = file.display().to_string();
+        let in_roundtrip = |table: toml::Table| {
+            table
+                .get("roundtrip")
+                .and_then(|t| t.as_table())
+                .is_some_and(|t| t.contains_key("pg-version"))
+        };
+        if toml::from_str::<toml::Table>(text).is_ok_and(in_roundtrip) {
+            return Err(Error::Config(format!(
+                "`{shown}`: `pg-version` goes at the top level, not in [roundtrip]: one key says which PostgreSQL \
+                 the migrations run on, and both the lock-safety rules and --roundtrip follow it"
+            )));
+        }
         let raw: Raw = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -168,13 +194,23 @@ impl Config {
             let at = line.map_or(String::new(), |l| format!(":{l}"));
             Error::Config(format!("`{shown}`{at}: {message}"))
         })?;
-        if let Some(v) = raw.pg_version
-            && !(9..=30).contains(&v)
-        {
+        let mut pg_versions = match raw.pg_version {
+            None => Vec::new(),
+            Some(PgVersions::One(v)) => vec![v],
+            Some(PgVersions::Many(list)) if list.is_empty() => {
+                return Err(Error::Config(format!(
+                    "`{shown}`: pg-version = [] names no version (say 16, or [15, 18])"
+                )));
+            }
+            Some(PgVersions::Many(list)) => list,
+        };
+        if let Some(v) = pg_versions.iter().find(|v| !(9..=30).contains(*v)) {
             return Err(Error::Config(format!(
                 "`{shown}`: pg-version = {v} is not a PostgreSQL major version (say 15 or 16)"
             )));
         }
+        pg_versions.sort_unstable();
+        pg_versions.dedup();
         let mut levels = BTreeMap::new();
         for (key, level) in raw.checks {
             let rule = checks::find_rule(&key).ok_or_else(|| {
@@ -215,7 +251,8 @@ impl Config {
             root,
             directories: raw.directories,
             roundtrip: raw.roundtrip,
-            pg_version: raw.pg_version,
+            pg_version: pg_versions.first().copied(),
+            pg_versions,
             locks: raw.locks,
             levels,
             ignore,
@@ -412,6 +449,24 @@ mod tests {
             Some(Level::Error)
         );
         assert_eq!(c.roundtrip.timeout_secs, Some(5));
+    }
+
+    #[test]
+    fn pg_version_is_one_major_or_a_list() {
+        let c = parse("pg-version = 16\n").unwrap();
+        assert_eq!((c.pg_version, c.pg_versions.as_slice()), (Some(16), &[16][..]));
+        let c = parse("pg-version = [18, 15, 18]\n").unwrap();
+        assert_eq!((c.pg_version, c.pg_versions.as_slice()), (Some(15), &[15, 18][..]));
+        assert!(
+            parse("pg-version = [15, 99]\n")
+                .unwrap_err()
+                .contains("pg-version = 99")
+        );
+        assert!(parse("pg-version = []\n").unwrap_err().contains("names no version"));
+        let e = parse("[roundtrip]\npg-version = 18\n").unwrap_err();
+        assert!(e.contains("goes at the top level"), "{e}");
+        let c = parse("[roundtrip]\nbuilds-dir = \"pg\"\n").unwrap();
+        assert_eq!(c.roundtrip.builds_dir.as_deref(), Some(Path::new("pg")));
     }
 
     #[test]

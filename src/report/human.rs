@@ -259,8 +259,9 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
             s => s.as_str(),
         };
         out.push_str(&format!(
-            "  {}: {status}: {tripped} of {total} migrations round-tripped{}\n",
+            "  {}{}: {status}: {tripped} of {total} migrations round-tripped{}\n",
             escape::line(&set.path),
+            set.pg_version.map_or(String::new(), |v| format!(" on PostgreSQL {v}")),
             if notes.is_empty() {
                 String::new()
             } else {

@@ -7,7 +7,8 @@
 //! fresh database, the setup file, ups 1..i) so one run reports every problem; only a failed up
 //! stops a directory. Findings are the MC301–MC307 rules of [`crate::checks`].
 //!
-//! [`server`] finds and starts the server, `target` connects to it (or to a named one) and
+//! [`installed`] finds the server of each asked major among those installed (a list runs every
+//! directory on each), [`server`] finds and starts the server, `target` connects to it (or to a named one) and
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
 //! does, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
@@ -19,6 +20,7 @@ pub mod apply;
 pub mod cleanup;
 pub mod diff;
 pub mod environment;
+pub mod installed;
 pub mod named;
 pub mod plan;
 mod report;
@@ -40,7 +42,7 @@ use crate::checks::Finding;
 use crate::model::MigrationSet;
 pub use environment::debian_package;
 use report::ms;
-pub use report::{MigrationReport, MigrationStatus, Report, SetReport, SetStatus};
+pub use report::{MigrationReport, MigrationStatus, Report, ServerReport, SetReport, SetStatus};
 use target::Target;
 use trip::SetRun;
 
@@ -48,6 +50,11 @@ use trip::SetRun;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub pg_bin: Option<PathBuf>,
+    /// Directories of unpacked server builds ([`installed`]).
+    pub pg_builds: Vec<PathBuf>,
+    /// The server majors to round-trip on, ascending (empty: the one [`server::find_binaries`]
+    /// finds).
+    pub pg_versions: Vec<u32>,
     /// A server the user names; never read from `DATABASE_URL`.
     pub database_url: Option<String>,
     /// SQL run in each scratch database before the first migration.
@@ -64,6 +71,8 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             pg_bin: None,
+            pg_builds: Vec::new(),
+            pg_versions: Vec::new(),
             database_url: None,
             setup: None,
             statement_timeout: Duration::from_secs(60),
@@ -75,7 +84,8 @@ impl Default for Options {
 }
 
 /// Runs the round-trip over `sets`: its report and each set's findings (`[i]` for `sets[i]`),
-/// for the funnel. `Err` when it cannot run at all.
+/// for the funnel. `Err` when it cannot run at all. With several server versions each set runs
+/// on each (in ascending order), and each finding says on which.
 pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Finding>>), String> {
     let setup = match &opts.setup {
         Some(path) => {
@@ -85,7 +95,78 @@ pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Fin
         }
         None => None,
     };
-    let mut target = Target::open(opts)?;
+    // Every version is found before any runs: a missing one fails at once.
+    let servers = servers(opts)?;
+    let several = servers.len() > 1;
+    let mut findings: Vec<Vec<Finding>> = vec![Vec::new(); sets.len()];
+    let mut combined: Option<Report> = None;
+    for binaries in servers {
+        let (mut report, found) = run_on(sets, opts, setup.as_ref(), binaries)?;
+        if several {
+            let major = report.servers.first().map(|s| s.major);
+            let version = report.servers.first().map_or(String::new(), |s| s.version.clone());
+            for set in &mut report.sets {
+                set.pg_version = major;
+            }
+            for (all, found) in findings.iter_mut().zip(found) {
+                all.extend(found.into_iter().map(|mut f| {
+                    f.message = format!("on PostgreSQL {version}: {}", f.message);
+                    f
+                }));
+            }
+        } else {
+            for (all, found) in findings.iter_mut().zip(found) {
+                all.extend(found);
+            }
+        }
+        combined = Some(match combined {
+            None => report,
+            Some(mut all) => {
+                all.server = format!("{}; {}", all.server, report.server);
+                all.sets.extend(report.sets);
+                all.roles_dropped.extend(report.roles_dropped);
+                all.servers.extend(report.servers);
+                all
+            }
+        });
+    }
+    let mut report = combined.ok_or("no server to round-trip on")?;
+    report
+        .sets
+        .sort_by(|a, b| (&a.path, a.pg_version).cmp(&(&b.path, b.pg_version)));
+    Ok((report, findings))
+}
+
+/// The servers to run on: the throwaway server of each asked version, else the one found
+/// (`None`: the server the user names).
+fn servers(opts: &Options) -> Result<Vec<Option<server::Binaries>>, String> {
+    if opts.database_url.is_some() {
+        return Ok(vec![None]);
+    }
+    let search = installed::Search {
+        pg_bin: opts.pg_bin.as_deref(),
+        builds: &opts.pg_builds,
+    };
+    if opts.pg_versions.is_empty() {
+        return match (&opts.pg_bin, installed::newest_build(&opts.pg_builds)) {
+            (None, Some(b)) => Ok(vec![Some(b)]),
+            _ => Ok(vec![Some(server::find_binaries(opts.pg_bin.as_deref())?)]),
+        };
+    }
+    opts.pg_versions
+        .iter()
+        .map(|v| installed::find_version(*v, &search).map(Some))
+        .collect()
+}
+
+/// The round-trip of every set on one server.
+fn run_on(
+    sets: &[MigrationSet],
+    opts: &Options,
+    setup: Option<&(String, Arc<str>)>,
+    binaries: Option<server::Binaries>,
+) -> Result<(Report, Vec<Vec<Finding>>), String> {
+    let mut target = Target::open(opts, binaries)?;
     let total: u64 = sets.iter().map(|s| s.migrations.len() as u64).sum();
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
@@ -102,7 +183,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Fin
     let result = run_sets(
         sets,
         &mut target,
-        setup.as_ref(),
+        setup,
         &bar,
         &mut findings,
         &mut reports,
@@ -123,11 +204,19 @@ pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Fin
             roles_dropped.join(", ")
         );
     }
+    let server = ServerReport {
+        description: target.description.clone(),
+        version: target.version.clone(),
+        major: target.major,
+        bin_dir: target.throwaway.as_ref().map(|t| t.binaries.dir.display().to_string()),
+        ready_ms: target.ready.map(ms),
+    };
     let report = Report {
         server: target.description.clone(),
         server_ready_ms: target.ready.map(ms),
         sets: reports,
         roles_dropped,
+        servers: vec![server],
     };
     Ok((report, findings))
 }

@@ -15,6 +15,24 @@ pub struct Report {
     pub sets: Vec<SetReport>,
     /// Roles the migrations created on a named server, dropped at the end.
     pub roles_dropped: Vec<String>,
+    /// Each server the round-trip ran on, by ascending version (several with `--pg-version
+    /// 15,18`).
+    pub servers: Vec<ServerReport>,
+}
+
+/// One server the round-trip ran on.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerReport {
+    /// As [`Report::server`] says it.
+    pub description: String,
+    /// `18.4`
+    pub version: String,
+    pub major: u32,
+    /// The directory of the throwaway server's binaries (none for a server the user names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_ms: Option<f64>,
 }
 
 impl Report {
@@ -51,6 +69,9 @@ impl SetStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct SetReport {
     pub path: String,
+    /// The server major this result is from, when the round-trip ran on several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pg_version: Option<u32>,
     pub status: SetStatus,
     pub migrations: Vec<MigrationReport>,
     pub elapsed_ms: f64,

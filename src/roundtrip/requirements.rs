@@ -2,7 +2,7 @@
 //! 2, "not verified"), beyond a missing extension or role: syntax that needs a newer
 //! PostgreSQL, a runner's tracking table the runner creates before the first migration, and a
 //! gap left by an earlier migration written in Go, Rust or Java that the round-trip cannot run.
-//! Each names the cause and the fix (`--pg-bin` with the version needed, `--setup` with the
+//! Each names the cause and the fix (`--pg-version`/`--pg-bin` with the version needed, `--setup` with the
 //! statement).
 
 use std::sync::LazyLock;
@@ -122,9 +122,10 @@ pub fn explain(r: &Rejection, statement: &str, major: u32, gap: Option<&str>) ->
                 r.headline()
             ),
             format!(
-                "run the round-trip on PostgreSQL {version} or later: `--pg-bin /usr/lib/postgresql/{version}/bin` \
-                 (Debian/Ubuntu: `apt-get install postgresql-{version}`, from the PGDG apt repository where the \
-                 distribution lacks it), or --database-url with such a server"
+                "run the round-trip on PostgreSQL {version} or later: `--pg-version {version}` (or `pg-version = \
+                 {version}` in migproof.toml) picks it among the installed servers, `--pg-bin \
+                 /usr/lib/postgresql/{version}/bin` names one (Debian/Ubuntu: `apt-get install postgresql-{version}`, \
+                 from the PGDG apt repository where the distribution lacks it), or --database-url with such a server"
             ),
         ));
     }
@@ -218,6 +219,7 @@ mod tests {
         .unwrap();
         assert!(m.contains("PostgreSQL 18"), "{m}");
         assert!(fix.contains("--pg-bin /usr/lib/postgresql/18/bin"), "{fix}");
+        assert!(fix.contains("--pg-version 18"), "{fix}");
         // A feature the server has is the migration's own error.
         assert!(explain(&r, "MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE", 15, None).is_none());
     }

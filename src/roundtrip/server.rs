@@ -81,7 +81,8 @@ pub fn find_binaries(flag: Option<&Path>) -> Result<Binaries, Failure> {
     }
 }
 
-fn binaries(dir: &Path) -> Result<Binaries, Failure> {
+/// The server in `dir` and its version (`postgres --version`).
+pub fn binaries(dir: &Path) -> Result<Binaries, Failure> {
     let out = Command::new(dir.join("postgres"))
         .arg("--version")
         .output()
@@ -220,6 +221,7 @@ impl Throwaway {
     pub fn start_with(binaries: Binaries, limits: Limits) -> Result<Throwaway, Failure> {
         let started = Instant::now();
         let run_as = run_as()?;
+        runnable(&binaries.dir, run_as.as_ref())?;
         let owner = run_as.as_ref().map(|u| (u.uid, u.gid));
         let base = scratch_base();
         for path in remove_stale_clusters(&base) {
@@ -467,4 +469,30 @@ fn reachable(dir: &Path, run_as: Option<&RunAs>) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The server user must be able to reach and run the server binaries (an unpacked build under a
+/// home directory such as `/root` is out of its reach).
+fn runnable(dir: &Path, run_as: Option<&RunAs>) -> Result<(), Failure> {
+    let Some(user) = run_as else { return Ok(()) };
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let blocked = dir
+        .ancestors()
+        .find(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 == 0));
+    let not_runnable = ["postgres", "initdb"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o005 != 0o005));
+    let why = match (blocked, not_runnable) {
+        (Some(d), _) => format!("`{}` is not searchable by other users", d.display()),
+        (None, Some(p)) => format!("`{}` is not readable and executable by other users", p.display()),
+        (None, None) => return Ok(()),
+    };
+    Err(format!(
+        "the throwaway server runs as the `{}` user (PostgreSQL refuses root), but {why}, so it cannot run the \
+         server in `{}`. Unpack the server where other users can reach it (e.g. under /opt or /usr/local) and \
+         `chmod -R a+rX` it, or use --database-url",
+        user.name,
+        dir.display()
+    ))
 }

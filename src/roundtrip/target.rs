@@ -20,6 +20,8 @@ pub(super) struct Target {
     pub(super) description: String,
     pub(super) ready: Option<Duration>,
     pub(super) major: u32,
+    /// `18.4`
+    pub(super) version: String,
     /// Roles that existed before (a named server only).
     pub(super) roles_before: Option<BTreeSet<String>>,
     pub(super) statement_timeout: Duration,
@@ -48,7 +50,9 @@ pub(super) struct Scratch {
 }
 
 impl Target {
-    pub(super) fn open(opts: &Options) -> Result<Target, String> {
+    /// Connects to the server the user names, else starts a throwaway one from `binaries` (or
+    /// from those [`server::find_binaries`] finds).
+    pub(super) fn open(opts: &Options, binaries: Option<server::Binaries>) -> Result<Target, String> {
         match &opts.database_url {
             Some(url) => {
                 let base: Config = url.parse().map_err(|_| {
@@ -65,6 +69,10 @@ impl Target {
                 let failed =
                     |e: postgres::Error| named::scrub(&format!("on {description}: {}", named::reason(&e)), url);
                 let major = major_version(&mut admin).map_err(failed)?;
+                let version: String = admin
+                    .query_one("SELECT split_part(current_setting('server_version'), ' ', 1)", &[])
+                    .map_err(failed)?
+                    .get(0);
                 let run = loop {
                     let run = fastrand::u32(..);
                     if named::hold_run_lock(&mut admin, run).map_err(failed)? {
@@ -115,6 +123,7 @@ impl Target {
                     description,
                     ready: None,
                     major,
+                    version,
                     roles_before: Some(roles),
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
@@ -125,7 +134,10 @@ impl Target {
                 })
             }
             None => {
-                let binaries = server::find_binaries(opts.pg_bin.as_deref())?;
+                let binaries = match binaries {
+                    Some(b) => b,
+                    None => server::find_binaries(opts.pg_bin.as_deref())?,
+                };
                 let throwaway = server::Throwaway::start_with(
                     binaries,
                     server::Limits {
@@ -151,6 +163,7 @@ impl Target {
                     ),
                     ready: Some(throwaway.ready_in),
                     major: throwaway.binaries.major,
+                    version: throwaway.binaries.version.clone(),
                     base,
                     admin,
                     throwaway: Some(throwaway),

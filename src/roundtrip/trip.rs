@@ -175,6 +175,7 @@ impl SetRun<'_> {
     pub(super) fn finish(&self, status: SetStatus, migrations: Vec<MigrationReport>, started: Instant) -> SetReport {
         SetReport {
             path: self.set.display.clone(),
+            pg_version: None,
             status,
             migrations,
             elapsed_ms: ms(started.elapsed()),
