@@ -289,6 +289,7 @@ fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<
     for set in &mut sets {
         lock_settings(set, options);
     }
+    sets.par_iter_mut().for_each(classify_for_locks);
     let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
     Ok((sets, notes, offline))
 }
@@ -307,7 +308,38 @@ fn lock_settings(set: &mut MigrationSet, options: &Options) {
     {
         settings.new_since_base = base::new_migrations(set, &at_base);
     }
+    settings.off = checks::locks::RULES
+        .iter()
+        .map(|(rule, _)| *rule)
+        .filter(|rule| options.rules.is_off(rule) || options.config.as_ref().is_some_and(|c| c.is_off(rule)))
+        .map(|rule| rule.code)
+        .collect();
     set.lock_settings = settings;
+}
+
+/// Classifies the statements of every PostgreSQL migration script for the lock rules
+/// (`Script::sql.ddl`), unless every lock rule is off. Other files are never walked by them.
+pub fn classify_for_locks(set: &mut MigrationSet) {
+    if !checks::locks::any_enabled(set) {
+        return;
+    }
+    let files = &set.files;
+    let runs_on = &set.runs_on;
+    set.migrations.par_iter_mut().for_each(|m| {
+        let dialect = m.dialect.clone();
+        m.up.iter_mut().chain(m.down.iter_mut()).for_each(|s| {
+            let dialect = runs_on.get(&s.file).or(dialect.as_ref());
+            if sql::Grammar::of_dialect(dialect.map(String::as_str)) != sql::Grammar::Postgres {
+                return;
+            }
+            if let (Ok(text), Some(parsed)) = (&files[s.file].text, s.sql.as_mut()) {
+                let spans: Vec<_> = std::iter::once(s.span.clone())
+                    .chain(s.more_spans.iter().cloned())
+                    .collect();
+                parsed.ddl = sql::classify(text, &spans, parsed);
+            }
+        });
+    });
 }
 
 /// Splits and parses every script of a set (in parallel), filling `Script::sql`.

@@ -25,8 +25,9 @@ pub struct ParsedSql {
     /// What another database's grammar rejects, for scripts written for MySQL or SQLite
     /// (checked with sqlparser; their `syntax_errors` stay empty).
     pub dialect_errors: Vec<SyntaxError>,
-    /// Each PostgreSQL statement classified for the lock-safety rules (from the same parse as
-    /// `syntax_errors`; empty for other grammars).
+    /// Each PostgreSQL statement of a migration classified for the lock-safety rules, filled by
+    /// [`classify`] after the analysis (empty for other grammars, for files that are not
+    /// migrations, and when every lock rule is off).
     pub ddl: Vec<ddl::Stmt>,
 }
 
@@ -76,7 +77,6 @@ pub fn analyze_spans<'a>(text: &str, spans: impl Iterator<Item = &'a Range<usize
         out.meta_commands.extend(one.meta_commands);
         out.syntax_errors.extend(one.syntax_errors);
         out.dialect_errors.extend(one.dialect_errors);
-        out.ddl.extend(one.ddl);
     }
     out
 }
@@ -114,7 +114,6 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
 /// whether they are legal is for the checks to decide.
 pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     let scan = lexer::scan(text, span.clone());
-    let mut ddl = Vec::new();
     let syntax_errors = if let Some(at) = scan.too_deep {
         vec![SyntaxError {
             span: at..at + 1,
@@ -126,9 +125,6 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     } else if scan.statements.is_empty() {
         Vec::new()
     } else {
-        // The lock-safety rules read statement structure from squawk's syntax tree; the
-        // verdict is PostgreSQL's own parser's.
-        ddl = parse::classify(&lexer::mask(text, span.clone(), &scan.meta_commands));
         parse::syntax_errors(text, span, &scan.statements, &scan.meta_commands)
     };
     ParsedSql {
@@ -136,6 +132,65 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
         meta_commands: scan.meta_commands,
         syntax_errors,
         dialect_errors: Vec::new(),
-        ddl,
+        ddl: Vec::new(),
     }
+}
+
+/// Each statement of a PostgreSQL script (the parts `spans` of `text`, already analysed into
+/// `parsed`) classified for the lock rules, from squawk-syntax's tree (the syntax verdict is
+/// PostgreSQL's own parser's).
+pub fn classify(text: &str, spans: &[Range<usize>], parsed: &ParsedSql) -> Vec<ddl::Stmt> {
+    let within = |r: &Range<usize>, span: &Range<usize>| r.start >= span.start && r.end <= span.end;
+    let mut errors: Vec<usize> = parsed.syntax_errors.iter().map(|e| e.span.start).collect();
+    errors.sort_unstable();
+    let mut out = Vec::new();
+    for span in spans {
+        let statements: Vec<_> = parsed.statements.iter().filter(|r| within(r, span)).cloned().collect();
+        if statements.is_empty() {
+            continue;
+        }
+        let meta: Vec<_> = parsed
+            .meta_commands
+            .iter()
+            .filter(|r| within(r, span))
+            .cloned()
+            .collect();
+        out.extend(classify_part(text, span.clone(), &statements, &meta, &errors));
+    }
+    out
+}
+
+/// One part of a script. Only statements that can be more than [`ddl::Kind::Other`]
+/// ([`ddl::may_matter`]) and that PostgreSQL's grammar accepts (a rejected statement is
+/// MC201's, and its tree would be a guess) reach the tree parser; the others are blanked out of
+/// its text (offsets kept) and come back as `Other`, so a script of `INSERT`s and function
+/// bodies costs a look at its first words, not a parse. `errors`: where syntax errors start,
+/// sorted.
+fn classify_part(
+    text: &str,
+    span: Range<usize>,
+    statements: &[Range<usize>],
+    meta: &[Range<usize>],
+    errors: &[usize],
+) -> Vec<ddl::Stmt> {
+    let rejected = |s: &Range<usize>| {
+        let first = errors.partition_point(|&at| at < s.start);
+        errors.get(first).is_some_and(|&at| at <= s.end)
+    };
+    let skipped: Vec<Range<usize>> = statements
+        .iter()
+        .filter(|s| rejected(s) || text.get((*s).clone()).is_none_or(|t| !ddl::may_matter(t)))
+        .cloned()
+        .collect();
+    if skipped.len() == statements.len() {
+        return skipped.into_iter().map(ddl::Stmt::other).collect();
+    }
+    let mut blank = meta.to_vec();
+    blank.extend(skipped.iter().cloned());
+    let mut out = parse::classify(&lexer::mask(text, span, &blank));
+    if !skipped.is_empty() {
+        out.extend(skipped.into_iter().map(ddl::Stmt::other));
+        out.sort_by_key(|s| s.span.start);
+    }
+    out
 }
