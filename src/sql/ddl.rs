@@ -239,6 +239,161 @@ pub fn may_matter(stmt: &str) -> bool {
     }
 }
 
+/// The table a plain `CREATE TABLE` makes, read from its first words without a parse: the
+/// name as [`Kind::CreateTable`] would hold it. `None` for anything else, and for statements
+/// whose details a rule reads on their own (`PARTITION OF` / `PARTITION BY`): those are parsed.
+pub fn created_table(stmt: &str) -> Option<String> {
+    let tokens = tokens(stmt, 12);
+    let mut words = tokens.iter().peekable();
+    if words.next()? != &Token::Word("create".into()) {
+        return None;
+    }
+    let keyword = |t: &Token, k: &str| matches!(t, Token::Word(w) if w == k);
+    while let Some(t) = words.peek() {
+        if ["global", "local", "temp", "temporary", "unlogged"]
+            .iter()
+            .any(|k| keyword(t, k))
+        {
+            words.next();
+        } else {
+            break;
+        }
+    }
+    if !keyword(words.next()?, "table") {
+        return None;
+    }
+    let rest: Vec<&Token> = words.collect();
+    let mut rest = rest.as_slice();
+    if rest.len() >= 3 && keyword(rest[0], "if") && keyword(rest[1], "not") && keyword(rest[2], "exists") {
+        rest = &rest[3..];
+    }
+    // A qualified name: name (. name)*, then anything but a dot.
+    let mut name = None;
+    let mut expect_name = true;
+    for t in rest {
+        match (t, expect_name) {
+            (Token::Word(w) | Token::Quoted(w), true) => {
+                name = Some(w.clone());
+                expect_name = false;
+            }
+            (Token::Dot, false) => expect_name = true,
+            (_, false) => break,
+            _ => return None,
+        }
+    }
+    if expect_name || stmt.to_ascii_lowercase().contains("partition") {
+        return None;
+    }
+    name
+}
+
+/// Whether a statement starts `ALTER TABLE`.
+pub fn is_alter_table(stmt: &str) -> bool {
+    leading_words(stmt, 2) == ["alter", "table"]
+}
+
+/// The names a statement mentions (unquoted ones lowercased, quoted ones as written), a
+/// superset of the tables it can touch.
+pub fn mentioned_names(stmt: &str) -> impl Iterator<Item = String> {
+    tokens(stmt, usize::MAX).into_iter().filter_map(|t| match t {
+        Token::Word(w) | Token::Quoted(w) => Some(w),
+        _ => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// An unquoted identifier or keyword, lowercased.
+    Word(String),
+    /// A quoted identifier, unescaped.
+    Quoted(String),
+    Dot,
+    /// Anything else (punctuation, a literal, a number).
+    Other,
+}
+
+/// Up to `n` tokens of `text`, skipping whitespace and comments.
+fn tokens(text: &str, n: usize) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() && out.len() < n {
+        match bytes[i] {
+            b if b.is_ascii_whitespace() => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = comment_end(bytes, i),
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                let mut word = String::new();
+                loop {
+                    match bytes.get(i) {
+                        None => break,
+                        Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                        Some(b'"') => {
+                            word = text[start..i].replace("\"\"", "\"");
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                out.push(Token::Quoted(word));
+            }
+            b'\'' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+                out.push(Token::Other);
+            }
+            b'.' => {
+                i += 1;
+                out.push(Token::Dot);
+            }
+            b if ident(b) => {
+                let start = i;
+                while i < bytes.len() && ident(bytes[i]) {
+                    i += 1;
+                }
+                // `start` and `i` are on char boundaries: non-ASCII bytes are consumed whole.
+                out.push(Token::Word(text[start..i].to_lowercase()));
+            }
+            _ => {
+                i += 1;
+                out.push(Token::Other);
+            }
+        }
+    }
+    out
+}
+
+/// The end of the (nested, as PostgreSQL's are) comment that starts at `i`.
+fn comment_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
 /// Up to `n` leading words of `text`, lowercased, skipping whitespace and comments; a word is
 /// a run of ASCII letters, and anything else ends the list with itself as the last word.
 fn leading_words(text: &str, n: usize) -> Vec<String> {
@@ -253,24 +408,7 @@ fn leading_words(text: &str, n: usize) -> Vec<String> {
                     i += 1;
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                // Nested, as PostgreSQL's comments are.
-                let mut depth = 0usize;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = comment_end(bytes, i),
             b if b.is_ascii_alphabetic() => {
                 let start = i;
                 while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
@@ -851,6 +989,46 @@ mod tests {
                 "{sql}"
             );
         }
+    }
+
+    #[test]
+    fn a_plain_create_table_is_named_without_a_parse() {
+        let cases = [
+            ("CREATE TABLE users (id int);", Some("users")),
+            (
+                "create unlogged table if not exists public.\"Users\" (id int);",
+                Some("Users"),
+            ),
+            ("CREATE TEMP TABLE t ON COMMIT DROP AS SELECT 1;", Some("t")),
+            ("/* c */ CREATE TABLE s.t2(a int);", Some("t2")),
+            ("CREATE TABLE p PARTITION OF parent FOR VALUES IN (1);", None),
+            ("CREATE TABLE m (a int) PARTITION BY RANGE (a);", None),
+            ("CREATE INDEX i ON t (a);", None),
+            ("CREATE TABLE (a int);", None),
+        ];
+        for (sql, name) in cases {
+            assert_eq!(created_table(sql).as_deref(), name, "{sql}");
+        }
+        // The name as the parse would give it.
+        for sql in [
+            "CREATE TABLE users (id int);",
+            "create table if not exists public.\"Users\" (id int);",
+        ] {
+            let Kind::CreateTable(t) = one(sql) else {
+                panic!("{sql}")
+            };
+            assert_eq!(created_table(sql), Some(t.table), "{sql}");
+        }
+        let names: Vec<String> =
+            mentioned_names("ALTER TABLE public.\"Users\" ADD COLUMN b text DEFAULT 'x y';").collect();
+        assert_eq!(
+            names,
+            [
+                "alter", "table", "public", "Users", "add", "column", "b", "text", "default"
+            ]
+        );
+        assert!(is_alter_table("-- x\nALTER TABLE ONLY t ADD b int;"));
+        assert!(!is_alter_table("ALTER INDEX i RENAME TO j;"));
     }
 
     #[test]

@@ -139,58 +139,116 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
 /// Each statement of a PostgreSQL script (the parts `spans` of `text`, already analysed into
 /// `parsed`) classified for the lock rules, from squawk-syntax's tree (the syntax verdict is
 /// PostgreSQL's own parser's).
-pub fn classify(text: &str, spans: &[Range<usize>], parsed: &ParsedSql) -> Vec<ddl::Stmt> {
-    let within = |r: &Range<usize>, span: &Range<usize>| r.start >= span.start && r.end <= span.end;
-    let mut errors: Vec<usize> = parsed.syntax_errors.iter().map(|e| e.span.start).collect();
-    errors.sort_unstable();
+///
+/// Only statements that can be more than [`ddl::Kind::Other`] ([`ddl::may_matter`]) and that
+/// PostgreSQL's grammar accepts (a rejected statement is MC201's, and its tree would be a
+/// guess) reach the tree parser; the others are blanked out of its text (offsets kept) and come
+/// back as `Other`, so a script of `INSERT`s and function bodies costs a look at its first
+/// words, not a parse. A plain `CREATE TABLE` of a table for which `details` says no (no later
+/// statement can read its columns or constraints) is not parsed either: its name is all a rule
+/// needs.
+pub fn classify(
+    text: &str,
+    spans: &[Range<usize>],
+    parsed: &ParsedSql,
+    details: &dyn Fn(&str) -> bool,
+) -> Vec<ddl::Stmt> {
+    let errors = error_starts(parsed);
     let mut out = Vec::new();
-    for span in spans {
-        let statements: Vec<_> = parsed.statements.iter().filter(|r| within(r, span)).cloned().collect();
-        if statements.is_empty() {
-            continue;
-        }
+    for (span, statements) in parts(spans, parsed) {
         let meta: Vec<_> = parsed
             .meta_commands
             .iter()
-            .filter(|r| within(r, span))
+            .filter(|r| within(r, &span))
             .cloned()
             .collect();
-        out.extend(classify_part(text, span.clone(), &statements, &meta, &errors));
+        let mut blank = meta;
+        let mut shallow = Vec::new();
+        for s in &statements {
+            match take(text, &errors, s) {
+                Take::Parse => continue,
+                Take::Table(name) if details(&name) => continue,
+                Take::Table(name) => shallow.push(ddl::Stmt {
+                    span: s.clone(),
+                    kind: ddl::Kind::CreateTable(ddl::CreateTable {
+                        table: name,
+                        ..ddl::CreateTable::default()
+                    }),
+                }),
+                Take::Other => shallow.push(ddl::Stmt::other(s.clone())),
+            }
+            blank.push(s.clone());
+        }
+        if shallow.len() < statements.len() {
+            out.extend(parse::classify(&lexer::mask(text, span, &blank)));
+        }
+        out.extend(shallow);
     }
+    out.sort_by_key(|s| s.span.start);
     out
 }
 
-/// One part of a script. Only statements that can be more than [`ddl::Kind::Other`]
-/// ([`ddl::may_matter`]) and that PostgreSQL's grammar accepts (a rejected statement is
-/// MC201's, and its tree would be a guess) reach the tree parser; the others are blanked out of
-/// its text (offsets kept) and come back as `Other`, so a script of `INSERT`s and function
-/// bodies costs a look at its first words, not a parse. `errors`: where syntax errors start,
-/// sorted.
-fn classify_part(
+/// Adds to `out` the names mentioned by the `ALTER TABLE` statements of a script: the only
+/// statements whose rules read a table's columns and constraints (its partitioning is read
+/// elsewhere, but a `CREATE TABLE` that mentions partitions is always parsed). A table none
+/// of them names is never read in detail.
+pub fn mentioned_names(
     text: &str,
-    span: Range<usize>,
-    statements: &[Range<usize>],
-    meta: &[Range<usize>],
-    errors: &[usize],
-) -> Vec<ddl::Stmt> {
-    let rejected = |s: &Range<usize>| {
-        let first = errors.partition_point(|&at| at < s.start);
-        errors.get(first).is_some_and(|&at| at <= s.end)
-    };
-    let skipped: Vec<Range<usize>> = statements
+    spans: &[Range<usize>],
+    parsed: &ParsedSql,
+    out: &mut std::collections::HashSet<String>,
+) {
+    let errors = error_starts(parsed);
+    for (_, statements) in parts(spans, parsed) {
+        for s in &statements {
+            if let (Take::Parse, Some(t)) = (take(text, &errors, s), text.get(s.clone()))
+                && ddl::is_alter_table(t)
+            {
+                out.extend(ddl::mentioned_names(t));
+            }
+        }
+    }
+}
+
+/// What [`classify`] does with one statement.
+enum Take {
+    Other,
+    /// A plain `CREATE TABLE` of this table.
+    Table(String),
+    Parse,
+}
+
+/// `errors`: where the script's syntax errors start, sorted (a bisection per statement: a file
+/// can hold tens of thousands of broken statements).
+fn take(text: &str, errors: &[usize], s: &Range<usize>) -> Take {
+    // A syntax error inside the statement (or right at its end): the grammar rejects it.
+    let first = errors.partition_point(|&at| at < s.start);
+    if errors.get(first).is_some_and(|&at| at <= s.end) {
+        return Take::Other;
+    }
+    match text.get(s.clone()) {
+        Some(t) if ddl::may_matter(t) => ddl::created_table(t).map_or(Take::Parse, Take::Table),
+        _ => Take::Other,
+    }
+}
+
+fn error_starts(parsed: &ParsedSql) -> Vec<usize> {
+    let mut errors: Vec<usize> = parsed.syntax_errors.iter().map(|e| e.span.start).collect();
+    errors.sort_unstable();
+    errors
+}
+
+fn within(r: &Range<usize>, span: &Range<usize>) -> bool {
+    r.start >= span.start && r.end <= span.end
+}
+
+/// Each part of a script with its statements.
+fn parts(spans: &[Range<usize>], parsed: &ParsedSql) -> Vec<(Range<usize>, Vec<Range<usize>>)> {
+    spans
         .iter()
-        .filter(|s| rejected(s) || text.get((*s).clone()).is_none_or(|t| !ddl::may_matter(t)))
-        .cloned()
-        .collect();
-    if skipped.len() == statements.len() {
-        return skipped.into_iter().map(ddl::Stmt::other).collect();
-    }
-    let mut blank = meta.to_vec();
-    blank.extend(skipped.iter().cloned());
-    let mut out = parse::classify(&lexer::mask(text, span, &blank));
-    if !skipped.is_empty() {
-        out.extend(skipped.into_iter().map(ddl::Stmt::other));
-        out.sort_by_key(|s| s.span.start);
-    }
-    out
+        .map(|span| {
+            let statements = parsed.statements.iter().filter(|r| within(r, span)).cloned().collect();
+            (span.clone(), statements)
+        })
+        .collect()
 }
