@@ -68,8 +68,8 @@ pub struct Options {
     pub max_cluster_size: u64,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
-    /// The schema cache's size cap in bytes (`None`: `--no-cache`, the cache is neither read
-    /// nor written). See [`cache`].
+    /// The schema cache's size cap in bytes (`None`, the default here, and `--no-cache` on the
+    /// command line: the cache is neither read nor written). See [`cache`].
     pub cache: Option<u64>,
 }
 
@@ -85,7 +85,8 @@ impl Default for Options {
             lock_timeout: Duration::from_secs(10),
             max_cluster_size: server::Limits::default().cluster_size,
             progress: false,
-            cache: Some(cache::DEFAULT_CAP),
+            // The library opts in; the command line has it on unless --no-cache.
+            cache: None,
         }
     }
 }

@@ -249,12 +249,11 @@ impl SetRun<'_> {
             && start.keys.len() == steps.len()
             && steps.len() > restored
         {
-            let kind = if reports.iter().any(|r| r.status == MigrationStatus::Prefix) {
-                cache::Kind::Applied
-            } else {
-                cache::Kind::Roundtripped
-            };
-            db = start.save(self.target, db, set, &steps, steps.len(), kind)?;
+            // (A state with `prefix` migrations is not stored: only a `--base` run could start
+            // from it, and only up to its first change, which the entry before it covers.)
+            if !reports.iter().any(|r| r.status == MigrationStatus::Prefix) {
+                db = start.save(self.target, db, set, &steps, steps.len(), cache::Kind::Roundtripped)?;
+            }
         }
         self.target.discard(db);
         self.cache_report = start.map(|s| s.report);
