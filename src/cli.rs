@@ -174,7 +174,7 @@ pub struct CheckArgs {
     pub lock_timeout: Option<u64>,
     /// --roundtrip: neither read nor write the schema cache (every migration is applied and
     /// round-tripped from an empty cluster).
-    #[arg(long, env = "MIGPROOF_NO_CACHE")]
+    #[arg(long, env = "MIGPROOF_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
     /// --roundtrip: the most the schema cache may hold (least recently used entries go first):
     /// bytes, or with a K, M or G suffix (default 1G).
