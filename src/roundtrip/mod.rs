@@ -12,7 +12,9 @@
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
 //! does, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
-//! statements they share; `report` is the result. The findings go back to the pipeline, which
+//! statements they share; `report` is the result. [`cache`] keeps clusters after a prefix of a
+//! directory's migrations and `prefix` starts a directory from the longest cached one (with
+//! `--base`, only the migrations changed since are round-tripped). The findings go back to the pipeline, which
 //! passes them through the same funnel as every other finding.
 
 mod admin;
