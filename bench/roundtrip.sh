@@ -76,4 +76,3 @@ git -C "$REPO" -c user.name=bench -c user.email=bench@localhost commit -q -m fea
 cd "$REPO"
 CACHE_NAME=base; timed "one new migration, --base main, cold cache (prefix applied ups-only, stored)" migrations --base main
 CACHE_NAME=base; timed "one new migration, --base main, warm cache" migrations --base main
-CACHE_NAME=full; timed "one new migration, no --base, cache warm from the full run" migrations
