@@ -125,7 +125,8 @@ pub fn check_with(paths: &[PathBuf], options: &Options) -> Result<Outcome, Error
     let mut stages = compare_with_base(&sets, offline, options)?;
     let mut report = None;
     if let Some(rt) = &options.roundtrip {
-        let (r, found) = roundtrip::run(&sets, rt).map_err(Error::Roundtrip)?;
+        let changed: Vec<_> = stages.iter().map(|s| s.changed.clone()).collect();
+        let (r, found) = roundtrip::run_with(&sets, rt, &changed).map_err(Error::Roundtrip)?;
         for (stage, found) in stages.iter_mut().zip(found) {
             stage.findings.extend(found);
         }

@@ -322,6 +322,18 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
         if not_run > 0 {
             notes.push(format!("{not_run} not round-tripped after a failure"));
         }
+        if set.count(MigrationStatus::Cached) > 0 {
+            notes.push(format!(
+                "{} from the schema cache, round-tripped by an earlier run",
+                set.count(MigrationStatus::Cached)
+            ));
+        }
+        if set.count(MigrationStatus::Prefix) > 0 {
+            notes.push(format!(
+                "PARTIAL: {} before the changes since --base applied without a round-trip",
+                set.count(MigrationStatus::Prefix)
+            ));
+        }
         let status = match set.status {
             SetStatus::NotVerified => "NOT VERIFIED",
             s => s.as_str(),
@@ -336,6 +348,17 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
                 format!(" ({})", notes.join(", "))
             }
         ));
+        if let Some(cache) = &set.cache {
+            let mut parts = Vec::new();
+            if let (Some(key), Some(kind)) = (&cache.restored_key, cache.restored_kind) {
+                parts.push(format!("started from {key} ({} migrations, {kind})", cache.restored));
+            }
+            parts.extend(cache.saved.iter().map(|s| format!("stored {s}")));
+            parts.extend(cache.notes.iter().cloned());
+            if !parts.is_empty() {
+                out.push_str(&format!("    schema cache: {}\n", escape::line(&parts.join("; "))));
+            }
+        }
     }
     if !report.roles_dropped.is_empty() {
         out.push_str(&format!(
