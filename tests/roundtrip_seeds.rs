@@ -9,6 +9,7 @@
 //! | 002 HoloMUSH (pg_trgm, a subquery in `FROM` without an alias) | 18 | verified on 18; on 15 the PostgreSQL 16 syntax fails (MC301) |
 //! | 003 Memory MCP (`psql`, commented rollbacks, one in `/* … */`, `VECTOR(1536)`, pgcrypto) | [15, 18] ("≥ 15") | not verified on 15 (no pgvector), verified on 18 |
 //! | 004 Memorall (PGlite registry, `db.exec` literals) | 17 (PGlite is PostgreSQL 17) | 17 is not installed: what to install; on 18, the nearest installed major above 17, verified |
+//! | 000 MemGhost (golang-migrate pairs) | none | verified on 15 and on 18 |
 //!
 //! migproof never substitutes another major for the one named: the same migrations can be
 //! reversible on one and not on another, so a missing major is an error (exit 2) that names
@@ -283,4 +284,29 @@ fn memorall_registry_round_trips_on_18() {
         owned(&[("1", "no-down"), ("002", "ok"), ("003", "ok")])
     );
     assert_pgvector_missing_on_15(&j, "migrations/initial.ts", &out);
+}
+
+/// MemGhost (seed 000) names no version: plain golang-migrate pairs, verified on 15 and on 18.
+#[test]
+fn memghost_round_trips_on_15_and_18() {
+    let Some(bin18) = pg18() else { return };
+    if !has_pg15() {
+        return;
+    }
+    let out = run(
+        "pass_memghost",
+        &["--pg-version", "15,18", "--pg-bin", bin18.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let j = json(&out);
+    assert_eq!(
+        set_statuses(&j),
+        [
+            ("migrations".to_string(), Some(15), "verified".to_string()),
+            ("migrations".to_string(), Some(18), "verified".to_string()),
+        ],
+        "{}",
+        text(&out)
+    );
+    assert!(findings(&j).is_empty(), "{}", text(&out));
 }
