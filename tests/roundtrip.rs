@@ -120,7 +120,11 @@ fn seed_shapes_round_trip_and_pgvector_is_an_environment_problem() {
         assert_eq!(status("pass_holomush"), SetStatus::Stopped);
         let mc301: Vec<_> = outcome.findings.iter().filter(|f| f.rule.code == "MC301").collect();
         assert_eq!(mc301.len(), 1);
-        assert!(mc301[0].location.path.ends_with(holomush_16), "{}", mc301[0].location.path);
+        assert!(
+            mc301[0].location.path.ends_with(holomush_16),
+            "{}",
+            mc301[0].location.path
+        );
     }
     let vector_installed = Path::new(&format!("/usr/share/postgresql/{major}/extension/vector.control")).exists();
     if vector_installed {

@@ -188,7 +188,11 @@ fn holomush_round_trips_on_18_as_its_configuration_says() {
         (found[0].0.as_str(), found[0].1.as_str()),
         ("MC301", "internal/store/migrations/000004_character_search.up.sql")
     );
-    assert!(found[0].2.contains("subquery in FROM must have an alias"), "{}", found[0].2);
+    assert!(
+        found[0].2.contains("subquery in FROM must have an alias"),
+        "{}",
+        found[0].2
+    );
 }
 
 /// Seed 003: `pg-version = [15, 18]` ("PostgreSQL ≥ 15") runs on each. On 18, with pgvector

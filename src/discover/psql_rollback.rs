@@ -28,10 +28,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Detection, DirListing, Format, Mark, join_display, pairs};
-use crate::sql::lexer;
 use crate::model::{
     FormatRules, Migration, MigrationSet, Script, SourceFile, StrayFile, Unversioned, UnversionedKind, Version,
 };
+use crate::sql::lexer;
 
 pub struct PsqlRollback;
 
