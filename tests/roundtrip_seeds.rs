@@ -229,31 +229,92 @@ fn memory_mcp_round_trips_with_its_commented_rollbacks_on_18() {
     assert_pgvector_missing_on_15(&j, "migrations/20250117000001_init_postgres_schema.sql", &out);
 }
 
-/// What the Memory MCP fixture's downs are: each commented rollback, uncommented.
+/// The statements of each script of the set at `dir`: `(version, ups, downs)`, whitespace
+/// collapsed.
+fn statements(dir: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let outcome = migproof::check(&[dir.into()]).unwrap();
+    assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
+    let set = &outcome.sets[0];
+    let of = |script: Option<&migproof::model::Script>| -> Vec<String> {
+        let Some(script) = script else { return Vec::new() };
+        let text = set.file(script.file).text();
+        script
+            .sql
+            .as_ref()
+            .unwrap()
+            .statements
+            .iter()
+            .map(|s| text[s.clone()].split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    set.migrations
+        .iter()
+        .map(|m| (m.version.text.clone(), of(m.up.as_ref()), of(m.down.as_ref())))
+        .collect()
+}
+
+/// What the Memorall fixture sends: the SQL of every `db.exec` template literal of `up` and
+/// `down`, a second call included.
+#[test]
+fn memorall_sql_comes_from_the_db_exec_literals() {
+    // Each statement by its first six words.
+    let found: Vec<(String, Vec<String>, Vec<String>)> = statements("fixtures/seeds/pass_memorall/migrations")
+        .into_iter()
+        .map(|(v, up, down)| {
+            let heads = |v: Vec<String>| -> Vec<String> {
+                v.iter()
+                    .map(|s| s.split(' ').take(6).collect::<Vec<_>>().join(" "))
+                    .collect()
+            };
+            (v, heads(up), heads(down))
+        })
+        .collect();
+    let strings = |v: &[&str]| -> Vec<String> { v.iter().map(|s| s.to_string()).collect() };
+    assert_eq!(
+        found,
+        [
+            (
+                "1".to_string(),
+                strings(&[
+                    "CREATE EXTENSION IF NOT EXISTS vector;",
+                    "CREATE TABLE IF NOT EXISTS conversations",
+                    "CREATE TABLE IF NOT EXISTS messages",
+                ]),
+                Vec::new(),
+            ),
+            (
+                "002".to_string(),
+                strings(&[
+                    "CREATE TABLE IF NOT EXISTS user_settings",
+                    "CREATE INDEX IF NOT EXISTS user_settings_key_idx",
+                ]),
+                strings(&["DROP TABLE IF EXISTS user_settings;"]),
+            ),
+            (
+                "003".to_string(),
+                strings(&[
+                    "CREATE TABLE IF NOT EXISTS knowledge_nodes",
+                    "CREATE INDEX IF NOT EXISTS knowledge_nodes_embedding_idx",
+                ]),
+                strings(&["DROP TABLE IF EXISTS knowledge_nodes;"]),
+            ),
+        ]
+    );
+}
+
+/// What the Memory MCP fixture's downs are: each commented rollback (`--` lines, a `/* … */`
+/// block with its heading inside, one with its heading on the `/*` line), uncommented.
 #[test]
 fn memory_mcp_rollbacks_come_from_the_commented_sections() {
-    let outcome = migproof::check(&["fixtures/seeds/pass_memory_mcp/migrations".into()]).unwrap();
-    let set = &outcome.sets[0];
-    let downs: Vec<Vec<String>> = set
-        .migrations
-        .iter()
-        .map(|m| {
-            let down = m.down.as_ref().expect("a down from the commented section");
-            let text = set.file(down.file).text();
-            down.sql
-                .as_ref()
-                .unwrap()
-                .statements
-                .iter()
-                .map(|s| text[s.clone()].split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect()
-        })
+    let downs: Vec<Vec<String>> = statements("fixtures/seeds/pass_memory_mcp/migrations")
+        .into_iter()
+        .map(|(_, _, down)| down)
         .collect();
     assert_eq!(downs[0].len(), 7, "{downs:?}");
     assert_eq!(downs[0][0], "DROP TABLE memory_usage_log CASCADE;");
+    assert_eq!(downs[0][6], "DROP FUNCTION IF EXISTS update_updated_at_column CASCADE;");
     assert_eq!(downs[1], ["DROP TABLE IF EXISTS memory_tags;"]);
     assert_eq!(downs[2], ["DROP TABLE IF EXISTS memory_summaries;"]);
-    assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
 }
 
 /// Seed 004: `pg-version = 17` (PGlite is PostgreSQL 17); 17 is not installed here, so the run
