@@ -95,7 +95,8 @@ fn assert_pgvector_missing_on_15(j: &serde_json::Value, path: &str, out: &Output
 }
 
 /// A project that names a major this machine lacks: exit 2 before anything runs, naming the
-/// version, what is installed and what to install. Where that major is installed after all,
+/// version, what is installed, what to install, and the nearest installed major above it (18)
+/// as an explicit choice. Where that major is installed after all,
 /// the round-trip runs on it.
 fn assert_named_major_is_used_or_missing(seed: &str, major: u32, bin18: &Path) {
     let out = run(seed, &["--pg-bin", bin18.to_str().unwrap()]);
@@ -112,6 +113,7 @@ fn assert_named_major_is_used_or_missing(seed: &str, major: u32, bin18: &Path) {
         format!("apt install postgresql-{major}"),
         format!("brew install postgresql@{major}"),
         "@embedded-postgres/".to_string(),
+        "the nearest installed major above it instead, say so: `--pg-version 18`".to_string(),
     ] {
         assert!(stderr.contains(&want), "{want}: {}", text(&out));
     }
