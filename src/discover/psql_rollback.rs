@@ -150,26 +150,29 @@ pub fn find_rollback(text: &str) -> Option<Rollback> {
         .map_or(text.len(), |i| heading.end + i + 1);
     let body = body_start..text.len();
     let mut comment_marks = Vec::new();
-    for b in blocks.iter().filter(|b| b.close >= body.start || Some(**b) == in_block) {
-        comment_marks.push(b.open..b.open + 2);
-        comment_marks.push(b.close..b.close + 2);
-    }
+    // Blocks that hold SQL: their `/*` and `*/` are blanked; a block of prose stays a comment.
+    let mut sql_blocks: Vec<Block> = in_block.into_iter().collect();
     let mut open_statement = false;
     for r in tail.iter().filter(|r| r.start >= body.start) {
         let line = &text[r.clone()];
         let t = line.trim_start();
         let at = r.start + (line.len() - t.len());
-        if let Some(block) = block_of(at).filter(|b| at > b.open) {
-            // Inside a rollback block: SQL stays, `--` comments stay comments, prose is blanked.
-            let end = r.end.min(block.close);
-            let content = text[at..end.max(at)].trim();
+        if let Some(block) = blocks.iter().find(|b| b.open < r.end && r.start < b.close + 2).copied() {
+            // In a block: SQL stays, `--` comments stay comments, prose is blanked.
+            let from = if block.open >= r.start { block.open + 2 } else { at };
+            let to = r.end.min(block.close).max(from);
+            let content = text[from..to].trim();
             if content.is_empty() || content.starts_with("--") || content.starts_with("/*") {
                 continue;
             }
             if SQL_START.is_match(content) || open_statement {
                 open_statement = !content.ends_with(';') && !content.starts_with('\\');
+                if !sql_blocks.contains(&block) {
+                    sql_blocks.push(block);
+                }
             } else {
-                comment_marks.push(at..end.max(at));
+                let lead = text[from..to].len() - text[from..to].trim_start().len();
+                comment_marks.push(from + lead..to);
             }
             continue;
         }
@@ -181,6 +184,10 @@ pub fn find_rollback(text: &str) -> Option<Rollback> {
             comment_marks.push(at..at + 2);
             open_statement = !content.ends_with(';') && !content.starts_with('\\');
         }
+    }
+    for b in &sql_blocks {
+        comment_marks.push(b.open..b.open + 2);
+        comment_marks.push(b.close..b.close + 2);
     }
     comment_marks.sort_by_key(|r| r.start);
     Some(Rollback {
@@ -386,6 +393,21 @@ mod tests {
         let r = find_rollback(on_open).unwrap();
         assert_eq!(&on_open[..r.start], "CREATE TABLE a (id int);\n");
         assert_eq!(uncommented(on_open, &r)[r.body.clone()].trim(), "DROP TABLE a;");
+
+        // A block of prose after the rollback stays a comment.
+        let prose = "CREATE TABLE a (id int);\n-- Rollback\n-- DROP TABLE a;\n/* end of\n   file */\n";
+        let r = find_rollback(prose).unwrap();
+        let text = uncommented(prose, &r);
+        let body = &text[r.body.clone()];
+        assert_eq!(
+            crate::sql::lexer::scan(body, 0..body.len()).statements.len(),
+            1,
+            "{body:?}"
+        );
+        assert!(
+            body.contains("DROP TABLE a;\n/*") && body.trim_end().ends_with("*/"),
+            "{body:?}"
+        );
 
         // A block comment that names no rollback, or an unclosed one, is no rollback.
         assert!(find_rollback("CREATE TABLE a (id int);\n/* DROP TABLE a; */\n").is_none());
