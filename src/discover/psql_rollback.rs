@@ -75,9 +75,9 @@ impl Block {
     }
 }
 
-/// The block comments in `text[from..]`, which holds only comments and blank space; an
-/// unclosed one (PostgreSQL refuses the file) ends the search.
-fn block_comments(text: &str, from: usize) -> Vec<Block> {
+/// The block comments in `text[from..]`, which holds only comments and blank space; `None`
+/// when one is not closed (PostgreSQL refuses the file, so there is no rollback to take).
+fn block_comments(text: &str, from: usize) -> Option<Vec<Block>> {
     let b = text.as_bytes();
     let mut blocks = Vec::new();
     let mut i = from;
@@ -100,14 +100,14 @@ fn block_comments(text: &str, from: usize) -> Vec<Block> {
                 }
             }
             if depth > 0 {
-                break;
+                return None;
             }
             blocks.push(Block { open, close: i - 2 });
         } else {
             i += 1;
         }
     }
-    blocks
+    Some(blocks)
 }
 
 /// Finds the rollback section in the comments after the last statement (seed 003: "The
@@ -132,8 +132,15 @@ pub fn find_rollback(text: &str) -> Option<Rollback> {
         .map(|r| r.end)
         .max()
         .unwrap_or(0);
-    let tail: Vec<Range<usize>> = lines.into_iter().filter(|r| r.start >= code_end).collect();
-    let blocks = block_comments(text, tail.first()?.start);
+    // The lines after it (the last statement's line from where the statement ends).
+    let tail: Vec<Range<usize>> = lines
+        .into_iter()
+        .filter(|r| r.end > code_end || r.start >= code_end)
+        .map(|r| r.start.max(code_end)..r.end)
+        .collect();
+    tail.first()?;
+    // From the code's end: a block may open on the last statement's line.
+    let blocks = block_comments(text, code_end)?;
     let block_of = |at: usize| blocks.iter().find(|b| b.holds(at)).copied();
     let (heading, in_block) = tail.iter().find_map(|r| {
         let line = text[r.clone()].trim();
@@ -408,6 +415,12 @@ mod tests {
             body.contains("DROP TABLE a;\n/*") && body.trim_end().ends_with("*/"),
             "{body:?}"
         );
+
+        // A block opened on the last statement's line.
+        let same_line = "CREATE TABLE a (id int); /* Rollback\nDROP TABLE a;\n*/\n";
+        let r = find_rollback(same_line).unwrap();
+        assert_eq!(&same_line[..r.start], "CREATE TABLE a (id int); ");
+        assert_eq!(uncommented(same_line, &r)[r.body.clone()].trim(), "DROP TABLE a;");
 
         // A block comment that names no rollback, or an unclosed one, is no rollback.
         assert!(find_rollback("CREATE TABLE a (id int);\n/* DROP TABLE a; */\n").is_none());
