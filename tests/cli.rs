@@ -134,13 +134,13 @@ fn json_has_the_documented_shape() {
 
 #[test]
 fn discovery_walks_the_current_directory() {
-    // Run inside fixtures/seeds: three seed-shaped trees, found by walking, all clean.
+    // Run inside fixtures/seeds: five seed-shaped trees, found by walking, all clean.
     migproof()
         .current_dir("fixtures/seeds")
         .arg("check")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("checked 3 directories, 9 migrations"));
+        .stdout(predicate::str::contains("checked 5 directories, 17 migrations"));
 }
 
 #[test]

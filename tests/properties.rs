@@ -22,6 +22,8 @@ const PIECES: &[&str] = &[
     "-- +migrate Down\n",
     "-- Rollback:\n",
     "-- DROP TABLE t;\n",
+    "/* Rollback\n",
+    "DROP TABLE t;\n",
     "CREATE TABLE t (id int);\n",
     "SELECT 1",
     ";",
@@ -165,10 +167,18 @@ proptest! {
         if let Some(r) = parsers::find_rollback(&text) {
             assert_span(&text, &r.heading, "heading")?;
             assert_span(&text, &r.body, "body")?;
+            prop_assert!(r.start <= r.heading.start);
             for m in &r.comment_marks {
                 assert_span(&text, m, "comment mark")?;
-                prop_assert_eq!(&text[m.clone()], "--");
+                let mark = &text[m.clone()];
+                prop_assert!(
+                    ["--", "/*", "*/"].contains(&mark) || (!mark.is_empty() && !mark.contains('\n')),
+                    "comment mark {:?}", mark
+                );
+                prop_assert!(m.start >= r.start);
             }
+            // The rollback is the file's tail: only comments from where the up ends.
+            prop_assert!(migproof::sql::lexer::scan(&text, r.start..text.len()).statements.is_empty());
         }
         for lit in parsers::sql_literals(&text) {
             assert_span(&text, &lit.span, "literal")?;

@@ -111,7 +111,21 @@ fn seed_shapes_round_trip_and_pgvector_is_an_environment_problem() {
     let report = outcome.roundtrip.as_ref().unwrap();
     let status = |suffix: &str| report.sets.iter().find(|s| s.path.contains(suffix)).unwrap().status;
     assert_eq!(status("pass_memghost"), SetStatus::Verified);
-    assert_eq!(status("pass_holomush"), SetStatus::Verified);
+    // HoloMUSH names PostgreSQL 18 and uses PostgreSQL 16 syntax (tests/roundtrip_seeds.rs runs
+    // it on 18); on an older server that migration fails to apply.
+    let holomush_16 = "000004_character_search.up.sql";
+    if major >= 16 {
+        assert_eq!(status("pass_holomush"), SetStatus::Verified);
+    } else {
+        assert_eq!(status("pass_holomush"), SetStatus::Stopped);
+        let mc301: Vec<_> = outcome.findings.iter().filter(|f| f.rule.code == "MC301").collect();
+        assert_eq!(mc301.len(), 1);
+        assert!(
+            mc301[0].location.path.ends_with(holomush_16),
+            "{}",
+            mc301[0].location.path
+        );
+    }
     let vector_installed = Path::new(&format!("/usr/share/postgresql/{major}/extension/vector.control")).exists();
     if vector_installed {
         assert_eq!(status("pass_backend"), SetStatus::Verified);
@@ -129,7 +143,7 @@ fn seed_shapes_round_trip_and_pgvector_is_an_environment_problem() {
     assert!(help.contains(&format!("postgresql-{major}-pgvector")), "{help}");
     assert!(help.contains("--database-url"), "{help}");
     assert!(help.contains("NOT VERIFIED"), "{help}");
-    assert!(mc306[0].location.path.ends_with("003_create_embeddings_table.up.sql"));
+    assert!(mc306[0].location.path.ends_with("022_create_embeddings_table.up.sql"));
 }
 
 #[test]

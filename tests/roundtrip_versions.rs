@@ -9,47 +9,14 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use migproof::roundtrip::{installed, server};
+use migproof::roundtrip::server;
 
 const BIN: &str = env!("CARGO_BIN_EXE_migproof");
 
-/// The PostgreSQL 18 server directory `.ci/run` installs, or `None` after a skip line.
-fn pg18() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("MIGPROOF_PG18_BIN").filter(|v| !v.is_empty()) else {
-        common::skip("MIGPROOF_PG18_BIN is not set (.ci/run installs PostgreSQL 18 and sets it)");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    match server::binaries(&dir) {
-        Ok(b) if b.major == 18 => Some(dir),
-        Ok(b) => {
-            common::skip(&format!(
-                "MIGPROOF_PG18_BIN `{}` is PostgreSQL {}",
-                dir.display(),
-                b.version
-            ));
-            None
-        }
-        Err(e) => {
-            common::skip(&format!("MIGPROOF_PG18_BIN: {e}"));
-            None
-        }
-    }
-}
-
-/// PostgreSQL 15 (the machine's packages) is installed, else a skip line.
-fn has_pg15() -> bool {
-    match installed::find_version(15, &installed::Search::default()) {
-        Ok(_) => true,
-        Err(e) => {
-            common::skip(&format!("no PostgreSQL 15: {e}"));
-            false
-        }
-    }
-}
+use common::roundtrip::{has_pg15, pg18, set_statuses};
 
 struct Project {
     dir: tempfile::TempDir,
@@ -105,22 +72,6 @@ fn text(out: &Output) -> String {
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
-}
-
-/// `(path, pg_version, status)` of each set the round-trip reports, in report order.
-fn set_statuses(j: &serde_json::Value) -> Vec<(String, Option<u64>, String)> {
-    j["roundtrip"]["sets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["path"].as_str().unwrap().to_string(),
-                s["pg_version"].as_u64(),
-                s["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// A migration that needs PostgreSQL 16 (a subquery in `FROM` without an alias).

@@ -1,8 +1,10 @@
 //! The commented-out rollback at the bottom of a psql file.
 //!
 //! The heading, the body and every comment mark are inside the file on character boundaries;
-//! each mark is a `--` inside the body, after the heading; blanking the marks keeps the text
-//! UTF-8 with the same lines; the result is deterministic.
+//! the heading is a `--` line or inside the `/* … */` the up ends at; each mark is a `--`, a
+//! `/*` or `*/`, or prose on one line, none before where the up ends; blanking the marks keeps
+//! the text UTF-8 with the same lines; the body holds no statement outside comments; the result
+//! is deterministic.
 #![no_main]
 
 mod common;
@@ -18,8 +20,9 @@ fuzz_target!(|data: &[u8]| {
     let Some(rollback) = found else { return };
     assert_span(text, &rollback.heading, "heading");
     assert_span(text, &rollback.body, "body");
+    assert!(rollback.start <= rollback.heading.start, "the up ends after the heading");
     assert!(
-        text[rollback.heading.clone()].trim_start().starts_with("--"),
+        text[rollback.heading.clone()].trim_start().starts_with("--") || text[rollback.start..].starts_with("/*"),
         "the heading is not a comment"
     );
     assert!(
@@ -39,10 +42,14 @@ fuzz_target!(|data: &[u8]| {
     let mut bytes = text.as_bytes().to_vec();
     for mark in &rollback.comment_marks {
         assert_span(text, mark, "comment mark");
-        assert_eq!(&text[mark.clone()], "--", "a comment mark is not `--`");
+        let m = &text[mark.clone()];
         assert!(
-            mark.start >= rollback.body.start,
-            "comment mark {mark:?} before the body"
+            ["--", "/*", "*/"].contains(&m) || (!m.is_empty() && !m.contains('\n')),
+            "comment mark {m:?} is no `--`, `/*`, `*/` or line of prose"
+        );
+        assert!(
+            mark.start >= rollback.start,
+            "comment mark {mark:?} before the rollback"
         );
         bytes[mark.clone()].fill(b' ');
     }
@@ -50,12 +57,9 @@ fuzz_target!(|data: &[u8]| {
     let uncommented = String::from_utf8(bytes).expect("uncommented text is not UTF-8");
     assert_eq!(uncommented.len(), text.len());
     assert!(uncommented.match_indices('\n').eq(text.match_indices('\n')));
-    // Every line after the heading is a comment or blank (the rollback is the file's tail).
-    for line in text[rollback.body.clone()].lines() {
-        let t = line.trim();
-        assert!(
-            t.is_empty() || t.starts_with("--"),
-            "code line {line:?} inside the rollback"
-        );
-    }
+    // The rollback is the file's tail: no statement outside comments in it.
+    assert!(
+        migproof::sql::lexer::scan(text, rollback.start..text.len()).statements.is_empty(),
+        "code inside the rollback"
+    );
 });

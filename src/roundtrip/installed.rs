@@ -130,14 +130,28 @@ pub fn find_version(major: u32, search: &Search<'_>) -> Result<Binaries, Failure
             return Ok(b);
         }
     }
-    let found: Vec<String> = all_found(search)
+    let all = all_found(search);
+    let found: Vec<String> = all
         .iter()
         .map(|b| format!("{} in `{}`", b.version, b.dir.display()))
         .collect();
+    // Another major is never used in its place (the same migrations can be reversible on one
+    // and not on another); the nearest installed one above is offered as an explicit choice.
+    let instead = all
+        .iter()
+        .map(|b| b.major)
+        .filter(|&m| m > major)
+        .min()
+        .map_or(String::new(), |m| {
+            format!(
+                "\nTo round-trip on the nearest installed major above it instead, say so: `--pg-version {m}` (or \
+                 `pg-version = {m}`); a newer major may accept SQL that {major} refuses."
+            )
+        });
     Err(format!(
         "pg-version {major}: no PostgreSQL {major} server is installed here ({}; looked at --pg-bin, PG_BIN, \
          --pg-builds, `pg_config --bindir`, PATH, /usr/lib/postgresql/{major}/bin, /usr/pgsql-{major}/bin and \
-         Homebrew's postgresql@{major}).\n{}",
+         Homebrew's postgresql@{major}).\n{}{instead}",
         if found.is_empty() {
             "found none".to_string()
         } else {

