@@ -329,6 +329,10 @@ pub struct Script {
     /// Further byte ranges of the same file that belong to this script but are sent to the
     /// server separately (one per `db.exec(…)` call after the first); analysed each on its own.
     pub more_spans: Vec<Range<usize>>,
+    /// Some of this script's SQL is only known at run time (a template literal with `${…}`
+    /// interpolation or `\` escapes, reported as MC027): what the runner sends cannot be sent
+    /// by the round-trip.
+    pub runtime_sql: bool,
 }
 
 impl Script {
@@ -341,6 +345,7 @@ impl Script {
             apply: Apply::OneQuery,
             sql: None,
             more_spans: Vec::new(),
+            runtime_sql: false,
         }
     }
 
@@ -353,6 +358,7 @@ impl Script {
             apply: Apply::OneQuery,
             sql: None,
             more_spans: Vec::new(),
+            runtime_sql: false,
         }
     }
 

@@ -561,3 +561,50 @@ fn bad_database_url_is_an_error_without_the_password() {
     assert!(stderr.contains("cannot connect to app@127.0.0.1:1/app"), "{stderr}");
     assert!(!stderr.contains("hunter2") && !String::from_utf8_lossy(&out.stdout).contains("hunter2"));
 }
+
+/// SQL only known at run time (a `${…}` literal, node-pg-migrate's builder calls) is not what
+/// the runner sends: an up made of it stops the directory as not verified (never a false
+/// "verified"), a down made of it is applied-not-round-tripped (never a false "left behind").
+#[test]
+fn sql_known_only_at_run_time_is_never_judged() {
+    let Some(_) = server_major() else { return };
+    let statuses = |outcome: &Outcome| -> (SetStatus, Vec<String>) {
+        let set = &outcome.roundtrip.as_ref().unwrap().sets[0];
+        (
+            set.status,
+            set.migrations.iter().map(|m| m.status.as_str().to_string()).collect(),
+        )
+    };
+    let mc3 = |outcome: &Outcome| {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule.code.starts_with("MC3"))
+            .count()
+    };
+    let outcome = roundtrip(&["fixtures/formats/node-pg-migrate/pass_basic"]);
+    assert_eq!(
+        statuses(&outcome),
+        (
+            SetStatus::NotVerified,
+            vec!["runtime-up".to_string(), "not-run".to_string()]
+        )
+    );
+    assert_eq!(mc3(&outcome), 0, "{}", listing(&outcome));
+    // The PGlite layout needs pgvector: PostgreSQL 18 with it.
+    let Some(pg18) = common::roundtrip::pg18() else { return };
+    let mut outcome = check(&[PathBuf::from("fixtures/formats/ts-registry/pass_seed_004")]).unwrap();
+    let options = Options {
+        pg_bin: Some(pg18),
+        ..Options::default()
+    };
+    check_roundtrip(&mut outcome, &options).expect("the round-trip runs");
+    assert_eq!(
+        statuses(&outcome),
+        (
+            SetStatus::Verified,
+            vec!["no-down".to_string(), "ok".to_string(), "runtime-down".to_string()]
+        )
+    );
+    assert_eq!(mc3(&outcome), 0, "{}", listing(&outcome));
+}

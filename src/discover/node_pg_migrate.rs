@@ -34,6 +34,9 @@ pub struct NodePgMigrate;
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)_[^/]+\.(ts|js|cjs|mjs|cts|mts)$").unwrap());
 static SQL_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*sql\s*\(\s*").unwrap());
+/// A call of one of node-pg-migrate's builder methods (`pgm.createTable(…)`): SQL the runner
+/// generates, which this tool cannot see.
+static BUILDER_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bpgm\s*\.\s*([A-Za-z_]+)\s*\(").unwrap());
 static NO_TRANSACTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*noTransaction\s*\(\s*\)").unwrap());
 
 /// The numeric prefix of a module name, when it has the runner's shape.
@@ -152,6 +155,17 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
     let functions = typescript::functions(&text);
     let no_transaction = NO_TRANSACTION.is_match(&code);
     let (mut up, mut down): (Option<Script>, Option<Script>) = (None, None);
+    // [up, down]: some of the function's SQL is only known at run time.
+    let mut runtime = [false, false];
+    let direction_at = |at: usize| functions.iter().rev().find(|(f, _)| *f < at).map(|(_, d)| *d);
+    for call in BUILDER_CALL.captures_iter(&code) {
+        let method = &call[1];
+        if !matches!(method, "sql" | "noTransaction" | "func")
+            && let Some(direction) = direction_at(call.get(0).map_or(0, |m| m.start()))
+        {
+            runtime[usize::from(direction == Direction::Down)] = true;
+        }
+    }
     for call in SQL_CALL.find_iter(&code) {
         let Some(lit) = literal_at(&code, call.end()) else {
             continue;
@@ -165,6 +179,7 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
             continue;
         };
         if lit.interpolated || lit.escaped {
+            runtime[usize::from(direction == Direction::Down)] = true;
             set.unanalysed.push(Unanalysed {
                 file,
                 span: lit.span.clone(),
@@ -202,6 +217,11 @@ fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name: Str
     }
     for s in up.iter_mut().chain(down.iter_mut()) {
         s.no_transaction = no_transaction;
+    }
+    for (script, runtime) in [(&mut up, runtime[0]), (&mut down, runtime[1])] {
+        if let Some(script) = script {
+            script.runtime_sql |= runtime;
+        }
     }
     Migration {
         version,

@@ -294,6 +294,7 @@ impl Format for PsqlRollback {
                 apply: crate::model::Apply::OneQuery,
                 sql: None,
                 more_spans: Vec::new(),
+                runtime_sql: false,
             };
             let down = rollback.map(|r| {
                 let derived: SourceFile = set.file(id).derived(uncommented(&text, &r));
@@ -305,6 +306,7 @@ impl Format for PsqlRollback {
                     apply: crate::model::Apply::OneQuery,
                     sql: None,
                     more_spans: Vec::new(),
+                    runtime_sql: false,
                 }
             });
             set.migrations

@@ -250,6 +250,7 @@ fn load_file(set: &mut MigrationSet, id: FileId, dialect: &Dialect, version: Ver
         apply: crate::model::Apply::OneQuery,
         sql: None,
         more_spans: section.more.clone(),
+        runtime_sql: false,
     };
     let up = match &split.up {
         Some(section) => script(section),

@@ -101,6 +101,7 @@ pub fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name:
     } else {
         file
     };
+    let mut runtime = (false, false);
     for (direction, lit) in literals {
         if lit.interpolated {
             set.unanalysed.push(Unanalysed {
@@ -108,6 +109,11 @@ pub fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name:
                 span: lit.span.clone(),
                 reason: "this template literal has `${…}` interpolation: its SQL is only known at run time".to_string(),
             });
+            if direction == Direction::Up {
+                runtime.0 = true;
+            } else {
+                runtime.1 = true;
+            }
             continue;
         }
         let slot = if direction == Direction::Up { &mut up } else { &mut down };
@@ -128,6 +134,11 @@ pub fn load_module(set: &mut MigrationSet, file: FileId, version: Version, name:
     }
     if up.is_none() && down.is_none() {
         up = Some(Script::part(file, 0..0));
+    }
+    for (script, runtime) in [(&mut up, runtime.0), (&mut down, runtime.1)] {
+        if let Some(script) = script {
+            script.runtime_sql |= runtime;
+        }
     }
     // The registry's `down` is optional (`down?:`): a migration without one is irreversible
     // by design, not by mistake.

@@ -315,6 +315,15 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
                 set.count(MigrationStatus::NoDown)
             ));
         }
+        if set.count(MigrationStatus::RuntimeDown) > 0 {
+            notes.push(format!(
+                "{} applied but not round-tripped: its down is SQL only known at run time",
+                set.count(MigrationStatus::RuntimeDown)
+            ));
+        }
+        if set.count(MigrationStatus::RuntimeUp) > 0 {
+            notes.push("stopped at an up whose SQL is only known at run time".to_string());
+        }
         let not_run = set.count(MigrationStatus::NotRun)
             + set.count(MigrationStatus::UpFailed)
             + set.count(MigrationStatus::Environment)

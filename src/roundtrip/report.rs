@@ -139,6 +139,11 @@ pub enum MigrationStatus {
     /// Not round-tripped: before the first migration changed since `--base` (applied, ups
     /// only, or restored from the cache, to build the schema the changed ones start from).
     Prefix,
+    /// Not applied: some of its up's SQL is only known at run time (MC027), so the schema
+    /// after it is unknown and the directory stops, not verified.
+    RuntimeUp,
+    /// Applied, not round-tripped: some of its down's SQL is only known at run time (MC027).
+    RuntimeDown,
 }
 
 impl MigrationStatus {
@@ -160,6 +165,8 @@ impl MigrationStatus {
             MigrationStatus::OtherDatabase => "other-database",
             MigrationStatus::Cached => "cached",
             MigrationStatus::Prefix => "prefix",
+            MigrationStatus::RuntimeUp => "runtime-up",
+            MigrationStatus::RuntimeDown => "runtime-down",
         }
     }
 }

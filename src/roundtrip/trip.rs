@@ -139,6 +139,13 @@ impl SetRun<'_> {
                 applied.push(k);
                 continue;
             }
+            // SQL only known at run time (MC027): what the runner sends cannot be sent here, and
+            // every later migration would run on a schema no one can know.
+            if up.runtime_sql {
+                reports[i].status = MigrationStatus::RuntimeUp;
+                status = SetStatus::NotVerified;
+                break;
+            }
             let text = set.file(up.file).text();
             let up_result = self.target.apply(&mut db.client, db.backend, text, up);
             match up_result {
@@ -188,6 +195,12 @@ impl SetRun<'_> {
                 continue;
             }
             let after_up = self.snapshot(&mut db, &mut snap_time)?;
+            if m.down.as_ref().is_some_and(|d| d.runtime_sql) {
+                reports[i].status = MigrationStatus::RuntimeDown;
+                reports[i].snapshot_ms = ms(snap_time);
+                before = after_up;
+                continue;
+            }
             if m.down.is_none() {
                 reports[i].status = MigrationStatus::NoDown;
                 reports[i].snapshot_ms = ms(snap_time);
