@@ -159,6 +159,10 @@ pub struct CheckArgs {
     /// `[roundtrip] lock-timeout-secs` of migproof.toml, else 10.
     #[arg(long, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
+    /// --roundtrip: do not measure the locks, rewrites, full scans and invalid indexes of each
+    /// statement (MC450–MC453); static lock findings are then kept as they are.
+    #[arg(long)]
+    pub no_measure: bool,
 }
 
 /// `1048576`, `512K`, `32M`, `1G` (binary multiples).

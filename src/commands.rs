@@ -277,5 +277,6 @@ pub fn roundtrip_options(args: &CheckArgs, config: Option<&config::Config>) -> R
             .and_then(|t| t.max_cluster_mb)
             .map_or(defaults.max_cluster_size, |mb| mb << 20),
         progress: true,
+        measure: !args.no_measure,
     })
 }

@@ -21,6 +21,7 @@ pub mod cleanup;
 pub mod diff;
 pub mod environment;
 pub mod installed;
+pub mod measure;
 pub mod named;
 pub mod plan;
 mod report;
@@ -65,6 +66,9 @@ pub struct Options {
     pub max_cluster_size: u64,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Measure locks, rewrites, scans and invalid indexes per statement (MC450–MC453; off with
+    /// `--no-measure`).
+    pub measure: bool,
 }
 
 impl Default for Options {
@@ -79,6 +83,7 @@ impl Default for Options {
             lock_timeout: Duration::from_secs(10),
             max_cluster_size: server::Limits::default().cluster_size,
             progress: false,
+            measure: true,
         }
     }
 }
@@ -126,6 +131,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Fin
                 all.sets.extend(report.sets);
                 all.roles_dropped.extend(report.roles_dropped);
                 all.servers.extend(report.servers);
+                all.measured.extend(report.measured);
                 all
             }
         });
@@ -180,6 +186,7 @@ fn run_on(
     let mut reports = Vec::new();
     let mut roles_dropped = Vec::new();
     let mut findings = Vec::new();
+    let mut measured = Vec::new();
     let result = run_sets(
         sets,
         &mut target,
@@ -188,6 +195,7 @@ fn run_on(
         &mut findings,
         &mut reports,
         &mut roles_dropped,
+        &mut measured,
     );
     bar.finish_and_clear();
     if let Err(e) = result {
@@ -217,11 +225,13 @@ fn run_on(
         sets: reports,
         roles_dropped,
         servers: vec![server],
+        measured,
     };
     Ok((report, findings))
 }
 
 /// Each directory in turn, on one server.
+#[allow(clippy::too_many_arguments)] // the outputs of one run, each its own list
 fn run_sets(
     sets: &[MigrationSet],
     target: &mut Target,
@@ -230,6 +240,7 @@ fn run_sets(
     findings: &mut Vec<Vec<Finding>>,
     reports: &mut Vec<SetReport>,
     roles_dropped: &mut Vec<String>,
+    measured: &mut Vec<measure::Measured>,
 ) -> Result<(), String> {
     for set in sets {
         bar.set_message(set.display.clone());
@@ -240,9 +251,11 @@ fn run_sets(
             setup,
             findings: Vec::new(),
             bar,
+            measure: Default::default(),
         };
         let report = run.run()?;
         findings.push(std::mem::take(&mut run.findings));
+        measured.append(&mut run.measure.measured);
         reports.push(report);
         // Roles are cluster-wide: the next directory starts without this one's.
         let dropped = target.drop_roles_since(&roles_before)?;

@@ -11,6 +11,7 @@ use super::report::{MigrationReport, MigrationStatus, SetReport, SetStatus, ms};
 use super::snapshot::Snapshot;
 use super::target::{Scratch, Target};
 use super::{named, plan, requirements, watchdog};
+use crate::checks::locks::Direction;
 use crate::checks::{self, Finding, Location, Rule};
 use crate::model::{Migration, MigrationSet, Script};
 
@@ -21,6 +22,8 @@ pub(super) struct SetRun<'a> {
     pub(super) setup: Option<&'a (String, Arc<str>)>,
     pub(super) findings: Vec<Finding>,
     pub(super) bar: &'a indicatif::ProgressBar,
+    /// What the lock measurement keeps across the directory ([`super::measure`]).
+    pub(super) measure: super::measure::Tracker,
 }
 
 impl SetRun<'_> {
@@ -78,7 +81,7 @@ impl SetRun<'_> {
                 break;
             }
             let text = set.file(up.file).text();
-            let up_result = self.target.apply(&mut db.client, db.backend, text, up);
+            let up_result = self.apply_measured(&mut db, up, Direction::Up, i);
             match up_result {
                 Err(rejection) => {
                     self.connection_alive(&db, &rejection, up, "up")?;
@@ -198,10 +201,8 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match self
-            .target
-            .apply(&mut db.client, db.backend, set.file(down.file).text(), down)
-        {
+        // The index only matters for an up (its tables may be branch-new).
+        match self.apply_measured(db, down, Direction::Down, usize::MAX) {
             Err(r) => {
                 self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
