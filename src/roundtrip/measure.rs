@@ -730,9 +730,10 @@ fn measured_rule(e: Effect) -> &'static str {
 /// duplicate); a claim the measurement refutes is dropped. Statements not measured keep their
 /// static findings.
 pub fn reconcile(set: &MigrationSet, measured: &[Measured], findings: &mut Vec<Finding>) {
+    // Rewrites are seen by every measurement; locks and scans only by a complete one.
     let mine: Vec<&Measured> = measured
         .iter()
-        .filter(|m| m.complete && set.files.get(m.file).is_some_and(|f| f.display == m.path))
+        .filter(|m| set.files.get(m.file).is_some_and(|f| f.display == m.path))
         .collect();
     if mine.is_empty() {
         return;
@@ -756,6 +757,10 @@ pub fn reconcile(set: &MigrationSet, measured: &[Measured], findings: &mut Vec<F
             keep.push(f);
             continue;
         };
+        if !m.complete && c.effect != Effect::Rewrite {
+            keep.push(f);
+            continue;
+        }
         let name = c.table.rsplit('.').next().unwrap_or(&c.table).to_ascii_lowercase();
         let facts = m.tables.iter().find(|t| {
             t.relname.to_ascii_lowercase() == name || t.table.to_ascii_lowercase() == c.table.to_ascii_lowercase()

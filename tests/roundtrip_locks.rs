@@ -1,0 +1,226 @@
+//! Lock facts measured during `--roundtrip` (issue 11, tier 2: MC450–MC453): what each statement
+//! of an up or a down really locked, rewrote and scanned on tables that existed before the
+//! migration, and where the measurement overrules a static lock rule.
+//!
+//! Without server binaries these tests skip with a reason, except under `CI=true`, where a
+//! missing server is a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::roundtrip::{Sandbox, binaries};
+use migproof::pipeline::{Options, check_with};
+use migproof::{Outcome, check};
+
+const FIXTURES: &str = "fixtures/roundtrip-locks";
+
+fn options(measure: bool) -> Options {
+    Options {
+        roundtrip: Some(migproof::roundtrip::Options {
+            measure,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The lock findings (MC4xx) as `CODE file:line: message`, sorted, with `[confirmed]` when the
+/// round-trip confirmed a static finding.
+fn lock_findings(outcome: &Outcome) -> Vec<String> {
+    let mut out: Vec<String> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule.code.starts_with("MC4"))
+        .map(|f| {
+            let (line, _) = f.location.line_col();
+            let file = Path::new(&f.location.path).file_name().unwrap().to_string_lossy();
+            let confirmed = if f.help.as_deref().is_some_and(|h| h.contains("confirmed by --roundtrip")) {
+                " [confirmed]"
+            } else {
+                ""
+            };
+            format!("{} {file}:{line}: {}{confirmed}", f.rule.code, f.message)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn run(path: &Path, options: &Options) -> Outcome {
+    let outcome = check_with(&[path.to_path_buf()], options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rt = outcome.roundtrip.as_ref().expect("the round-trip ran");
+    for set in &rt.sets {
+        assert_eq!(set.status.as_str(), "verified", "{:?}", lock_findings(&outcome));
+    }
+    outcome
+}
+
+/// The DO-block rewrite (up and down) is found only by the measurement; the direct rewrite and
+/// the index build are confirmed static findings (their measured twins dropped); the static
+/// `SET NOT NULL` scan claim is refuted (a valid CHECK added through EXECUTE proves the column)
+/// and dropped.
+#[test]
+fn measured_findings_in_ups_and_downs() {
+    if binaries().is_none() {
+        return;
+    }
+    let fixture = PathBuf::from(FIXTURES).join("fail_do_block_rewrite");
+    // Offline, the static rules see no DO-block rewrite and claim a scan for SET NOT NULL.
+    let offline = lock_findings(&check(std::slice::from_ref(&fixture)).unwrap());
+    assert!(
+        offline.iter().any(|f| f.starts_with("MC411 000004_email_required.up.sql:9:")),
+        "{offline:#?}"
+    );
+    assert!(!offline.iter().any(|f| f.contains("000002_widen_balance")), "{offline:#?}");
+
+    let outcome = run(&fixture, &options(true));
+    let found = lock_findings(&outcome);
+    let expected = [
+        "MC401 000003_orders_bigint.up.sql:2: `CREATE INDEX` on existing table `orders` blocks its writes (SHARE lock) while it reads the whole table [confirmed]",
+        "MC402 000003_orders_bigint.down.sql:1: `DROP INDEX orders_note_idx` takes ACCESS EXCLUSIVE on `orders`: reads and writes wait [confirmed]",
+        "MC420 000003_orders_bigint.down.sql:2: changing `orders.id` from `int8` to `int4` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
+        "MC420 000003_orders_bigint.up.sql:1: changing `orders.id` from `int4` to `int8` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
+        "MC450 000004_email_required.down.sql:1: measured in the down: this statement took AccessExclusiveLock on existing table `accounts` (which blocks reads and writes) until the transaction ends",
+        "MC451 000002_widen_balance.down.sql:1: measured in the down: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
+        "MC451 000002_widen_balance.up.sql:2: measured in the up: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
+        "MC452 000004_email_required.up.sql:3: measured in the up: this statement read all of existing table `accounts` while holding AccessExclusiveLock (which blocks reads and writes)",
+    ];
+    assert_eq!(found, expected, "{found:#?}");
+    // Each measured finding points at its statement, with a label.
+    for f in outcome.findings.iter().filter(|f| f.rule.code.starts_with("MC45")) {
+        assert_eq!(f.rule.kind, migproof::checks::Kind::Roundtrip);
+        assert!(f.label.is_some() && f.help.is_some(), "{f:?}");
+    }
+}
+
+/// With the measurement off, the static findings stand as they are and nothing is measured.
+#[test]
+fn no_measure_keeps_static_findings() {
+    if binaries().is_none() {
+        return;
+    }
+    let fixture = PathBuf::from(FIXTURES).join("fail_do_block_rewrite");
+    let found = lock_findings(&run(&fixture, &options(false)));
+    assert!(found.iter().any(|f| f.starts_with("MC411 ")), "{found:#?}");
+    assert!(!found.iter().any(|f| f.starts_with("MC45") || f.ends_with("[confirmed]")), "{found:#?}");
+}
+
+/// A table created and indexed (and retyped in a DO block) in the same migration is empty in
+/// production: nothing is reported.
+#[test]
+fn tables_created_in_the_same_migration_are_ignored() {
+    if binaries().is_none() {
+        return;
+    }
+    let found = lock_findings(&run(&PathBuf::from(FIXTURES).join("pass_new_table"), &options(true)));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// `CREATE INDEX … ON ONLY` a partitioned table leaves the parent's index invalid.
+#[test]
+fn invalid_index_left_behind() {
+    if binaries().is_none() {
+        return;
+    }
+    let found = lock_findings(&run(&PathBuf::from(FIXTURES).join("fail_invalid_index"), &options(true)));
+    assert!(
+        found.contains(
+            &"MC453 000002_index_events.up.sql:3: measured in the up: this statement left index `events_at_idx` on `events` \
+              invalid, and it is still invalid when the script ends"
+                .to_string()
+        ),
+        "{found:#?}"
+    );
+    // The parent is locked SHARE, without a scan (measured on PostgreSQL 15: locks.md row 38).
+    assert!(
+        found.iter().any(|f| f.starts_with("MC450 000002_index_events.up.sql:3:") && f.contains("ShareLock")),
+        "{found:#?}"
+    );
+}
+
+/// goose `NO TRANSACTION`: autocommit statements are measured in a transaction of their own
+/// unless they cannot run in one (CREATE INDEX CONCURRENTLY, VACUUM FULL: sent again on their own,
+/// judged by their documented behaviour, rewrites still measured); a LOCK TABLE outside a
+/// transaction still fails as it does for the runner.
+#[test]
+fn autocommit_statements_keep_the_runners_semantics() {
+    if binaries().is_none() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("db/migrations");
+    sandbox.file(
+        "db/migrations/00001_users.sql",
+        "-- +goose Up\nCREATE TABLE users (id int PRIMARY KEY, email text);\n-- +goose Down\nDROP TABLE users;\n",
+    );
+    sandbox.file(
+        "db/migrations/00002_index.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\
+         VACUUM FULL users;\nALTER TABLE users ADD COLUMN name text;\n\
+         -- +goose Down\nDROP INDEX CONCURRENTLY users_email_idx;\nALTER TABLE users DROP COLUMN name;\n",
+    );
+    let found = lock_findings(&run(&dir, &options(true)));
+    let expected = [
+        "MC422 00002_index.sql:4: `VACUUM FULL` rewrites existing table `users` and its indexes under ACCESS EXCLUSIVE [confirmed]",
+        "MC450 00002_index.sql:5: measured in the up: this statement took AccessExclusiveLock on existing table `users` (which blocks reads and writes) until the transaction ends",
+        "MC450 00002_index.sql:8: measured in the down: this statement took AccessExclusiveLock on existing table `users` (which blocks reads and writes) until the transaction ends",
+    ];
+    let found: Vec<&String> = found.iter().filter(|f| !f.starts_with("MC431") && !f.starts_with("MC440")).collect();
+    assert_eq!(found, expected, "{found:#?}");
+
+    sandbox.file(
+        "db/migrations/00003_lock.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\nLOCK TABLE users;\n-- +goose Down\nSELECT 1;\n",
+    );
+    let outcome = check_with(&[dir], &options(true)).unwrap();
+    let failed: Vec<&str> = outcome.findings.iter().map(|f| f.rule.code).filter(|c| *c == "MC301").collect();
+    assert_eq!(failed, ["MC301"], "LOCK TABLE outside a transaction fails for goose, measured or not");
+}
+
+/// With `--base`, a table created by a migration added since the base is new (empty in
+/// production): the measurement ignores it, as the static rules do; without the base it is
+/// an existing table.
+#[test]
+fn branch_new_tables_are_exempt_with_base() {
+    if binaries().is_none() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let root = sandbox.path().join("repo");
+    let up = |name: &str, sql: &str, down: &str| {
+        sandbox.file(&format!("repo/migrations/{name}.up.sql"), sql);
+        sandbox.file(&format!("repo/migrations/{name}.down.sql"), down);
+    };
+    up("000001_users", "CREATE TABLE users (id int PRIMARY KEY);\n", "DROP TABLE users;\n");
+    common::git(&root, &["init", "-q", "-b", "main"]);
+    common::git(&root, &["add", "-A"]);
+    common::git(&root, &["commit", "-qm", "base"]);
+    common::git(&root, &["checkout", "-qb", "feature"]);
+    up(
+        "000002_orders",
+        "CREATE TABLE orders (id int, total int);\n",
+        "DROP TABLE orders;\n",
+    );
+    up(
+        "000003_orders_total",
+        "DO $$ BEGIN EXECUTE 'ALTER TABLE orders ALTER COLUMN total TYPE bigint'; END $$;\n",
+        "ALTER TABLE orders ALTER COLUMN total TYPE int;\n",
+    );
+    common::git(&root, &["add", "-A"]);
+    common::git(&root, &["commit", "-qm", "feature"]);
+    let dir = root.join("migrations");
+
+    let without = lock_findings(&run(&dir, &options(true)));
+    assert!(
+        without.iter().any(|f| f.starts_with("MC451 000003_orders_total.up.sql:1:")),
+        "{without:#?}"
+    );
+    let with_base = Options {
+        base: Some("main".into()),
+        all: true,
+        ..options(true)
+    };
+    let found = lock_findings(&run(&dir, &with_base));
+    assert!(found.is_empty(), "{found:#?}");
+}
