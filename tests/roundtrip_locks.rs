@@ -35,7 +35,11 @@ fn lock_findings(outcome: &Outcome) -> Vec<String> {
         .map(|f| {
             let (line, _) = f.location.line_col();
             let file = Path::new(&f.location.path).file_name().unwrap().to_string_lossy();
-            let confirmed = if f.help.as_deref().is_some_and(|h| h.contains("confirmed by --roundtrip")) {
+            let confirmed = if f
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("confirmed by --roundtrip"))
+            {
                 " [confirmed]"
             } else {
                 ""
@@ -69,10 +73,15 @@ fn measured_findings_in_ups_and_downs() {
     // Offline, the static rules see no DO-block rewrite and claim a scan for SET NOT NULL.
     let offline = lock_findings(&check(std::slice::from_ref(&fixture)).unwrap());
     assert!(
-        offline.iter().any(|f| f.starts_with("MC411 000004_email_required.up.sql:9:")),
+        offline
+            .iter()
+            .any(|f| f.starts_with("MC411 000004_email_required.up.sql:9:")),
         "{offline:#?}"
     );
-    assert!(!offline.iter().any(|f| f.contains("000002_widen_balance")), "{offline:#?}");
+    assert!(
+        !offline.iter().any(|f| f.contains("000002_widen_balance")),
+        "{offline:#?}"
+    );
 
     let outcome = run(&fixture, &options(true));
     let found = lock_findings(&outcome);
@@ -103,7 +112,12 @@ fn no_measure_keeps_static_findings() {
     let fixture = PathBuf::from(FIXTURES).join("fail_do_block_rewrite");
     let found = lock_findings(&run(&fixture, &options(false)));
     assert!(found.iter().any(|f| f.starts_with("MC411 ")), "{found:#?}");
-    assert!(!found.iter().any(|f| f.starts_with("MC45") || f.ends_with("[confirmed]")), "{found:#?}");
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.starts_with("MC45") || f.ends_with("[confirmed]")),
+        "{found:#?}"
+    );
 }
 
 /// A table created and indexed (and retyped in a DO block) in the same migration is empty in
@@ -123,7 +137,10 @@ fn invalid_index_left_behind() {
     if binaries().is_none() {
         return;
     }
-    let found = lock_findings(&run(&PathBuf::from(FIXTURES).join("fail_invalid_index"), &options(true)));
+    let found = lock_findings(&run(
+        &PathBuf::from(FIXTURES).join("fail_invalid_index"),
+        &options(true),
+    ));
     assert!(
         found.contains(
             &"MC453 000002_index_events.up.sql:3: measured in the up: this statement left index `events_at_idx` on `events` \
@@ -134,7 +151,9 @@ fn invalid_index_left_behind() {
     );
     // The parent is locked SHARE, without a scan (measured on PostgreSQL 15: locks.md row 38).
     assert!(
-        found.iter().any(|f| f.starts_with("MC450 000002_index_events.up.sql:3:") && f.contains("ShareLock")),
+        found
+            .iter()
+            .any(|f| f.starts_with("MC450 000002_index_events.up.sql:3:") && f.contains("ShareLock")),
         "{found:#?}"
     );
 }
@@ -166,7 +185,10 @@ fn autocommit_statements_keep_the_runners_semantics() {
         "MC450 00002_index.sql:5: measured in the up: this statement took AccessExclusiveLock on existing table `users` (which blocks reads and writes) until the transaction ends",
         "MC450 00002_index.sql:8: measured in the down: this statement took AccessExclusiveLock on existing table `users` (which blocks reads and writes) until the transaction ends",
     ];
-    let found: Vec<&String> = found.iter().filter(|f| !f.starts_with("MC431") && !f.starts_with("MC440")).collect();
+    let found: Vec<&String> = found
+        .iter()
+        .filter(|f| !f.starts_with("MC431") && !f.starts_with("MC440"))
+        .collect();
     assert_eq!(found, expected, "{found:#?}");
 
     sandbox.file(
@@ -174,8 +196,17 @@ fn autocommit_statements_keep_the_runners_semantics() {
         "-- +goose NO TRANSACTION\n-- +goose Up\nLOCK TABLE users;\n-- +goose Down\nSELECT 1;\n",
     );
     let outcome = check_with(&[dir], &options(true)).unwrap();
-    let failed: Vec<&str> = outcome.findings.iter().map(|f| f.rule.code).filter(|c| *c == "MC301").collect();
-    assert_eq!(failed, ["MC301"], "LOCK TABLE outside a transaction fails for goose, measured or not");
+    let failed: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.rule.code)
+        .filter(|c| *c == "MC301")
+        .collect();
+    assert_eq!(
+        failed,
+        ["MC301"],
+        "LOCK TABLE outside a transaction fails for goose, measured or not"
+    );
 }
 
 /// With `--base`, a table created by a migration added since the base is new (empty in
@@ -192,7 +223,11 @@ fn branch_new_tables_are_exempt_with_base() {
         sandbox.file(&format!("repo/migrations/{name}.up.sql"), sql);
         sandbox.file(&format!("repo/migrations/{name}.down.sql"), down);
     };
-    up("000001_users", "CREATE TABLE users (id int PRIMARY KEY);\n", "DROP TABLE users;\n");
+    up(
+        "000001_users",
+        "CREATE TABLE users (id int PRIMARY KEY);\n",
+        "DROP TABLE users;\n",
+    );
     common::git(&root, &["init", "-q", "-b", "main"]);
     common::git(&root, &["add", "-A"]);
     common::git(&root, &["commit", "-qm", "base"]);
@@ -213,7 +248,9 @@ fn branch_new_tables_are_exempt_with_base() {
 
     let without = lock_findings(&run(&dir, &options(true)));
     assert!(
-        without.iter().any(|f| f.starts_with("MC451 000003_orders_total.up.sql:1:")),
+        without
+            .iter()
+            .any(|f| f.starts_with("MC451 000003_orders_total.up.sql:1:")),
         "{without:#?}"
     );
     let with_base = Options {

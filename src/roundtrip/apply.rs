@@ -106,7 +106,7 @@ pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duratio
     Ok(started.elapsed())
 }
 
-/// [`apply`] with a measurement after each statement ([`super::measure`]), sending the script
+/// [`apply`] with a measurement after each statement ([`super::probe`]), sending the script
 /// as the runner does: a script in a transaction (the runner's `BEGIN … COMMIT`, or one simple
 /// query of several statements, which the server runs as one implicit transaction block) is sent
 /// statement by statement inside `BEGIN … COMMIT`, which fails and succeeds exactly where the
@@ -119,9 +119,9 @@ pub fn apply_probed(
     client: &mut Client,
     text: &str,
     script: &Script,
-    probe: &mut super::measure::Probe,
+    probe: &mut super::probe::Probe,
 ) -> Result<Duration, Rejection> {
-    use super::measure::{is_transaction_control, not_in_block, statements as split, wrappable};
+    use super::probe::{is_transaction_control, not_in_block, statements as split, wrappable};
     let started = Instant::now();
     let span = script.span.start.min(text.len())..script.span.end.min(text.len());
     let Some(statements) = split(script).filter(|s| s.iter().all(|r| r.end <= text.len() && r.start <= r.end)) else {
@@ -172,7 +172,7 @@ pub fn apply_probed(
             };
             if is_transaction_control(sql) {
                 run(client)?;
-                let word = super::measure::first_word(sql);
+                let word = super::probe::first_word(sql);
                 if matches!(word.as_str(), "BEGIN" | "START") {
                     explicit = true;
                     probe.begin_transaction();

@@ -10,7 +10,7 @@
 //! [`installed`] finds the server of each asked major among those installed (a list runs every
 //! directory on each), [`server`] finds and starts the server, `target` connects to it (or to a named one) and
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
-//! does, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
+//! does, [`measure`] records what each statement locked, rewrote and scanned, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
 //! statements they share; `report` is the result. The findings go back to the pipeline, which
 //! passes them through the same funnel as every other finding.
@@ -24,6 +24,7 @@ pub mod installed;
 pub mod measure;
 pub mod named;
 pub mod plan;
+pub mod probe;
 mod report;
 pub mod requirements;
 pub mod sandbox;
@@ -240,7 +241,7 @@ fn run_sets(
     findings: &mut Vec<Vec<Finding>>,
     reports: &mut Vec<SetReport>,
     roles_dropped: &mut Vec<String>,
-    measured: &mut Vec<measure::Measured>,
+    measured: &mut Vec<probe::Measured>,
 ) -> Result<(), String> {
     for set in sets {
         bar.set_message(set.display.clone());

@@ -21,7 +21,7 @@ pub struct Report {
     /// The statements whose locks, rewrites and scans were measured (for
     /// [`super::measure::reconcile`]).
     #[serde(skip)]
-    pub measured: Vec<super::measure::Measured>,
+    pub measured: Vec<super::probe::Measured>,
 }
 
 /// One server the round-trip ran on.

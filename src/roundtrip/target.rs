@@ -27,7 +27,7 @@ pub(super) struct Target {
     pub(super) statement_timeout: Duration,
     pub(super) lock_timeout: Duration,
     /// Measure locks, rewrites, scans and invalid indexes after each statement of the first up
-    /// and of the down ([`super::measure`]).
+    /// and of the down ([`super::probe`]).
     pub(super) measure: bool,
     /// This run's id: its scratch databases are `migproof_<run>_<n>`, and (on a named server)
     /// its advisory lock says it is alive ([`named`]).
@@ -334,7 +334,7 @@ impl Target {
         backend: i32,
         text: &str,
         script: &Script,
-        mut probe: Option<&mut super::measure::Probe>,
+        mut probe: Option<&mut super::probe::Probe>,
     ) -> Result<Duration, apply::Rejection> {
         let mut send = |client: &mut Client| match probe.as_deref_mut() {
             Some(p) => apply::apply_probed(client, text, script, p),

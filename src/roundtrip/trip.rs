@@ -22,8 +22,8 @@ pub(super) struct SetRun<'a> {
     pub(super) setup: Option<&'a (String, Arc<str>)>,
     pub(super) findings: Vec<Finding>,
     pub(super) bar: &'a indicatif::ProgressBar,
-    /// What the lock measurement keeps across the directory ([`super::measure`]).
-    pub(super) measure: super::measure::Tracker,
+    /// What the lock measurement keeps across the directory ([`super::probe`]).
+    pub(super) measure: super::probe::Tracker,
 }
 
 impl SetRun<'_> {

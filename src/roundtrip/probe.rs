@@ -1,0 +1,642 @@
+//! The measurement of one script during the round-trip (issue 11, tier 2): after each statement,
+//! on the migration's own connection and before its transaction commits, one catalog query reads
+//! the relation locks the session holds (`pg_locks`), which tables and indexes got a new file
+//! (`pg_class.relfilenode`: a rewrite), which tables were read whole
+//! (`pg_stat_xact_user_tables.seq_scan` deltas: they move on empty tables too) and which indexes
+//! are invalid (`pg_index.indisvalid`). [`super::apply::apply_probed`] decides where it may
+//! measure without changing how the runner's statements succeed; `measure` turns the facts into
+//! findings.
+//!
+//! The facts are untrusted data read from a server that runs hostile SQL: every catalog object
+//! is qualified with `pg_catalog` (operators too, so a migration's own `=` cannot be picked),
+//! rows are bounded and parsed without panicking, and the query runs inside a savepoint so that
+//! its failure cannot change the migration's outcome.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use postgres::{Client, SimpleQueryMessage};
+
+use crate::checks::locks::{Direction, Effect};
+use crate::model::{FileId, MigrationSet, Script};
+
+/// The most relations a script's measurement follows (beyond it the script is not measured:
+/// the query would grow with every statement).
+const MAX_RELATIONS: usize = 20_000;
+/// The most rows one measurement reads.
+const MAX_ROWS: usize = 100_000;
+
+/// Locks that block writes (or reads and writes), weakest first.
+const STRONG: &[&str] = &[
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// The state the measurement keeps across one directory's round-trip.
+#[derive(Debug, Default)]
+pub(super) struct Tracker {
+    /// Tables (`schema.name`) created by migrations added since `--base`: empty in production.
+    pub(super) branch_new: BTreeSet<String>,
+    /// The relations that existed before the last measured up (its down's "existing").
+    pub(super) pre_up: BTreeSet<u32>,
+    /// Every measured statement, for [`reconcile`].
+    pub(super) measured: Vec<Measured>,
+}
+
+/// What one statement did to one table that existed before the migration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableFacts {
+    /// `orders`, or `schema.orders` outside `public`.
+    pub table: String,
+    /// The bare relation name (what static rules name the table by).
+    pub relname: String,
+    /// The strongest lock that blocks writes the statement took on it.
+    pub lock: Option<String>,
+    /// The table, or one of its indexes (named), got a new relfilenode.
+    pub rewritten: Vec<String>,
+    /// Its `seq_scan` counter moved.
+    pub scanned: bool,
+    /// The strongest lock that blocks writes the transaction held on it after the statement
+    /// (taken by this statement or an earlier one): what a scan ran under.
+    pub held: Option<String>,
+}
+
+impl TableFacts {
+    /// The most serious thing measured: what a finding reports.
+    pub fn effect(&self) -> Option<Effect> {
+        if !self.rewritten.is_empty() {
+            Some(Effect::Rewrite)
+        } else if self.scanned && (self.lock.is_some() || self.held.is_some()) {
+            Some(Effect::Scan)
+        } else if self.lock.is_some() {
+            Some(Effect::Lock)
+        } else {
+            None
+        }
+    }
+}
+
+/// One measured statement.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// The file, as findings display it.
+    pub path: String,
+    pub file: FileId,
+    pub span: Range<usize>,
+    pub direction: Direction,
+    /// Locks and scans were seen (the statement ran in a transaction that the measurement
+    /// shared); otherwise only rewrites and invalid indexes are known.
+    pub complete: bool,
+    pub tables: Vec<TableFacts>,
+    /// Invalid indexes it left behind (index, table).
+    pub invalid: Vec<(String, String)>,
+}
+
+/// A relation as the baseline saw it.
+#[derive(Debug, Clone)]
+struct Rel {
+    filenode: u32,
+    /// `r`, `p`, `m` (tables) or `i`, `I` (indexes).
+    kind: String,
+    /// Its own oid for a table, the table's for an index.
+    table: u32,
+    schema: String,
+    name: String,
+}
+
+impl Rel {
+    fn is_table(&self) -> bool {
+        matches!(self.kind.as_str(), "r" | "p" | "m")
+    }
+
+    fn qualified(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    fn display(&self) -> String {
+        if self.schema == "public" {
+            self.name.clone()
+        } else {
+            self.qualified()
+        }
+    }
+}
+
+/// The raw facts after one statement.
+#[derive(Debug, Default)]
+struct Step {
+    span: Range<usize>,
+    complete: bool,
+    /// (relation, mode) newly held.
+    locks: Vec<(u32, String)>,
+    rewritten: Vec<u32>,
+    scanned: Vec<u32>,
+    /// The strongest lock that blocks writes held on each scanned table.
+    held: BTreeMap<u32, String>,
+    /// Newly invalid indexes: (index oid, index name, table oid, table name).
+    invalid: Vec<(u32, String, u32, String)>,
+}
+
+/// The measurement of one script.
+#[derive(Debug, Default)]
+pub struct Probe {
+    /// Off: the baseline could not be read, or the schema is too large.
+    off: bool,
+    rels: BTreeMap<u32, Rel>,
+    /// The oids and files the step query compares with (files updated after each rewrite).
+    oids: Vec<u32>,
+    nodes: Vec<u32>,
+    /// In the current transaction: locks held and scan counters.
+    held: BTreeSet<(u32, String)>,
+    scans: BTreeMap<u32, i64>,
+    /// The scan counters of this transaction have no baseline yet (they are read before its
+    /// first statement: counts of earlier transactions linger until the session flushes them).
+    fresh: bool,
+    /// The baseline could not be read: this transaction's scans are unknown.
+    scans_unknown: bool,
+    /// Invalid indexes now.
+    invalid: BTreeSet<u32>,
+    steps: Vec<Step>,
+    /// The relations after the script.
+    after: Option<BTreeMap<u32, Rel>>,
+}
+
+/// The scan counters of the session's transaction (with counts of earlier transactions not
+/// yet flushed).
+const SCANS: &str = "SELECT 's'::pg_catalog.text, s.relid, '', s.seq_scan, '' \
+     FROM pg_catalog.pg_stat_xact_user_tables s WHERE s.seq_scan OPERATOR(pg_catalog.>) 0 LIMIT 100000";
+
+/// A session setting (`SET`, `RESET`, `SHOW`): it locks nothing, and a measurement after it
+/// would take the snapshot a later `SET TRANSACTION` must come before.
+fn is_setting(statement: &str) -> bool {
+    matches!(first_word(statement).as_str(), "SET" | "RESET" | "SHOW")
+}
+
+/// The user relations: oid, relfilenode, kind, table, schema, name.
+const RELATIONS: &str = "SELECT c.oid, c.relfilenode, c.relkind::pg_catalog.text, \
+     COALESCE(i.indrelid, c.oid), n.nspname::pg_catalog.text, c.relname::pg_catalog.text \
+     FROM pg_catalog.pg_class c \
+     JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
+     LEFT JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid \
+     WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog.\"char\"[]) \
+     AND n.nspname OPERATOR(pg_catalog.!~) '^pg_' \
+     AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema' \
+     LIMIT 20001";
+
+impl Probe {
+    /// Reads the baseline before the script (outside any transaction the script opens).
+    pub fn start(&mut self, client: &mut Client) {
+        match relations(client) {
+            Some(rels) if rels.len() <= MAX_RELATIONS => {
+                self.oids = rels.keys().copied().collect();
+                self.nodes = rels.values().map(|r| r.filenode).collect();
+                self.rels = rels;
+                // Invalid before the script: not this script's doing.
+                self.invalid = BTreeSet::new();
+                if let Some(rows) = query(client, &self.step_query(), false) {
+                    self.invalid = rows.iter().filter(|r| r.kind == "v").map(|r| r.oid).collect();
+                }
+            }
+            _ => self.off = true,
+        }
+    }
+
+    /// The script opened a transaction: locks and scan counters start from nothing.
+    pub fn begin_transaction(&mut self) {
+        self.held.clear();
+        self.scans.clear();
+        self.fresh = true;
+        self.scans_unknown = false;
+    }
+
+    /// Before a statement in an open transaction: the scan counters' baseline, read before the
+    /// transaction's first statement that is not a session setting (a query before `SET
+    /// TRANSACTION ISOLATION LEVEL` would make it fail).
+    pub fn before(&mut self, client: &mut Client, statement: &str) {
+        if self.off || !self.fresh || is_setting(statement) {
+            return;
+        }
+        self.fresh = false;
+        match query(client, SCANS, true) {
+            Some(rows) => {
+                for r in rows.into_iter().filter(|r| r.kind == "s") {
+                    self.scans.insert(r.oid, r.number);
+                }
+            }
+            None => self.scans_unknown = true,
+        }
+    }
+
+    /// Measures after the statement at `span`. `inside`: the statement ran in a transaction
+    /// that is still open (locks and scans can be seen); the query then runs in a savepoint so
+    /// that its failure leaves the migration's transaction as it was.
+    pub fn after(&mut self, client: &mut Client, span: Range<usize>, statement: &str, inside: bool) {
+        if self.off || is_setting(statement) {
+            return;
+        }
+        let inside = inside && !self.fresh;
+        let Some(rows) = query(client, &self.step_query(), inside) else {
+            return;
+        };
+        let mut step = Step {
+            span,
+            complete: inside,
+            ..Step::default()
+        };
+        let mut invalid_now = BTreeSet::new();
+        for r in rows {
+            match r.kind.as_str() {
+                "l" if inside && self.held.insert((r.oid, r.text.clone())) => step.locks.push((r.oid, r.text)),
+                "r" => {
+                    if let Some(i) = self.oids.iter().position(|&o| o == r.oid)
+                        && let Ok(node) = u32::try_from(r.number)
+                    {
+                        self.nodes[i] = node;
+                        step.rewritten.push(r.oid);
+                    }
+                }
+                "s" if inside => {
+                    let before = self.scans.insert(r.oid, r.number).unwrap_or(0);
+                    if r.number > before && !self.scans_unknown {
+                        step.scanned.push(r.oid);
+                    }
+                }
+                "v" => {
+                    invalid_now.insert(r.oid);
+                    if !self.invalid.contains(&r.oid) {
+                        let table = u32::try_from(r.number).unwrap_or(0);
+                        step.invalid.push((r.oid, r.text, table, r.extra));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.invalid = invalid_now;
+        for oid in &step.scanned {
+            let strongest = self
+                .held
+                .iter()
+                .filter(|(o, _)| o == oid)
+                .filter_map(|(_, m)| STRONG.iter().position(|s| s == m))
+                .max();
+            if let Some(i) = strongest {
+                step.held.insert(*oid, STRONG[i].to_string());
+            }
+        }
+        self.steps.push(step);
+    }
+
+    /// The measurement could not run (its baseline could not be read, or the schema is too
+    /// large).
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
+
+    /// The relations before the script.
+    pub fn relations_before(&self) -> BTreeSet<u32> {
+        self.rels.keys().copied().collect()
+    }
+
+    /// The tables (`schema.name`) the script created.
+    pub fn created_tables(&self) -> Vec<String> {
+        let Some(after) = &self.after else { return Vec::new() };
+        after
+            .iter()
+            .filter(|(oid, r)| r.is_table() && !self.rels.contains_key(oid))
+            .map(|(_, r)| r.qualified())
+            .collect()
+    }
+
+    /// Reads the relations after the script (which tables it created).
+    pub fn end(&mut self, client: &mut Client) {
+        if !self.off {
+            self.after = relations(client);
+        }
+    }
+
+    /// The query after a statement: the session's relation locks on the baseline's relations,
+    /// the baseline relations whose file changed, the scan counters, the invalid indexes.
+    fn step_query(&self) -> String {
+        let mut oids = String::from("'{");
+        let mut nodes = String::from("'{");
+        for (i, (o, n)) in self.oids.iter().zip(&self.nodes).enumerate() {
+            if i > 0 {
+                oids.push(',');
+                nodes.push(',');
+            }
+            let _ = write!(oids, "{o}");
+            let _ = write!(nodes, "{n}");
+        }
+        oids.push_str("}'::pg_catalog.oid[]");
+        nodes.push_str("}'::pg_catalog.oid[]");
+        format!(
+            "SELECT 'l'::pg_catalog.text, l.relation, l.mode, 0::pg_catalog.int8, ''::pg_catalog.text \
+             FROM pg_catalog.pg_locks l \
+             WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() \
+             AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted \
+             AND l.relation OPERATOR(pg_catalog.=) ANY ({oids}) \
+             UNION ALL \
+             SELECT 'r', c.oid, '', c.relfilenode::pg_catalog.int8, '' \
+             FROM pg_catalog.pg_class c \
+             JOIN ROWS FROM (pg_catalog.unnest({oids}), pg_catalog.unnest({nodes})) AS b(o, f) ON c.oid OPERATOR(pg_catalog.=) b.o \
+             WHERE c.relfilenode OPERATOR(pg_catalog.<>) b.f \
+             UNION ALL \
+             SELECT 's', s.relid, '', s.seq_scan, '' \
+             FROM pg_catalog.pg_stat_xact_user_tables s \
+             WHERE s.seq_scan OPERATOR(pg_catalog.>) 0 AND s.relid OPERATOR(pg_catalog.=) ANY ({oids}) \
+             UNION ALL \
+             SELECT 'v', i.indexrelid, ic.relname::pg_catalog.text, i.indrelid::pg_catalog.int8, \
+             tc.relname::pg_catalog.text \
+             FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid \
+             JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid \
+             WHERE NOT i.indisvalid \
+             LIMIT {MAX_ROWS}"
+        )
+    }
+
+    /// The findings' facts: only relations in `existing` whose table is not `branch_new`.
+    pub fn measured(
+        &self,
+        set: &MigrationSet,
+        script: &Script,
+        direction: Direction,
+        existing: &BTreeSet<u32>,
+        branch_new: &BTreeSet<String>,
+    ) -> Vec<Measured> {
+        let table_of = |oid: u32| -> Option<&Rel> {
+            let rel = self.rels.get(&oid)?;
+            let table = self.rels.get(&rel.table)?;
+            (existing.contains(&rel.table) && table.is_table() && !branch_new.contains(&table.qualified()))
+                .then_some(table)
+        };
+        let mut out = Vec::new();
+        for step in &self.steps {
+            let mut tables: BTreeMap<u32, TableFacts> = BTreeMap::new();
+            for (oid, mode) in &step.locks {
+                let Some(rel) = self.rels.get(oid).filter(|r| r.is_table()) else {
+                    continue;
+                };
+                let Some(t) = table_of(*oid) else { continue };
+                let Some(rank) = STRONG.iter().position(|s| s == mode) else {
+                    continue;
+                };
+                let f = entry(&mut tables, t, rel.table);
+                if f.lock
+                    .as_ref()
+                    .is_none_or(|m| STRONG.iter().position(|s| s == m) < Some(rank))
+                {
+                    f.lock = Some(mode.clone());
+                }
+            }
+            for oid in &step.rewritten {
+                let Some(t) = table_of(*oid) else { continue };
+                let rel = &self.rels[oid];
+                entry(&mut tables, t, rel.table).rewritten.push(if rel.is_table() {
+                    String::new()
+                } else {
+                    rel.name.clone()
+                });
+            }
+            for oid in &step.scanned {
+                let Some(t) = table_of(*oid) else { continue };
+                let f = entry(&mut tables, t, *oid);
+                f.scanned = true;
+                f.held = step.held.get(oid).cloned();
+            }
+            // A table the statement dropped (a down's DROP TABLE): nothing is left to lock.
+            let dropped = |oid: &u32| self.after.as_ref().is_some_and(|a| !a.contains_key(oid));
+            let tables: Vec<TableFacts> = tables
+                .into_iter()
+                .filter(|(oid, f)| f.effect().is_some() && !(dropped(oid) && f.effect() == Some(Effect::Lock)))
+                .map(|(_, f)| f)
+                .collect();
+            let invalid: Vec<(String, String)> = step
+                .invalid
+                .iter()
+                .filter(|(oid, ..)| self.invalid.contains(oid))
+                .map(|(_, index, _, table)| (index.clone(), table.clone()))
+                .collect();
+            if tables.is_empty() && invalid.is_empty() && !step.complete {
+                continue;
+            }
+            out.push(Measured {
+                path: set.file(script.file).display.clone(),
+                file: script.file,
+                span: step.span.clone(),
+                direction,
+                complete: step.complete,
+                tables,
+                invalid,
+            });
+        }
+        out
+    }
+}
+
+/// The facts of table `oid` (`t`) in `tables`.
+fn entry<'a>(tables: &'a mut BTreeMap<u32, TableFacts>, t: &Rel, oid: u32) -> &'a mut TableFacts {
+    tables.entry(oid).or_insert_with(|| TableFacts {
+        table: t.display(),
+        relname: t.name.clone(),
+        ..TableFacts::default()
+    })
+}
+
+/// One row of a measurement.
+struct Row {
+    kind: String,
+    oid: u32,
+    text: String,
+    number: i64,
+    extra: String,
+}
+
+/// Runs a measurement query (in a savepoint when `inside`): its rows, or `None` when it failed
+/// (the savepoint is then rolled back and released).
+fn query(client: &mut Client, sql: &str, inside: bool) -> Option<Vec<Row>> {
+    let messages = if inside {
+        let all = format!("SAVEPOINT migproof_measure; {sql}; RELEASE SAVEPOINT migproof_measure");
+        match client.simple_query(&all) {
+            Ok(m) => m,
+            Err(_) => {
+                let _ =
+                    client.batch_execute("ROLLBACK TO SAVEPOINT migproof_measure; RELEASE SAVEPOINT migproof_measure");
+                return None;
+            }
+        }
+    } else {
+        client.simple_query(sql).ok()?
+    };
+    let mut rows = Vec::new();
+    for m in messages {
+        if let SimpleQueryMessage::Row(r) = m {
+            if r.len() < 5 || rows.len() >= MAX_ROWS {
+                continue;
+            }
+            let text = |i: usize| r.get(i).unwrap_or("").to_string();
+            let Ok(oid) = text(1).parse::<u32>() else { continue };
+            rows.push(Row {
+                kind: text(0),
+                oid,
+                text: text(2),
+                number: text(3).parse().unwrap_or(0),
+                extra: text(4),
+            });
+        }
+    }
+    Some(rows)
+}
+
+/// The user relations now, or `None` when they cannot be read.
+fn relations(client: &mut Client) -> Option<BTreeMap<u32, Rel>> {
+    let messages = client.simple_query(RELATIONS).ok()?;
+    let mut rels = BTreeMap::new();
+    for m in messages {
+        if let SimpleQueryMessage::Row(r) = m {
+            let text = |i: usize| r.get(i).unwrap_or("").to_string();
+            let (Ok(oid), Ok(filenode), Ok(table)) =
+                (text(0).parse::<u32>(), text(1).parse::<u32>(), text(3).parse::<u32>())
+            else {
+                continue;
+            };
+            rels.insert(
+                oid,
+                Rel {
+                    filenode,
+                    kind: text(2),
+                    table,
+                    schema: text(4),
+                    name: text(5),
+                },
+            );
+        }
+    }
+    Some(rels)
+}
+
+/// The statements of `script` to send one by one, when the split is reliable: the script was
+/// parsed as PostgreSQL without errors or psql meta-commands, and is sent as one piece.
+pub fn statements(script: &Script) -> Option<Vec<Range<usize>>> {
+    let sql = script.sql.as_ref()?;
+    let reliable = sql.syntax_errors.is_empty()
+        && sql.meta_commands.is_empty()
+        && sql.dialect_errors.is_empty()
+        && script.more_spans.is_empty()
+        && !sql.statements.is_empty();
+    reliable.then(|| sql.statements.clone())
+}
+
+/// The statement's first keyword, upper-cased (`BEGIN`, `CREATE`).
+pub fn first_word(statement: &str) -> String {
+    statement
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Opens or ends a transaction, or works only inside one (`SAVEPOINT`): a script holding one
+/// is sent as the runner sends it, unmeasured, inside a runner's transaction; in autocommit it is
+/// never wrapped.
+pub fn is_transaction_control(statement: &str) -> bool {
+    let word = first_word(statement);
+    matches!(
+        word.as_str(),
+        "BEGIN" | "START" | "COMMIT" | "END" | "ROLLBACK" | "ABORT" | "SAVEPOINT" | "RELEASE"
+    ) || (word == "PREPARE" && {
+        let rest = statement.trim_start()[7..].trim_start();
+        rest.len() >= 11 && rest[..11].eq_ignore_ascii_case("transaction")
+    })
+}
+
+/// Whether an autocommit statement may be measured inside `BEGIN … COMMIT`: not one that works
+/// only in a transaction block (it would succeed where the runner's fails). A statement that
+/// cannot run in a block fails at once with 25001 (or 2D000 for a COMMIT inside a procedure) and
+/// is then sent again on its own.
+pub fn wrappable(statement: &str) -> bool {
+    !is_transaction_control(statement) && !matches!(first_word(statement).as_str(), "LOCK" | "DECLARE")
+}
+
+/// The SQLSTATEs that say a statement cannot run inside a transaction block.
+pub fn not_in_block(code: &str) -> bool {
+    code == "25001" || code == "2D000"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_control_and_wrapping() {
+        assert_eq!(first_word("  begin;"), "BEGIN");
+        for s in [
+            "BEGIN",
+            "start transaction",
+            "COMMIT",
+            "end",
+            "ROLLBACK TO SAVEPOINT a",
+            "savepoint a",
+            "RELEASE a",
+            "prepare transaction 'x'",
+        ] {
+            assert!(is_transaction_control(s), "{s}");
+            assert!(!wrappable(s), "{s}");
+        }
+        for s in [
+            "PREPARE q AS SELECT 1",
+            "CREATE INDEX CONCURRENTLY i ON t (a)",
+            "DO $$ BEGIN END $$",
+            "VACUUM t",
+        ] {
+            assert!(!is_transaction_control(s), "{s}");
+            assert!(wrappable(s), "{s}");
+        }
+        // They work only inside a transaction block: wrapping them would make them succeed.
+        assert!(!wrappable("LOCK TABLE t"));
+        assert!(!wrappable("declare c cursor for select 1"));
+        assert!(is_setting("SET LOCAL lock_timeout = '1s'") && is_setting("reset all") && !is_setting("SELECT 1"));
+        assert!(not_in_block("25001") && not_in_block("2D000") && !not_in_block("25P01"));
+    }
+
+    #[test]
+    fn the_strongest_fact_is_reported() {
+        let mut t = TableFacts::default();
+        assert_eq!(t.effect(), None);
+        t.scanned = true;
+        assert_eq!(
+            t.effect(),
+            None,
+            "a scan under no lock that blocks writes (a backfill) is not one"
+        );
+        t.held = Some("ShareLock".into());
+        assert_eq!(t.effect(), Some(Effect::Scan));
+        t.rewritten.push(String::new());
+        assert_eq!(t.effect(), Some(Effect::Rewrite));
+        let lock = TableFacts {
+            lock: Some("AccessExclusiveLock".into()),
+            ..TableFacts::default()
+        };
+        assert_eq!(lock.effect(), Some(Effect::Lock));
+    }
+
+    #[test]
+    fn the_step_query_names_only_catalog_objects() {
+        let probe = Probe {
+            oids: vec![16384, 16390],
+            nodes: vec![16384, 16391],
+            ..Probe::default()
+        };
+        let q = probe.step_query();
+        assert!(q.contains("'{16384,16390}'::pg_catalog.oid[]") && q.contains("'{16384,16391}'::pg_catalog.oid[]"));
+        // Every operator is pg_catalog's: a migration's own `=` on a search_path before it is never picked.
+        let bare = q.replace("OPERATOR(pg_catalog.", "");
+        for op in [" = ", " <> ", " > "] {
+            assert!(!bare.contains(op), "unqualified {op} in {q}");
+        }
+    }
+}
