@@ -90,7 +90,7 @@ fn measured_findings_in_ups_and_downs() {
         "MC402 000003_orders_bigint.down.sql:1: `DROP INDEX orders_note_idx` takes ACCESS EXCLUSIVE on `orders`: reads and writes wait [confirmed]",
         "MC420 000003_orders_bigint.down.sql:2: changing `orders.id` from `int8` to `int4` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
         "MC420 000003_orders_bigint.up.sql:1: changing `orders.id` from `int4` to `int8` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
-        "MC450 000004_email_required.down.sql:1: measured in the down: this statement took AccessExclusiveLock on existing table `accounts` (which blocks reads and writes) until the transaction ends",
+        "MC450 000005_audit_column.up.sql:8: measured in the up: this statement took AccessExclusiveLock on existing table `orders` (which blocks reads and writes) until the transaction ends",
         "MC451 000002_widen_balance.down.sql:1: measured in the down: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
         "MC451 000002_widen_balance.up.sql:2: measured in the up: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
         "MC452 000004_email_required.up.sql:3: measured in the up: this statement read all of existing table `accounts` while holding AccessExclusiveLock (which blocks reads and writes)",
@@ -149,13 +149,10 @@ fn invalid_index_left_behind() {
         ),
         "{found:#?}"
     );
-    // The parent is locked SHARE, without a scan (measured on PostgreSQL 15: locks.md row 38).
-    assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("MC450 000002_index_events.up.sql:3:") && f.contains("ShareLock")),
-        "{found:#?}"
-    );
+    // The parent is locked SHARE for a moment, without a scan (locks.md row 38): a bare lock of
+    // DDL the static rules read is theirs to judge, so no MC450 (the down's DROP INDEX is MC402,
+    // confirmed).
+    assert!(!found.iter().any(|f| f.starts_with("MC450")), "{found:#?}");
 }
 
 /// goose `NO TRANSACTION`: autocommit statements are measured in a transaction of their own
@@ -176,14 +173,13 @@ fn autocommit_statements_keep_the_runners_semantics() {
     sandbox.file(
         "db/migrations/00002_index.sql",
         "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\
-         VACUUM FULL users;\nALTER TABLE users ADD COLUMN name text;\n\
-         -- +goose Down\nDROP INDEX CONCURRENTLY users_email_idx;\nALTER TABLE users DROP COLUMN name;\n",
+         VACUUM FULL users;\nDO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN n bigint DEFAULT random()'; END $$;\n\
+         -- +goose Down\nDROP INDEX CONCURRENTLY users_email_idx;\nALTER TABLE users DROP COLUMN n;\n",
     );
     let found = lock_findings(&run(&dir, &options(true)));
     let expected = [
         "MC422 00002_index.sql:4: `VACUUM FULL` rewrites existing table `users` and its indexes under ACCESS EXCLUSIVE [confirmed]",
-        "MC450 00002_index.sql:5: measured in the up: this statement took AccessExclusiveLock on existing table `users` (which blocks reads and writes) until the transaction ends",
-        "MC450 00002_index.sql:8: measured in the down: this statement took AccessExclusiveLock on existing table `users` (which blocks reads and writes) until the transaction ends",
+        "MC451 00002_index.sql:5: measured in the up: this statement rewrote existing table `users` (the table, index `users_pkey` got a new file) under AccessExclusiveLock",
     ];
     let found: Vec<&String> = found
         .iter()

@@ -9,7 +9,10 @@ declare_rule! {
     /// migration (not created earlier in the same file, nor by a migration added since `--base`). It
     /// sees what the statement really did, also inside `DO` blocks, PL/pgSQL functions the migration
     /// calls and dynamic `EXECUTE`, which no static rule can read. When the same statement also
-    /// rewrote or scanned the table, `measured-rewrite` or `measured-scan` reports it instead.
+    /// rewrote or scanned the table, `measured-rewrite` or `measured-scan` reports it instead. A
+    /// bare lock taken by DDL the static rules read (`ALTER TABLE … ADD COLUMN` holds ACCESS
+    /// EXCLUSIVE for a moment) is theirs to judge (`missing-lock-timeout`), and is not reported
+    /// here.
     ///
     /// ## Why is this bad
     /// The lock is held until the migration's transaction commits. While it waits for older

@@ -15,6 +15,7 @@ use super::trip::SetRun;
 use crate::checks::locks::{Direction, Effect};
 use crate::checks::{self, Finding, Location};
 use crate::model::{MigrationSet, Script};
+use crate::sql::ddl::Kind;
 
 impl SetRun<'_> {
     /// Applies the first up or a down of migration `index` with the measurement on (when it is):
@@ -51,7 +52,7 @@ impl SetRun<'_> {
         };
         let measured = probe.measured(set, script, direction, &existing, &self.measure.branch_new);
         for m in &measured {
-            self.findings.extend(findings(set, m));
+            self.findings.extend(findings(set, script, m));
         }
         self.measure.measured.extend(measured);
         result
@@ -74,11 +75,28 @@ fn blocks(mode: &str) -> &'static str {
     }
 }
 
-/// The findings of one measured statement.
-pub fn findings(set: &MigrationSet, m: &Measured) -> Vec<Finding> {
+/// Whether the static lock rules read the statement at `span` (DDL they model): they judge
+/// its bare locks themselves (an `ADD COLUMN` takes ACCESS EXCLUSIVE only for a moment, which
+/// MC431 covers), so a measured lock without a rewrite or a scan is reported only for what they
+/// cannot read (`DO`, a function call, dynamic `EXECUTE`).
+fn read_statically(script: &Script, span: &Range<usize>) -> bool {
+    script.sql.as_ref().is_some_and(|sql| {
+        sql.ddl
+            .iter()
+            .find(|d| span.start <= d.span.start && d.span.start < span.end.max(span.start + 1))
+            .is_some_and(|d| !matches!(d.kind, Kind::Other | Kind::Backfill { .. }))
+    })
+}
+
+/// The findings of one measured statement of `script`.
+pub fn findings(set: &MigrationSet, script: &Script, m: &Measured) -> Vec<Finding> {
     let at = || Location::in_file(set, m.file, m.span.clone());
+    let bare_locks_judged = read_statically(script, &m.span);
     let mut out = Vec::new();
     for t in &m.tables {
+        if bare_locks_judged && t.effect() == Some(Effect::Lock) {
+            continue;
+        }
         let lock = t.lock.as_deref();
         let held = lock.map_or(String::new(), |l| format!(" under {l}"));
         let scan_lock = t.held.as_deref().or(lock).unwrap_or("");
