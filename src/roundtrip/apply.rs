@@ -133,6 +133,8 @@ pub fn apply_probed(
         Apply::OneQuery => statements.len() > 1,
     };
     probe.start(client);
+    // The script's own BEGIN without a COMMIT leaves its transaction open: nothing is read after it.
+    let mut open_at_end = false;
     if in_transaction {
         if statements.iter().any(|s| is_transaction_control(&text[s.clone()])) {
             return apply(client, text, script);
@@ -179,6 +181,7 @@ pub fn apply_probed(
                 } else if matches!(word.as_str(), "COMMIT" | "END" | "ROLLBACK" | "ABORT") {
                     explicit = false;
                 }
+                open_at_end = explicit;
                 continue;
             }
             if explicit {
@@ -215,7 +218,9 @@ pub fn apply_probed(
             }
         }
     }
-    probe.end(client);
+    if !open_at_end {
+        probe.end(client);
+    }
     Ok(started.elapsed())
 }
 

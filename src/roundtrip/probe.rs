@@ -24,6 +24,10 @@ use crate::model::{FileId, MigrationSet, Script};
 /// The most relations a script's measurement follows (beyond it the script is not measured:
 /// the query would grow with every statement).
 const MAX_RELATIONS: usize = 20_000;
+/// How long a measurement waits for a catalog lock another session holds (ms).
+const LOCK_MS: u32 = 1000;
+/// How long one measurement query may take (ms).
+const STATEMENT_MS: u32 = 10_000;
 /// The most rows one measurement reads.
 const MAX_ROWS: usize = 100_000;
 
@@ -455,21 +459,29 @@ struct Row {
     extra: String,
 }
 
-/// Runs a measurement query (in a savepoint when `inside`): its rows, or `None` when it failed
-/// (the savepoint is then rolled back and released).
+/// Runs a measurement query: its rows, or `None` when it failed. It must leave the migration as
+/// it found it, so it runs in a savepoint (`inside` the migration's open transaction) that is
+/// then rolled back, or in a transaction of its own: the catalog locks it took are released
+/// (held to the end of the migration's transaction they could block what the migration does
+/// next, e.g. a `LOCK pg_class` through dblink), and its own short `lock_timeout` and
+/// `statement_timeout` (`SET LOCAL`, undone by the rollback) keep it from waiting on a catalog
+/// another session holds, whatever timeouts the migration set.
 fn query(client: &mut Client, sql: &str, inside: bool) -> Option<Vec<Row>> {
+    let limits = format!("SET LOCAL lock_timeout = {LOCK_MS}; SET LOCAL statement_timeout = {STATEMENT_MS}");
     let messages = if inside {
-        let all = format!("SAVEPOINT migproof_measure; {sql}; RELEASE SAVEPOINT migproof_measure");
-        match client.simple_query(&all) {
+        let close = "ROLLBACK TO SAVEPOINT migproof_measure; RELEASE SAVEPOINT migproof_measure";
+        match client.simple_query(&format!("SAVEPOINT migproof_measure; {limits}; {sql}; {close}")) {
             Ok(m) => m,
             Err(_) => {
-                let _ =
-                    client.batch_execute("ROLLBACK TO SAVEPOINT migproof_measure; RELEASE SAVEPOINT migproof_measure");
+                let _ = client.batch_execute(close);
                 return None;
             }
         }
     } else {
-        client.simple_query(sql).ok()?
+        // Several statements in one query: an implicit transaction block of its own, which
+        // ends with the query (no BEGIN … ROLLBACK that could end a transaction a script left
+        // open).
+        client.simple_query(&format!("{limits}; {sql}")).ok()?
     };
     let mut rows = Vec::new();
     for m in messages {
@@ -493,7 +505,8 @@ fn query(client: &mut Client, sql: &str, inside: bool) -> Option<Vec<Row>> {
 
 /// The user relations now, or `None` when they cannot be read.
 fn relations(client: &mut Client) -> Option<BTreeMap<u32, Rel>> {
-    let messages = client.simple_query(RELATIONS).ok()?;
+    let all = format!("SET LOCAL lock_timeout = {LOCK_MS}; SET LOCAL statement_timeout = {STATEMENT_MS}; {RELATIONS}");
+    let messages = client.simple_query(&all).ok()?;
     let mut rels = BTreeMap::new();
     for m in messages {
         if let SimpleQueryMessage::Row(r) = m {
