@@ -257,3 +257,54 @@ fn branch_new_tables_are_exempt_with_base() {
     let found = lock_findings(&run(&dir, &with_base));
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Measuring does not change what succeeds: `SET TRANSACTION` first in a golang-migrate file
+/// (one implicit transaction) still works, and `CREATE INDEX CONCURRENTLY` beside another
+/// statement in one still fails as in the runner's implicit transaction block.
+#[test]
+fn measuring_keeps_transaction_semantics() {
+    if binaries().is_none() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.migration(
+        "ok",
+        "000001_users",
+        "CREATE TABLE users (id int);\n",
+        "DROP TABLE users;\n",
+    );
+    let ok = sandbox.migration(
+        "ok",
+        "000002_serializable",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN a int;\n",
+        "ALTER TABLE users DROP COLUMN a;\n",
+    );
+    run(&ok, &options(true));
+
+    sandbox.migration(
+        "bad",
+        "000001_users",
+        "CREATE TABLE users (id int);\n",
+        "DROP TABLE users;\n",
+    );
+    let bad = sandbox.migration(
+        "bad",
+        "000002_concurrently",
+        "ALTER TABLE users ADD COLUMN a int;\nCREATE INDEX CONCURRENTLY users_a_idx ON users (a);\n",
+        "DROP INDEX users_a_idx;\nALTER TABLE users DROP COLUMN a;\n",
+    );
+    for measure in [true, false] {
+        let outcome = check_with(std::slice::from_ref(&bad), &options(measure)).unwrap();
+        let failed: Vec<String> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule.code == "MC301")
+            .map(|f| format!("{}:{}", f.location.line_col().0, f.message))
+            .collect();
+        assert_eq!(
+            failed,
+            ["2:the server rejected the up: CREATE INDEX CONCURRENTLY cannot run inside a transaction block (25001)"],
+            "measure={measure}"
+        );
+    }
+}
