@@ -33,6 +33,7 @@ impl SetRun<'_> {
             return self.target.apply(&mut db.client, db.backend, text, script);
         }
         let mut probe = Probe::default();
+        probe.want_created = direction == Direction::Up && set.lock_settings.new_since_base.contains(&index);
         let result = self
             .target
             .apply_with(&mut db.client, db.backend, text, script, Some(&mut probe));

@@ -13,7 +13,6 @@
 //! its failure cannot change the migration's outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::ops::Range;
 
 use postgres::{Client, SimpleQueryMessage};
@@ -150,9 +149,10 @@ pub struct Probe {
     /// Off: the baseline could not be read, or the schema is too large.
     off: bool,
     rels: BTreeMap<u32, Rel>,
-    /// The oids and files the step query compares with (files updated after each rewrite).
-    oids: Vec<u32>,
-    nodes: Vec<u32>,
+    /// Relations the script dropped.
+    dropped: Vec<u32>,
+    /// Read the relations after the script (to know the tables it created).
+    pub want_created: bool,
     /// In the current transaction: locks held and scan counters.
     held: BTreeSet<(u32, String)>,
     scans: BTreeMap<u32, i64>,
@@ -195,12 +195,10 @@ impl Probe {
     pub fn start(&mut self, client: &mut Client) {
         match relations(client) {
             Some(rels) if rels.len() <= MAX_RELATIONS => {
-                self.oids = rels.keys().copied().collect();
-                self.nodes = rels.values().map(|r| r.filenode).collect();
                 self.rels = rels;
                 // Invalid before the script: not this script's doing.
                 self.invalid = BTreeSet::new();
-                if let Some(rows) = query(client, &self.step_query(), false) {
+                if let Some(rows) = query(client, &Probe::step_query(true), false) {
                     self.invalid = rows.iter().filter(|r| r.kind == "v").map(|r| r.oid).collect();
                 }
             }
@@ -242,7 +240,7 @@ impl Probe {
             return;
         }
         let inside = inside && !self.fresh;
-        let Some(rows) = query(client, &self.step_query(), inside) else {
+        let Some(rows) = query(client, &Probe::step_query(!inside), inside) else {
             return;
         };
         let mut step = Step {
@@ -253,13 +251,21 @@ impl Probe {
         let mut invalid_now = BTreeSet::new();
         for r in rows {
             match r.kind.as_str() {
-                "l" if inside && self.held.insert((r.oid, r.text.clone())) => step.locks.push((r.oid, r.text)),
-                "r" => {
-                    if let Some(i) = self.oids.iter().position(|&o| o == r.oid)
-                        && let Ok(node) = u32::try_from(r.number)
-                    {
-                        self.nodes[i] = node;
-                        step.rewritten.push(r.oid);
+                "l" | "f" => {
+                    if r.kind == "l" && self.held.insert((r.oid, r.text.clone())) {
+                        step.locks.push((r.oid, r.text));
+                    }
+                    let Some(rel) = self.rels.get_mut(&r.oid) else { continue };
+                    match u32::try_from(r.number) {
+                        Ok(node) if node != 0 && node != rel.filenode => {
+                            rel.filenode = node;
+                            if !step.rewritten.contains(&r.oid) {
+                                step.rewritten.push(r.oid);
+                            }
+                        }
+                        Ok(_) => {}
+                        // No file: the relation is gone.
+                        Err(_) => self.dropped.push(r.oid),
                     }
                 }
                 "s" if inside => {
@@ -316,43 +322,38 @@ impl Probe {
 
     /// Reads the relations after the script (which tables it created).
     pub fn end(&mut self, client: &mut Client) {
-        if !self.off {
+        if !self.off && self.want_created {
             self.after = relations(client);
         }
     }
 
-    /// The query after a statement: the session's relation locks on the baseline's relations,
-    /// the baseline relations whose file changed, the scan counters, the invalid indexes.
-    fn step_query(&self) -> String {
-        let mut oids = String::from("'{");
-        let mut nodes = String::from("'{");
-        for (i, (o, n)) in self.oids.iter().zip(&self.nodes).enumerate() {
-            if i > 0 {
-                oids.push(',');
-                nodes.push(',');
-            }
-            let _ = write!(oids, "{o}");
-            let _ = write!(nodes, "{n}");
-        }
-        oids.push_str("}'::pg_catalog.oid[]");
-        nodes.push_str("}'::pg_catalog.oid[]");
-        format!(
-            "SELECT 'l'::pg_catalog.text, l.relation, l.mode, 0::pg_catalog.int8, ''::pg_catalog.text \
+    /// The query after a statement: the relation locks the session holds (with each relation's
+    /// file now, empty when the statement dropped it), the scan counters, the invalid indexes;
+    /// `outside` a transaction (no locks left to see) the file of every user relation instead.
+    /// A rewrite needs a lock that the transaction holds to its end, so inside one the locked
+    /// relations are the only ones whose file can have changed: the query stays small however
+    /// large the schema.
+    fn step_query(outside: bool) -> String {
+        let files = if outside {
+            "SELECT 'f'::pg_catalog.text, c.oid, '', c.relfilenode::pg_catalog.int8, '' \
+             FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>=) 16384 \
+             AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog.\"char\"[]) \
+             UNION ALL "
+        } else {
+            "SELECT 'l'::pg_catalog.text, l.relation, l.mode, c.relfilenode::pg_catalog.int8, '' \
              FROM pg_catalog.pg_locks l \
+             LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation \
              WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() \
              AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted \
-             AND l.relation OPERATOR(pg_catalog.=) ANY ({oids}) \
-             UNION ALL \
-             SELECT 'r', c.oid, '', c.relfilenode::pg_catalog.int8, '' \
-             FROM pg_catalog.pg_class c \
-             JOIN ROWS FROM (pg_catalog.unnest({oids}), pg_catalog.unnest({nodes})) AS b(o, f) ON c.oid OPERATOR(pg_catalog.=) b.o \
-             WHERE c.relfilenode OPERATOR(pg_catalog.<>) b.f \
+             AND l.relation OPERATOR(pg_catalog.>=) 16384 \
              UNION ALL \
              SELECT 's', s.relid, '', s.seq_scan, '' \
              FROM pg_catalog.pg_stat_xact_user_tables s \
-             WHERE s.seq_scan OPERATOR(pg_catalog.>) 0 AND s.relid OPERATOR(pg_catalog.=) ANY ({oids}) \
-             UNION ALL \
-             SELECT 'v', i.indexrelid, ic.relname::pg_catalog.text, i.indrelid::pg_catalog.int8, \
+             WHERE s.seq_scan OPERATOR(pg_catalog.>) 0 \
+             UNION ALL "
+        };
+        format!(
+            "{files}SELECT 'v', i.indexrelid, ic.relname::pg_catalog.text, i.indrelid::pg_catalog.int8, \
              tc.relname::pg_catalog.text \
              FROM pg_catalog.pg_index i \
              JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid \
@@ -412,7 +413,7 @@ impl Probe {
                 f.held = step.held.get(oid).cloned();
             }
             // A table the statement dropped (a down's DROP TABLE): nothing is left to lock.
-            let dropped = |oid: &u32| self.after.as_ref().is_some_and(|a| !a.contains_key(oid));
+            let dropped = |oid: &u32| self.dropped.contains(oid);
             let tables: Vec<TableFacts> = tables
                 .into_iter()
                 .filter(|(oid, f)| f.effect().is_some() && !(dropped(oid) && f.effect() == Some(Effect::Lock)))
@@ -495,7 +496,8 @@ fn query(client: &mut Client, sql: &str, inside: bool) -> Option<Vec<Row>> {
                 kind: text(0),
                 oid,
                 text: text(2),
-                number: text(3).parse().unwrap_or(0),
+                // A relation dropped by the statement has no file: -1.
+                number: text(3).parse().unwrap_or(-1),
                 extra: text(4),
             });
         }
@@ -639,13 +641,8 @@ mod tests {
 
     #[test]
     fn the_step_query_names_only_catalog_objects() {
-        let probe = Probe {
-            oids: vec![16384, 16390],
-            nodes: vec![16384, 16391],
-            ..Probe::default()
-        };
-        let q = probe.step_query();
-        assert!(q.contains("'{16384,16390}'::pg_catalog.oid[]") && q.contains("'{16384,16391}'::pg_catalog.oid[]"));
+        let q = format!("{} {}", Probe::step_query(false), Probe::step_query(true));
+        assert!(q.contains("pg_catalog.pg_locks") && q.contains("'f'::pg_catalog.text"));
         // Every operator is pg_catalog's: a migration's own `=` on a search_path before it is never picked.
         let bare = q.replace("OPERATOR(pg_catalog.", "");
         for op in [" = ", " <> ", " > "] {
