@@ -170,8 +170,13 @@ pub struct Probe {
 
 /// The scan counters of the session's transaction (with counts of earlier transactions not
 /// yet flushed).
-const SCANS: &str = "SELECT 's'::pg_catalog.text, s.relid, '', s.seq_scan, '' \
-     FROM pg_catalog.pg_stat_xact_user_tables s WHERE s.seq_scan OPERATOR(pg_catalog.>) 0 LIMIT 100000";
+const SCANS: &str = "SELECT 's'::pg_catalog.text, c.oid, '', pg_catalog.pg_stat_get_xact_numscans(c.oid), '' \
+     FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>=) 16384 \
+     AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m}'::pg_catalog.\"char\"[]) \
+     AND pg_catalog.pg_stat_get_xact_numscans(c.oid) OPERATOR(pg_catalog.>) 0 LIMIT 100000";
+/// The invalid indexes.
+const INVALID: &str = "SELECT 'v'::pg_catalog.text, i.indexrelid, '', 0::pg_catalog.int8, '' \
+     FROM pg_catalog.pg_index i WHERE NOT i.indisvalid LIMIT 100000";
 
 /// A session setting (`SET`, `RESET`, `SHOW`): it locks nothing, and a measurement after it
 /// would take the snapshot a later `SET TRANSACTION` must come before.
@@ -198,7 +203,7 @@ impl Probe {
                 self.rels = rels;
                 // Invalid before the script: not this script's doing.
                 self.invalid = BTreeSet::new();
-                if let Some(rows) = query(client, &Probe::step_query(true), false) {
+                if let Some(rows) = query(client, INVALID, false) {
                     self.invalid = rows.iter().filter(|r| r.kind == "v").map(|r| r.oid).collect();
                 }
             }
@@ -252,6 +257,16 @@ impl Probe {
         for r in rows {
             match r.kind.as_str() {
                 "l" | "f" => {
+                    // Scans matter under a lock that blocks writes: the locked relations' counters.
+                    if let Ok(scans) = r.extra.parse::<i64>()
+                        && r.kind == "l"
+                        && !self.scans_unknown
+                    {
+                        let before = self.scans.insert(r.oid, scans).unwrap_or(0);
+                        if scans > before && !step.scanned.contains(&r.oid) {
+                            step.scanned.push(r.oid);
+                        }
+                    }
                     if r.kind == "l" && self.held.insert((r.oid, r.text.clone())) {
                         step.locks.push((r.oid, r.text));
                     }
@@ -266,12 +281,6 @@ impl Probe {
                         Ok(_) => {}
                         // No file: the relation is gone.
                         Err(_) => self.dropped.push(r.oid),
-                    }
-                }
-                "s" if inside => {
-                    let before = self.scans.insert(r.oid, r.number).unwrap_or(0);
-                    if r.number > before && !self.scans_unknown {
-                        step.scanned.push(r.oid);
                     }
                 }
                 "v" => {
@@ -328,7 +337,8 @@ impl Probe {
     }
 
     /// The query after a statement: the relation locks the session holds (with each relation's
-    /// file now, empty when the statement dropped it), the scan counters, the invalid indexes;
+    /// file now, empty when the statement dropped it, and its scan counter: a scan matters under
+    /// a lock that blocks writes, so only locked relations' counters are read), the invalid indexes;
     /// `outside` a transaction (no locks left to see) the file of every user relation instead.
     /// A rewrite needs a lock that the transaction holds to its end, so inside one the locked
     /// relations are the only ones whose file can have changed: the query stays small however
@@ -340,16 +350,13 @@ impl Probe {
              AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog.\"char\"[]) \
              UNION ALL "
         } else {
-            "SELECT 'l'::pg_catalog.text, l.relation, l.mode, c.relfilenode::pg_catalog.int8, '' \
+            "SELECT 'l'::pg_catalog.text, l.relation, l.mode, c.relfilenode::pg_catalog.int8, \
+             pg_catalog.pg_stat_get_xact_numscans(l.relation)::pg_catalog.text \
              FROM pg_catalog.pg_locks l \
              LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation \
              WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() \
              AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted \
              AND l.relation OPERATOR(pg_catalog.>=) 16384 \
-             UNION ALL \
-             SELECT 's', s.relid, '', s.seq_scan, '' \
-             FROM pg_catalog.pg_stat_xact_user_tables s \
-             WHERE s.seq_scan OPERATOR(pg_catalog.>) 0 \
              UNION ALL "
         };
         format!(
