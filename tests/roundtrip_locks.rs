@@ -63,7 +63,8 @@ fn run(path: &Path, options: &Options) -> Outcome {
 /// The DO-block rewrite (up and down) is found only by the measurement; the direct rewrite and
 /// the index build are confirmed static findings (their measured twins dropped); the static
 /// `SET NOT NULL` scan claim is refuted (a valid CHECK added through EXECUTE proves the column)
-/// and dropped.
+/// and dropped; an ALTER run by a PL/pgSQL function is a measured lock; a backfill's measured
+/// scan is MC433's, not reported twice.
 #[test]
 fn measured_findings_in_ups_and_downs() {
     if binaries().is_none() {
@@ -90,6 +91,7 @@ fn measured_findings_in_ups_and_downs() {
         "MC402 000003_orders_bigint.down.sql:1: `DROP INDEX orders_note_idx` takes ACCESS EXCLUSIVE on `orders`: reads and writes wait [confirmed]",
         "MC420 000003_orders_bigint.down.sql:2: changing `orders.id` from `int8` to `int4` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
         "MC420 000003_orders_bigint.up.sql:1: changing `orders.id` from `int4` to `int8` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
+        "MC433 000006_order_status.up.sql:4: this UPDATE of `orders` runs in the transaction that holds ACCESS EXCLUSIVE on `orders`: it stays locked for the whole backfill",
         "MC450 000005_audit_column.up.sql:8: measured in the up: this statement took AccessExclusiveLock on existing table `orders` (which blocks reads and writes) until the transaction ends",
         "MC451 000002_widen_balance.down.sql:1: measured in the down: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
         "MC451 000002_widen_balance.up.sql:2: measured in the up: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
