@@ -258,9 +258,11 @@ impl Probe {
             match r.kind.as_str() {
                 "l" | "f" => {
                     // Scans matter under a lock that blocks writes: the locked relations' counters.
+                    // (An index's counter counts index scans: only tables' count here.)
                     if let Ok(scans) = r.extra.parse::<i64>()
                         && r.kind == "l"
                         && !self.scans_unknown
+                        && self.rels.get(&r.oid).is_some_and(Rel::is_table)
                     {
                         let before = self.scans.insert(r.oid, scans).unwrap_or(0);
                         if scans > before && !step.scanned.contains(&r.oid) {
