@@ -86,24 +86,42 @@ fn measured_findings_in_ups_and_downs() {
 
     let outcome = run(&fixture, &options(true));
     let found = lock_findings(&outcome);
-    let expected = [
-        "MC401 000003_orders_bigint.up.sql:2: `CREATE INDEX` on existing table `orders` blocks its writes (SHARE lock) while it reads the whole table [confirmed]",
-        "MC402 000003_orders_bigint.down.sql:1: `DROP INDEX orders_note_idx` takes ACCESS EXCLUSIVE on `orders`: reads and writes wait [confirmed]",
-        "MC420 000003_orders_bigint.down.sql:2: changing `orders.id` from `int8` to `int4` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
-        "MC420 000003_orders_bigint.up.sql:1: changing `orders.id` from `int4` to `int8` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
-        "MC433 000006_order_status.up.sql:4: this UPDATE of `orders` runs in the transaction that holds ACCESS EXCLUSIVE on `orders`: it stays locked for the whole backfill",
-        "MC450 000005_audit_column.up.sql:8: measured in the up: this statement took AccessExclusiveLock on existing table `orders` (which blocks reads and writes) until the transaction ends",
-        "MC451 000002_widen_balance.down.sql:1: measured in the down: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
-        "MC451 000002_widen_balance.up.sql:2: measured in the up: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
-        "MC452 000004_email_required.up.sql:3: measured in the up: this statement read all of existing table `accounts` while holding AccessExclusiveLock (which blocks reads and writes)",
-    ];
-    assert_eq!(found, expected, "{found:#?}");
+    assert_eq!(found, EXPECTED, "{found:#?}");
     // Each measured finding points at its statement, with a label.
     for f in outcome.findings.iter().filter(|f| f.rule.code.starts_with("MC45")) {
         assert_eq!(f.rule.kind, migproof::checks::Kind::Roundtrip);
         assert!(f.label.is_some() && f.help.is_some(), "{f:?}");
     }
 }
+
+/// The same measurement on PostgreSQL 18 (`MIGPROOF_PG18_BIN`, which `.ci/run` sets).
+#[test]
+fn measured_findings_on_postgres_18() {
+    let Some(bin) = std::env::var_os("MIGPROOF_PG18_BIN") else {
+        common::skip("MIGPROOF_PG18_BIN is not set (`source .ci/postgres18.sh`)");
+        return;
+    };
+    let mut opts = options(true);
+    if let Some(rt) = opts.roundtrip.as_mut() {
+        rt.pg_bin = Some(PathBuf::from(bin));
+    }
+    let outcome = run(&PathBuf::from(FIXTURES).join("fail_do_block_rewrite"), &opts);
+    assert_eq!(outcome.roundtrip.as_ref().unwrap().servers[0].major, 18);
+    let found = lock_findings(&outcome);
+    assert_eq!(found, EXPECTED, "{found:#?}");
+}
+
+const EXPECTED: [&str; 9] = [
+    "MC401 000003_orders_bigint.up.sql:2: `CREATE INDEX` on existing table `orders` blocks its writes (SHARE lock) while it reads the whole table [confirmed]",
+    "MC402 000003_orders_bigint.down.sql:1: `DROP INDEX orders_note_idx` takes ACCESS EXCLUSIVE on `orders`: reads and writes wait [confirmed]",
+    "MC420 000003_orders_bigint.down.sql:2: changing `orders.id` from `int8` to `int4` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
+    "MC420 000003_orders_bigint.up.sql:1: changing `orders.id` from `int4` to `int8` rewrites the table and its indexes under ACCESS EXCLUSIVE [confirmed]",
+    "MC433 000006_order_status.up.sql:4: this UPDATE of `orders` runs in the transaction that holds ACCESS EXCLUSIVE on `orders`: it stays locked for the whole backfill",
+    "MC450 000005_audit_column.up.sql:8: measured in the up: this statement took AccessExclusiveLock on existing table `orders` (which blocks reads and writes) until the transaction ends",
+    "MC451 000002_widen_balance.down.sql:1: measured in the down: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
+    "MC451 000002_widen_balance.up.sql:2: measured in the up: this statement rewrote existing table `accounts` (the table, index `accounts_pkey` got a new file) under AccessExclusiveLock",
+    "MC452 000004_email_required.up.sql:3: measured in the up: this statement read all of existing table `accounts` while holding AccessExclusiveLock (which blocks reads and writes)",
+];
 
 /// With the measurement off, the static findings stand as they are and nothing is measured.
 #[test]

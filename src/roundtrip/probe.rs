@@ -423,6 +423,11 @@ impl Probe {
             }
             // A table the statement dropped (a down's DROP TABLE): nothing is left to lock.
             let dropped = |oid: &u32| self.dropped.contains(oid);
+            for f in tables.values_mut() {
+                // "The table" (empty) first, then the indexes by name: output is deterministic.
+                f.rewritten.sort();
+                f.rewritten.dedup();
+            }
             let tables: Vec<TableFacts> = tables
                 .into_iter()
                 .filter(|(oid, f)| f.effect().is_some() && !(dropped(oid) && f.effect() == Some(Effect::Lock)))
