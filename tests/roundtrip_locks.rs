@@ -328,3 +328,49 @@ fn measuring_keeps_transaction_semantics() {
         );
     }
 }
+
+/// A migration that puts look-alikes of the catalog objects the measurement reads first on its
+/// search_path (an `=` on oids that fails, `pg_backend_pid()`, a `pg_locks` view) neither breaks
+/// nor fools it: every name and operator it uses is `pg_catalog`'s.
+#[test]
+fn catalog_lookalikes_cannot_break_or_forge_the_measurement() {
+    if binaries().is_none() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.migration(
+        "evil",
+        "000001_t",
+        "CREATE TABLE t (id int, v int);\n",
+        "DROP TABLE t;\n",
+    );
+    let dir = sandbox.migration(
+        "evil",
+        "000002_lookalikes",
+        "CREATE FUNCTION public.evil_eq(oid, oid) RETURNS boolean LANGUAGE sql AS 'SELECT 1/0 = 1';\n\
+         CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = public.evil_eq);\n\
+         CREATE FUNCTION public.pg_backend_pid() RETURNS int LANGUAGE sql AS 'SELECT 1/0';\n\
+         CREATE VIEW public.pg_locks AS SELECT 0 AS pid, 'AccessExclusiveLock'::text AS mode;\n\
+         SET LOCAL search_path = public, pg_catalog;\n\
+         ALTER TABLE t ALTER COLUMN v TYPE bigint;\n\
+         CREATE INDEX t_v ON t (v);\n",
+        "DROP INDEX public.t_v;\nALTER TABLE public.t ALTER COLUMN v TYPE int;\nDROP VIEW public.pg_locks;\n\
+         DROP FUNCTION public.pg_backend_pid();\nDROP OPERATOR public.= (oid, oid);\nDROP FUNCTION public.evil_eq(oid, oid);\n",
+    );
+    let found = lock_findings(&run(&dir, &options(true)));
+    let confirmed: Vec<&str> = found
+        .iter()
+        .filter(|f| f.ends_with("[confirmed]"))
+        .map(|f| f.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        confirmed,
+        [
+            "MC401 000002_lookalikes.up.sql",
+            "MC402 000002_lookalikes.down.sql",
+            "MC420 000002_lookalikes.down.sql",
+            "MC420 000002_lookalikes.up.sql"
+        ],
+        "{found:#?}"
+    );
+}

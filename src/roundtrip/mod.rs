@@ -10,7 +10,7 @@
 //! [`installed`] finds the server of each asked major among those installed (a list runs every
 //! directory on each), [`server`] finds and starts the server, `target` connects to it (or to a named one) and
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
-//! does, [`measure`] records what each statement locked, rewrote and scanned, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
+//! does, [`probe`] records what each statement locked, rewrote and scanned and [`measure`] reports it, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
 //! statements they share; `report` is the result. The findings go back to the pipeline, which
 //! passes them through the same funnel as every other finding.
