@@ -32,6 +32,9 @@ impl SetRun<'_> {
         if !self.target.measure {
             return self.target.apply(&mut db.client, db.backend, text, script);
         }
+        if direction == Direction::Up {
+            self.measure.pre_up = None;
+        }
         let mut probe = Probe::default();
         probe.want_created = direction == Direction::Up && set.lock_settings.new_since_base.contains(&index);
         let result = self
@@ -43,13 +46,16 @@ impl SetRun<'_> {
         let before: BTreeSet<u32> = probe.relations_before();
         let existing = match direction {
             Direction::Up => {
-                self.measure.pre_up = before.clone();
+                self.measure.pre_up = Some(before.clone());
                 if set.lock_settings.new_since_base.contains(&index) {
                     self.measure.branch_new.extend(probe.created_tables());
                 }
                 before
             }
-            Direction::Down => before.intersection(&self.measure.pre_up).copied().collect(),
+            Direction::Down => match &self.measure.pre_up {
+                Some(pre_up) => before.intersection(pre_up).copied().collect(),
+                None => BTreeSet::new(),
+            },
         };
         let measured = probe.measured(set, script, direction, &existing, &self.measure.branch_new);
         for m in &measured {

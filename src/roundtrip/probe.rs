@@ -43,8 +43,9 @@ const STRONG: &[&str] = &[
 pub(super) struct Tracker {
     /// Tables (`schema.name`) created by migrations added since `--base`: empty in production.
     pub(super) branch_new: BTreeSet<String>,
-    /// The relations that existed before the last measured up (its down's "existing").
-    pub(super) pre_up: BTreeSet<u32>,
+    /// The relations that existed before the last up, when it was measured (its down's
+    /// "existing"; without it the down reports nothing).
+    pub(super) pre_up: Option<BTreeSet<u32>>,
     /// Every measured statement, for [`reconcile`].
     pub(super) measured: Vec<Measured>,
 }
