@@ -270,6 +270,11 @@ pub fn reconcile(set: &MigrationSet, measured: &[Measured], findings: &mut Vec<F
             keep.push(f);
             continue;
         }
+        if !m.watched.contains(&c.table.to_ascii_lowercase()) {
+            // A table the measurement did not watch (new to it, or named otherwise): no verdict.
+            keep.push(f);
+            continue;
+        }
         let facts = m.tables.iter().find(|t| same_table(t, &c.table));
         let Some(seen) = facts.and_then(TableFacts::effect) else {
             // Measured, and nothing of the claim happened: the measurement wins.

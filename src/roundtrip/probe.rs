@@ -97,6 +97,9 @@ pub struct Measured {
     pub tables: Vec<TableFacts>,
     /// Invalid indexes it left behind (index, table).
     pub invalid: Vec<(String, String)>,
+    /// The existing tables the measurement watched (lower-case names, bare and
+    /// `schema.name`): a static claim about another table is not refuted by it.
+    pub watched: std::sync::Arc<BTreeSet<String>>,
 }
 
 /// A relation as the baseline saw it.
@@ -388,6 +391,13 @@ impl Probe {
             (existing.contains(&rel.table) && table.is_table() && !branch_new.contains(&table.qualified()))
                 .then_some(table)
         };
+        let watched: std::sync::Arc<BTreeSet<String>> = std::sync::Arc::new(
+            self.rels
+                .iter()
+                .filter(|(oid, r)| r.is_table() && table_of(**oid).is_some())
+                .flat_map(|(_, r)| [r.name.to_ascii_lowercase(), r.qualified().to_ascii_lowercase()])
+                .collect(),
+        );
         let mut out = Vec::new();
         for step in &self.steps {
             let mut tables: BTreeMap<u32, TableFacts> = BTreeMap::new();
@@ -451,6 +461,7 @@ impl Probe {
                 complete: step.complete,
                 tables,
                 invalid,
+                watched: watched.clone(),
             });
         }
         out
