@@ -9,10 +9,11 @@ declare_rule! {
     /// migration (not created earlier in the same file, nor by a migration added since `--base`). It
     /// sees what the statement really did, also inside `DO` blocks, PL/pgSQL functions the migration
     /// calls and dynamic `EXECUTE`, which no static rule can read. When the same statement also
-    /// rewrote or scanned the table, `measured-rewrite` or `measured-scan` reports it instead. A
-    /// bare lock taken by DDL the static rules read (`ALTER TABLE … ADD COLUMN` holds ACCESS
-    /// EXCLUSIVE for a moment) is theirs to judge (`missing-lock-timeout`), and is not reported
-    /// here.
+    /// rewrote or scanned the table, `measured-rewrite` or `measured-scan` reports it instead. Only
+    /// statements that run code are reported (`DO`, `SELECT`/`CALL` of a function, DML that fires
+    /// triggers): a DDL statement's own lock is what it says (`ALTER TABLE … ADD COLUMN` or
+    /// `CREATE TRIGGER` holds it for a moment) and is the static rules' to judge
+    /// (`missing-lock-timeout` for a lock without `lock_timeout`).
     ///
     /// ## Why is this bad
     /// The lock is held until the migration's transaction commits. While it waits for older

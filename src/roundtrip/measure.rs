@@ -15,7 +15,6 @@ use super::trip::SetRun;
 use crate::checks::locks::{Direction, Effect};
 use crate::checks::{self, Finding, Location};
 use crate::model::{MigrationSet, Script};
-use crate::sql::ddl::Kind;
 
 impl SetRun<'_> {
     /// Applies the first up or a down of migration `index` with the measurement on (when it is):
@@ -82,23 +81,23 @@ fn blocks(mode: &str) -> &'static str {
     }
 }
 
-/// Whether the static lock rules read the statement at `span` (DDL they model): they judge
-/// its bare locks themselves (an `ADD COLUMN` takes ACCESS EXCLUSIVE only for a moment, which
-/// MC431 covers), so a measured lock without a rewrite or a scan is reported only for what they
-/// cannot read (`DO`, a function call, dynamic `EXECUTE`).
-fn read_statically(script: &Script, span: &Range<usize>) -> bool {
-    script.sql.as_ref().is_some_and(|sql| {
-        sql.ddl
-            .iter()
-            .find(|d| span.start <= d.span.start && d.span.start < span.end.max(span.start + 1))
-            .is_some_and(|d| !matches!(d.kind, Kind::Other | Kind::Backfill { .. }))
-    })
+/// Whether the statement at `span` runs code that can hide DDL (`DO`, a function called by
+/// `SELECT` or `CALL`, a trigger fired by DML): a lock that blocks writes, taken without a
+/// rewrite or a scan, is reported only for those. A DDL statement's own locks are what it says
+/// (an `ADD COLUMN` or a `CREATE TRIGGER` holds its lock for a moment); judging them is the
+/// static rules' (MC402, MC413, MC415, and the opt-in MC431 for a missing `lock_timeout`).
+fn runs_code(text: &str, span: &Range<usize>) -> bool {
+    let statement = text.get(span.clone()).unwrap_or("");
+    matches!(
+        super::probe::first_word(statement).as_str(),
+        "DO" | "SELECT" | "CALL" | "EXECUTE" | "WITH" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "VALUES"
+    )
 }
 
 /// The findings of one measured statement of `script`.
 pub fn findings(set: &MigrationSet, script: &Script, m: &Measured) -> Vec<Finding> {
     let at = || Location::in_file(set, m.file, m.span.clone());
-    let bare_locks_judged = read_statically(script, &m.span);
+    let bare_locks_judged = !runs_code(set.file(script.file).text(), &m.span);
     let mut out = Vec::new();
     for t in &m.tables {
         if bare_locks_judged && t.effect() == Some(Effect::Lock) {
@@ -276,7 +275,8 @@ pub fn reconcile(set: &MigrationSet, measured: &[Measured], findings: &mut Vec<F
             continue;
         }
         let facts = m.tables.iter().find(|t| same_table(t, &c.table));
-        let Some(seen) = facts.and_then(TableFacts::effect) else {
+        // A lock the transaction already held counts: the statement needs it too.
+        let Some(seen) = facts.and_then(|t| t.effect().or(t.held.as_ref().map(|_| Effect::Lock))) else {
             // Measured, and nothing of the claim happened: the measurement wins.
             continue;
         };
@@ -293,7 +293,7 @@ pub fn reconcile(set: &MigrationSet, measured: &[Measured], findings: &mut Vec<F
                 "a full scan under {}",
                 t.held.as_deref().or(t.lock.as_deref()).unwrap_or("a lock")
             ),
-            _ => t.lock.clone().unwrap_or_default(),
+            _ => t.lock.clone().or_else(|| t.held.clone()).unwrap_or_default(),
         };
         f.help = Some(format!(
             "{}confirmed by --roundtrip: {fact} on `{}` was measured",

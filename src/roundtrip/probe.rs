@@ -141,7 +141,7 @@ struct Step {
     locks: Vec<(u32, String)>,
     rewritten: Vec<u32>,
     scanned: Vec<u32>,
-    /// The strongest lock that blocks writes held on each scanned table.
+    /// The strongest lock that blocks writes the transaction holds on each relation after it.
     held: BTreeMap<u32, String>,
     /// Newly invalid indexes: (index oid, index name, table oid, table name).
     invalid: Vec<(u32, String, u32, String)>,
@@ -300,15 +300,19 @@ impl Probe {
             }
         }
         self.invalid = invalid_now;
-        for oid in &step.scanned {
-            let strongest = self
-                .held
-                .iter()
-                .filter(|(o, _)| o == oid)
-                .filter_map(|(_, m)| STRONG.iter().position(|s| s == m))
-                .max();
-            if let Some(i) = strongest {
-                step.held.insert(*oid, STRONG[i].to_string());
+        if inside {
+            for (oid, mode) in &self.held {
+                let Some(rank) = STRONG.iter().position(|s| s == mode) else {
+                    continue;
+                };
+                let stronger = step
+                    .held
+                    .get(oid)
+                    .and_then(|m| STRONG.iter().position(|s| s == m))
+                    .is_some_and(|r| r >= rank);
+                if !stronger {
+                    step.held.insert(*oid, mode.clone());
+                }
             }
         }
         self.steps.push(step);
@@ -426,11 +430,15 @@ impl Probe {
                     rel.name.clone()
                 });
             }
+            for (oid, mode) in &step.held {
+                let Some(t) = table_of(*oid).filter(|_| self.rels.get(oid).is_some_and(Rel::is_table)) else {
+                    continue;
+                };
+                entry(&mut tables, t, *oid).held = Some(mode.clone());
+            }
             for oid in &step.scanned {
                 let Some(t) = table_of(*oid) else { continue };
-                let f = entry(&mut tables, t, *oid);
-                f.scanned = true;
-                f.held = step.held.get(oid).cloned();
+                entry(&mut tables, t, *oid).scanned = true;
             }
             // A table the statement dropped (a down's DROP TABLE): nothing is left to lock.
             let dropped = |oid: &u32| self.dropped.contains(oid);
@@ -441,7 +449,9 @@ impl Probe {
             }
             let tables: Vec<TableFacts> = tables
                 .into_iter()
-                .filter(|(oid, f)| f.effect().is_some() && !(dropped(oid) && f.effect() == Some(Effect::Lock)))
+                .filter(|(oid, f)| {
+                    (f.effect().is_some() || f.held.is_some()) && !(dropped(oid) && f.effect() == Some(Effect::Lock))
+                })
                 .map(|(_, f)| f)
                 .collect();
             let invalid: Vec<(String, String)> = step
