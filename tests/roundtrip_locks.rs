@@ -64,7 +64,7 @@ fn run(path: &Path, options: &Options) -> Outcome {
 /// the index build are confirmed static findings (their measured twins dropped); the static
 /// `SET NOT NULL` scan claim is refuted (a valid CHECK added through EXECUTE proves the column)
 /// and dropped; an ALTER run by a PL/pgSQL function is a measured lock; a backfill's measured
-/// scan is MC433's, not reported twice.
+/// scan is not reported (MC433 says it; a DML plan on an empty table proves nothing).
 #[test]
 fn measured_findings_in_ups_and_downs() {
     if binaries().is_none() {

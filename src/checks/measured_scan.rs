@@ -9,7 +9,9 @@ declare_rule! {
     /// blocks writes (index builds, `SET NOT NULL`, `ADD CHECK`, `ADD FOREIGN KEY`, `ATTACH
     /// PARTITION`). The counter moves even on the round-trip's empty tables, so the scan is seen
     /// without data; a statement that skips the scan (a valid `CHECK (c IS NOT NULL)` before `SET
-    /// NOT NULL`) is not reported.
+    /// NOT NULL`) is not reported. A DML statement's scan is not reported: on the round-trip's
+    /// empty tables every plan is a sequential scan, whatever indexes the real table has (a
+    /// backfill under a DDL lock is `backfill-with-ddl`'s).
     ///
     /// ## Why is this bad
     /// The scan takes time proportional to the table, and the lock blocks writes (or reads) for all
