@@ -374,3 +374,92 @@ fn catalog_lookalikes_cannot_break_or_forge_the_measurement() {
         "{found:#?}"
     );
 }
+
+/// The measurement wins, without a server: given measured facts for two statements, the static
+/// finding they confirm stays (saying so), the one they refute goes, and a statement not measured
+/// keeps its static findings.
+#[test]
+fn reconcile_keeps_confirmed_and_drops_refuted_static_findings() {
+    use migproof::checks::locks::Direction;
+    use migproof::roundtrip::measure::{Measured, TableFacts, reconcile};
+
+    let fixture = PathBuf::from(FIXTURES).join("fail_do_block_rewrite");
+    let outcome = check(std::slice::from_ref(&fixture)).unwrap();
+    let set = &outcome.sets[0];
+    let at = |name: &str, line: usize| {
+        let id = set.files.iter().position(|f| f.display.ends_with(name)).unwrap();
+        let text = set.files[id].text.as_ref().unwrap();
+        let start: usize = text.lines().take(line - 1).map(|l| l.len() + 1).sum();
+        (id, start..start + text.lines().nth(line - 1).unwrap().len())
+    };
+    let watched = std::sync::Arc::new(["accounts", "orders"].map(String::from).into_iter().collect());
+    let measured = |(file, span): (usize, std::ops::Range<usize>), tables: Vec<TableFacts>| Measured {
+        path: set.files[file].display.clone(),
+        file,
+        span,
+        direction: Direction::Up,
+        complete: true,
+        tables,
+        invalid: Vec::new(),
+        watched: std::sync::Arc::clone(&watched),
+    };
+    let facts = vec![
+        // SET NOT NULL proven by a valid CHECK: ACCESS EXCLUSIVE held, no scan.
+        measured(
+            at("000004_email_required.up.sql", 9),
+            vec![TableFacts {
+                table: "accounts".into(),
+                relname: "accounts".into(),
+                held: Some("AccessExclusiveLock".into()),
+                ..TableFacts::default()
+            }],
+        ),
+        // The direct type change: rewritten.
+        measured(
+            at("000003_orders_bigint.up.sql", 1),
+            vec![TableFacts {
+                table: "orders".into(),
+                relname: "orders".into(),
+                lock: Some("AccessExclusiveLock".into()),
+                rewritten: vec![String::new()],
+                ..TableFacts::default()
+            }],
+        ),
+    ];
+    let mut findings = outcome.findings.clone();
+    reconcile(set, &facts, &mut findings);
+    let summary = |f: &migproof::checks::Finding| {
+        let (line, _) = f.location.line_col();
+        let file = Path::new(&f.location.path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let confirmed = f
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("confirmed by --roundtrip"));
+        format!(
+            "{} {file}:{line}{}",
+            f.rule.code,
+            if confirmed { " [confirmed]" } else { "" }
+        )
+    };
+    let before: Vec<String> = outcome.findings.iter().map(summary).collect();
+    let after: Vec<String> = findings.iter().map(summary).collect();
+    assert!(
+        before.contains(&"MC411 000004_email_required.up.sql:9".to_string()),
+        "{before:#?}"
+    );
+    assert!(!after.iter().any(|f| f.starts_with("MC411 ")), "refuted: {after:#?}");
+    assert!(
+        after.contains(&"MC420 000003_orders_bigint.up.sql:1 [confirmed]".to_string()),
+        "{after:#?}"
+    );
+    // Not measured: kept as it was.
+    assert!(
+        after.contains(&"MC401 000003_orders_bigint.up.sql:2".to_string()),
+        "{after:#?}"
+    );
+    assert_eq!(before.len(), after.len() + 1, "{before:#?}\n{after:#?}");
+}
