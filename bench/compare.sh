@@ -38,12 +38,16 @@ if [ -d "$corpus" ]; then
   printf '#!/bin/sh\nexec squawk $(cat %s) >/dev/null 2>&1\n' "$work/files" >"$work/squawk.sh"
   chmod +x "$work/squawk.sh"
   t_mc=$(mean corpus "$mc check $corpus")
+  # The same check with every lock rule switched off (they then neither run nor classify).
+  locks=$("$mc" rules | awk '$1 ~ /^MC4[0-9][0-9]$/ {print $1}' | paste -sd, -)
+  t_nolocks=$(mean nolocks "$mc check --ignore $locks $corpus")
   t_sq=$(mean squawk "$work/squawk.sh")
   t_bare=$(mean bare "$bare @$work/files")
   t_coder=$(mean coder "$mc check $corpus/coder__coder/coderd/database/migrations")
   echo
   echo "corpus: $(wc -l <"$work/files") .sql files"
   echo "  migproof check (every directory): $(ms "$t_mc")"
+  echo "  migproof check, lock rules off:   $(ms "$t_nolocks")   with/without    = $(ratio "$t_mc" "$t_nolocks")  (target <= 1.2)"
   echo "  squawk on the same .sql files:    $(ms "$t_sq")   migproof/squawk = $(ratio "$t_mc" "$t_sq")  (target <= 0.5)"
   echo "  bare parse (libpg_query):         $(ms "$t_bare")   migproof/bare   = $(ratio "$t_mc" "$t_bare")  (target <= 1.5)"
   echo "  coder directory alone:            $(ms "$t_coder")  (target < 60 ms, process start included)"

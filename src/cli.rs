@@ -70,6 +70,19 @@ pub enum Command {
     },
     /// Print the manual page, in roff (`migproof man > migproof.1`).
     Man,
+    /// Show or clear the --roundtrip schema cache (clusters after a prefix of migrations).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum CacheAction {
+    /// List the entries: key, size, last use, and what each holds.
+    Show,
+    /// Remove every entry.
+    Clear,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -159,6 +172,14 @@ pub struct CheckArgs {
     /// `[roundtrip] lock-timeout-secs` of migproof.toml, else 10.
     #[arg(long, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
+    /// --roundtrip: neither read nor write the schema cache (every migration is applied and
+    /// round-tripped from an empty cluster).
+    #[arg(long, env = "MIGPROOF_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_cache: bool,
+    /// --roundtrip: the most the schema cache may hold (least recently used entries go first):
+    /// bytes, or with a K, M or G suffix (default 1G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, env = "MIGPROOF_CACHE_SIZE")]
+    pub cache_size: Option<u64>,
     /// --roundtrip: do not measure the locks, rewrites, full scans and invalid indexes of each
     /// statement (MC450–MC453); static lock findings are then kept as they are.
     #[arg(long)]

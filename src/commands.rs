@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::checks;
-use crate::cli::{CheckArgs, Cli, Command};
+use crate::cli::{CacheAction, CheckArgs, Cli, Command};
 use crate::config;
 use crate::discover::display_of;
 use crate::error::Error;
@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> u8 {
             clap_complete::generate(shell, &mut command, "migproof", &mut out);
             out.flush().map(|_| EXIT_OK).map_err(Error::from)
         }
+        Command::Cache { action } => run_cache(&action, &mut out),
         Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
             .render(&mut out)
             .and_then(|_| out.flush())
@@ -277,6 +278,55 @@ pub fn roundtrip_options(args: &CheckArgs, config: Option<&config::Config>) -> R
             .and_then(|t| t.max_cluster_mb)
             .map_or(defaults.max_cluster_size, |mb| mb << 20),
         progress: true,
+        cache: (!args.no_cache).then(|| args.cache_size.unwrap_or(roundtrip::cache::DEFAULT_CAP)),
         measure: !args.no_measure,
     })
+}
+
+/// `migproof cache show|clear`: the schema cache's entries (see [`roundtrip::cache`]).
+fn run_cache(action: &CacheAction, out: &mut impl Write) -> Result<u8, Error> {
+    let cache = roundtrip::cache::Cache::open(roundtrip::cache::DEFAULT_CAP).map_err(Error::Roundtrip)?;
+    match action {
+        CacheAction::Show => {
+            let entries = cache.list();
+            writeln!(out, "schema cache `{}`", cache.dir.display())?;
+            if entries.is_empty() {
+                writeln!(out, "no entries")?;
+            }
+            let total: u64 = entries.iter().map(|m| m.size).sum();
+            for m in &entries {
+                writeln!(
+                    out,
+                    "{}  {:>7.1} MiB  last used {}  {}: {} migrations up to {} ({}, PostgreSQL {})",
+                    m.key,
+                    m.size as f64 / 1048576.0,
+                    roundtrip::cache::utc(m.last_used),
+                    report::escape::line(&m.set),
+                    m.steps,
+                    report::escape::line(&m.last_version),
+                    m.kind.as_str(),
+                    m.server
+                )?;
+            }
+            if !entries.is_empty() {
+                writeln!(
+                    out,
+                    "{} {}, {:.1} MiB",
+                    entries.len(),
+                    if entries.len() == 1 { "entry" } else { "entries" },
+                    total as f64 / 1048576.0
+                )?;
+            }
+        }
+        CacheAction::Clear => {
+            let n = cache.clear();
+            writeln!(
+                out,
+                "removed {n} {} from `{}`",
+                if n == 1 { "entry" } else { "entries" },
+                cache.dir.display()
+            )?;
+        }
+    }
+    Ok(EXIT_OK)
 }

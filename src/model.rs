@@ -708,6 +708,9 @@ pub struct LockSettings {
     pub opt_in: Vec<&'static str>,
     /// Indices into `migrations` of the migrations added since `--base`.
     pub new_since_base: Vec<usize>,
+    /// Lock rules switched off (`--ignore`/`--select`, or `off` in the configuration): they do
+    /// not run, and when every lock rule is off no statement is classified for them.
+    pub off: Vec<&'static str>,
 }
 
 impl LockSettings {
@@ -724,6 +727,7 @@ impl Default for LockSettings {
             lock_timeout_outside: false,
             opt_in: Vec::new(),
             new_since_base: Vec::new(),
+            off: Vec::new(),
         }
     }
 }

@@ -125,7 +125,8 @@ pub fn check_with(paths: &[PathBuf], options: &Options) -> Result<Outcome, Error
     let mut stages = compare_with_base(&sets, offline, options)?;
     let mut report = None;
     if let Some(rt) = &options.roundtrip {
-        let (r, found) = roundtrip::run(&sets, rt).map_err(Error::Roundtrip)?;
+        let changed: Vec<_> = stages.iter().map(|s| s.changed.clone()).collect();
+        let (r, found) = roundtrip::run_with(&sets, rt, &changed).map_err(Error::Roundtrip)?;
         for ((set, stage), found) in sets.iter().zip(stages.iter_mut()).zip(found) {
             stage.findings.extend(found);
             // The measured locks win over the static lock rules' claims on the same statement.
@@ -296,10 +297,13 @@ fn load(paths: &[PathBuf], options: &Options) -> Result<(Vec<MigrationSet>, Vec<
             set
         })
         .collect();
-    sets.par_iter_mut().for_each(analyze);
-    for set in &mut sets {
+    // One set's lock classification overlaps other sets' syntax verdicts (which take turns on
+    // PostgreSQL's parser, see `sql::pg`).
+    sets.par_iter_mut().for_each(|set| {
+        analyze(set);
         lock_settings(set, options);
-    }
+        classify_for_locks(set);
+    });
     let offline: Vec<Vec<Finding>> = sets.par_iter().map(checks::run).collect();
     Ok((sets, notes, offline))
 }
@@ -318,7 +322,57 @@ fn lock_settings(set: &mut MigrationSet, options: &Options) {
     {
         settings.new_since_base = base::new_migrations(set, &at_base);
     }
+    settings.off = checks::locks::RULES
+        .iter()
+        .map(|(rule, _)| *rule)
+        .filter(|rule| options.rules.is_off(rule) || options.config.as_ref().is_some_and(|c| c.is_off(rule)))
+        .map(|rule| rule.code)
+        .collect();
     set.lock_settings = settings;
+}
+
+/// Classifies the statements of every PostgreSQL migration script for the lock rules
+/// (`Script::sql.ddl`), unless every lock rule is off. Other files are never walked by them.
+pub fn classify_for_locks(set: &mut MigrationSet) {
+    if !checks::locks::any_enabled(set) {
+        return;
+    }
+    let postgres = |set: &MigrationSet, m: &model::Migration, s: &model::Script| {
+        let dialect = set.runs_on.get(&s.file).or(m.dialect.as_ref());
+        sql::Grammar::of_dialect(dialect.map(String::as_str)) == sql::Grammar::Postgres
+    };
+    let spans = |s: &model::Script| -> Vec<_> { s.spans().cloned().collect() };
+    // The names `ALTER TABLE` statements mention: a table none of them names is never read in
+    // detail, so its `CREATE TABLE` is not parsed.
+    let mut mentioned = std::collections::HashSet::new();
+    for m in &set.migrations {
+        for s in m.up.iter().chain(&m.down) {
+            if let (true, Ok(text), Some(parsed)) = (postgres(set, m, s), &set.files[s.file].text, &s.sql) {
+                sql::mentioned_names(text, &spans(s), parsed, &mut mentioned);
+            }
+        }
+    }
+    let details = |name: &str| mentioned.contains(name);
+    let classified: Vec<Vec<Option<Vec<sql::ddl::Stmt>>>> = set
+        .migrations
+        .par_iter()
+        .map(|m| {
+            m.up.iter()
+                .chain(&m.down)
+                .map(|s| match (postgres(set, m, s), &set.files[s.file].text, &s.sql) {
+                    (true, Ok(text), Some(parsed)) => Some(sql::classify(text, &spans(s), parsed, &details)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for (m, scripts) in set.migrations.iter_mut().zip(classified) {
+        for (s, ddl) in m.up.iter_mut().chain(m.down.iter_mut()).zip(scripts) {
+            if let (Some(parsed), Some(ddl)) = (s.sql.as_mut(), ddl) {
+                parsed.ddl = ddl;
+            }
+        }
+    }
 }
 
 /// Splits and parses every script of a set (in parallel), filling `Script::sql`.

@@ -138,6 +138,8 @@ fn cli_exit_codes_and_json() {
     let bin = env!("CARGO_BIN_EXE_migproof");
     // Not verified: exit 2, even though the only finding is an error.
     let out = Command::new(bin)
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["check", "--roundtrip", "fixtures/seeds/pass_backend/backend/migrations"])
         .env_remove("MIGPROOF_DATABASE_URL")
         .output()
@@ -150,6 +152,8 @@ fn cli_exit_codes_and_json() {
     }
     // Findings: exit 1; JSON carries per-migration status and timings.
     let out = Command::new(bin)
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args([
             "check",
             "--roundtrip",
@@ -177,6 +181,8 @@ fn cli_exit_codes_and_json() {
     assert_eq!(codes, ["MC303", "MC304"]);
     // Clean: exit 0.
     let out = Command::new(bin)
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["check", "--roundtrip", "fixtures/seeds/pass_memghost/migrations"])
         .env_remove("MIGPROOF_DATABASE_URL")
         .output()
@@ -187,6 +193,8 @@ fn cli_exit_codes_and_json() {
 #[test]
 fn rules_list_the_round_trip_codes() {
     let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .arg("rules")
         .output()
         .unwrap();
@@ -195,6 +203,8 @@ fn rules_list_the_round_trip_codes() {
         assert!(text.contains(code), "{code} missing from `migproof rules`");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["rule", "MC306"])
         .output()
         .unwrap();
@@ -225,6 +235,8 @@ fn interrupt_mid_run(signal: i32) {
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_migproof"))
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["check", "--roundtrip"])
         .arg(&migrations)
         .env("TMPDIR", &tmp)
@@ -391,6 +403,8 @@ fn named_server_gets_a_scratch_database_and_its_roles_back() {
         pg.password
     );
     let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args([
             "check",
             "--roundtrip",
@@ -519,6 +533,8 @@ fn unreadable_migration_stops_the_directory() {
 #[test]
 fn bad_database_url_is_an_error_without_the_password() {
     let out = Command::new(env!("CARGO_BIN_EXE_migproof"))
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["check", "--roundtrip", "fixtures/roundtrip/pass_role"])
         .env(
             "MIGPROOF_DATABASE_URL",

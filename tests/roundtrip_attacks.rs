@@ -439,6 +439,7 @@ fn a_live_cluster_in_another_pid_namespace_is_not_swept() {
         .arg(BIN)
         .args(["check", "--roundtrip", slow.to_str().unwrap()])
         .env("TMPDIR", sandbox.tmp())
+        .env("MIGPROOF_NO_CACHE", "1")
         .env_remove("MIGPROOF_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -643,6 +643,8 @@ fn check_and_renumber_never_write_into_the_migrations() {
     }
     for args in &runs {
         let out = Command::new(BIN)
+            .env("MIGPROOF_NO_CACHE", "1")
+            .env("MIGPROOF_NO_CACHE", "1")
             .args(args)
             .current_dir(&repo)
             .env("TMPDIR", sandbox.tmp())
@@ -675,6 +677,8 @@ fn check_and_renumber_never_write_into_the_migrations() {
     assert!(sandbox.left_in_tmp().is_empty());
     // The check can fail: `renumber --write` does change the tree.
     let out = Command::new(BIN)
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["renumber", "--base", "main", "--dir", "db", "--write"])
         .current_dir(&repo)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")

@@ -79,6 +79,8 @@ impl Project {
     /// caller's environment choosing the server.
     fn migproof(&self, args: &[&str]) -> Output {
         Command::new(BIN)
+            .env("MIGPROOF_NO_CACHE", "1")
+            .env("MIGPROOF_NO_CACHE", "1")
             .args(["check", "--roundtrip", "--verbose", "--format", "json"])
             .args(args)
             .current_dir(self.path())
@@ -248,6 +250,8 @@ fn a_list_of_versions_reports_each() {
 
     // The human report: a line per directory and version.
     let human = Command::new(BIN)
+        .env("MIGPROOF_NO_CACHE", "1")
+        .env("MIGPROOF_NO_CACHE", "1")
         .args(["check", "--roundtrip", "db", "--pg-version", "15,18", "--pg-bin"])
         .arg(&bin18)
         .current_dir(p.path())

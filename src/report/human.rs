@@ -5,7 +5,10 @@ use std::fmt;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 
 use crate::checks::{Finding, Location, Severity};
 use crate::outcome::Outcome;
@@ -73,8 +76,61 @@ struct View {
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Source>,
     label: Option<LabeledSpan>,
+}
+
+/// A file's text as miette reads it, with where its lines start. miette's own lookup counts
+/// lines from the start of the text for every finding, which is quadratic in a file with many
+/// findings; this one finds the finding's line by bisection and lets miette read from a few
+/// lines before it (the same lines, numbered the same).
+struct Source {
+    name: String,
+    text: Arc<str>,
+    lines: Arc<Vec<usize>>,
+}
+
+/// Where each line of `text` starts, with miette's line ends (`\n`, `\r\n`, a lone `\r`).
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, b) in bytes.iter().enumerate() {
+        let end = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if end {
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let line = self.lines.partition_point(|&s| s <= span.offset()).saturating_sub(1);
+        // One line more than the context: the window starts at a line start before it.
+        let first = line.saturating_sub(before + 1);
+        let start = self.lines[first];
+        let window = &self.text.as_bytes()[start..];
+        let inner = window.read_span(
+            &SourceSpan::new((span.offset() - start).into(), span.len()),
+            before,
+            after,
+        )?;
+        let contents = MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + start).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )
+        .with_language("sql");
+        Ok(Box::new(contents))
+    }
 }
 
 impl View {
@@ -117,27 +173,39 @@ fn help_with_related(f: &Finding) -> Option<String> {
 
 /// Which source texts need no escaping, by address: each file is scanned once, not once per
 /// finding in it.
-type Clean = std::collections::HashMap<usize, bool>;
+type Clean = std::collections::HashMap<usize, (bool, Arc<Vec<usize>>)>;
 
 fn source_and_label(
     location: &Location,
     label: Option<String>,
     clean: &mut Clean,
-) -> (Option<NamedSource<Arc<str>>>, Option<LabeledSpan>) {
+) -> (Option<Source>, Option<LabeledSpan>) {
     match &location.text {
         Some(text) if !text.is_empty() => {
             let start = location.span.start.min(text.len());
             let end = location.span.end.clamp(start, text.len());
-            let is_clean = *clean
+            let (is_clean, lines) = clean
                 .entry(Arc::as_ptr(text).cast::<u8>() as usize)
-                .or_insert_with(|| escape::source_is_clean(text));
-            let (text, start, end) = if is_clean {
-                (text.clone(), start, end)
+                .or_insert_with(|| {
+                    let is_clean = escape::source_is_clean(text);
+                    (
+                        is_clean,
+                        Arc::new(if is_clean { line_starts(text) } else { Vec::new() }),
+                    )
+                })
+                .clone();
+            let (text, lines, start, end) = if is_clean {
+                (text.clone(), lines, start, end)
             } else {
                 let (escaped, span) = escape::source(text, start..end);
-                (Arc::from(escaped), span.start, span.end)
+                let lines = Arc::new(line_starts(&escaped));
+                (Arc::from(escaped), lines, span.start, span.end)
             };
-            let source = NamedSource::new(&*escape::line(&location.path), text).with_language("sql");
+            let source = Source {
+                name: escape::line(&location.path).into_owned(),
+                text,
+                lines,
+            };
             (
                 Some(source),
                 Some(LabeledSpan::new_primary_with_span(label, start..end)),
@@ -254,6 +322,18 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
         if not_run > 0 {
             notes.push(format!("{not_run} not round-tripped after a failure"));
         }
+        if set.count(MigrationStatus::Cached) > 0 {
+            notes.push(format!(
+                "{} from the schema cache, round-tripped by an earlier run",
+                set.count(MigrationStatus::Cached)
+            ));
+        }
+        if set.count(MigrationStatus::Prefix) > 0 {
+            notes.push(format!(
+                "PARTIAL: {} before the changes since --base applied without a round-trip",
+                set.count(MigrationStatus::Prefix)
+            ));
+        }
         let status = match set.status {
             SetStatus::NotVerified => "NOT VERIFIED",
             s => s.as_str(),
@@ -268,6 +348,17 @@ pub fn roundtrip_lines(report: &crate::roundtrip::Report) -> String {
                 format!(" ({})", notes.join(", "))
             }
         ));
+        if let Some(cache) = &set.cache {
+            let mut parts = Vec::new();
+            if let (Some(key), Some(kind)) = (&cache.restored_key, cache.restored_kind) {
+                parts.push(format!("started from {key} ({} migrations, {kind})", cache.restored));
+            }
+            parts.extend(cache.saved.iter().map(|s| format!("stored {s}")));
+            parts.extend(cache.notes.iter().cloned());
+            if !parts.is_empty() {
+                out.push_str(&format!("    schema cache: {}\n", escape::line(&parts.join("; "))));
+            }
+        }
     }
     if !report.roles_dropped.is_empty() {
         out.push_str(&format!(
@@ -290,4 +381,49 @@ pub fn summary_line(outcome: &Outcome) -> String {
         plural(s.errors, "error", "errors"),
         plural(s.warnings, "warning", "warnings"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The windowed read gives miette exactly what its own read of the whole text gives.
+    #[test]
+    fn source_reads_the_same_lines_as_miettes_own() {
+        let texts = [
+            "SELECT 1;\nSELECT 2;\n\nCREATE INDEX i ON t (a);\nSELECT 3;",
+            "a;\r\nb;\rc;\r\r\nd;\n\n\ne;\r\n",
+            "one line, no newline",
+            "\n\n\n\nx;\n",
+        ];
+        for text in texts {
+            let source = Source {
+                name: "f.sql".into(),
+                text: Arc::from(text),
+                lines: Arc::new(line_starts(text)),
+            };
+            let named = miette::NamedSource::new("f.sql", text.to_string()).with_language("sql");
+            for start in 0..text.len() {
+                for len in [0, 1, 3] {
+                    let len = len.min(text.len() - start);
+                    for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                        let span = SourceSpan::new(start.into(), len);
+                        let ours = source.read_span(&span, before, after);
+                        let theirs = named.read_span(&span, before, after);
+                        match (ours, theirs) {
+                            (Ok(a), Ok(b)) => {
+                                assert_eq!(a.data(), b.data(), "{text:?} {start} {len}");
+                                assert_eq!(a.span(), b.span(), "{text:?} {start} {len}");
+                                assert_eq!((a.line(), a.column()), (b.line(), b.column()), "{text:?} {start} {len}");
+                                assert_eq!(a.name(), b.name());
+                                assert_eq!(a.language(), b.language());
+                            }
+                            (Err(_), Err(_)) => {}
+                            (a, b) => panic!("{text:?} {start} {len}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

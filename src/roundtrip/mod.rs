@@ -12,11 +12,14 @@
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
 //! does, [`probe`] records what each statement locked, rewrote and scanned and [`measure`] reports it, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
-//! statements they share; `report` is the result. The findings go back to the pipeline, which
+//! statements they share; `report` is the result. [`cache`] keeps clusters after a prefix of a
+//! directory's migrations and `prefix` starts a directory from the longest cached one (with
+//! `--base`, only the migrations changed since are round-tripped). The findings go back to the pipeline, which
 //! passes them through the same funnel as every other finding.
 
 mod admin;
 pub mod apply;
+pub mod cache;
 pub mod cleanup;
 pub mod diff;
 pub mod environment;
@@ -24,6 +27,7 @@ pub mod installed;
 pub mod measure;
 pub mod named;
 pub mod plan;
+mod prefix;
 pub mod probe;
 mod report;
 pub mod requirements;
@@ -35,6 +39,7 @@ pub mod template;
 mod trip;
 pub mod watchdog;
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,7 +49,7 @@ use crate::checks::Finding;
 use crate::model::MigrationSet;
 pub use environment::debian_package;
 use report::ms;
-pub use report::{MigrationReport, MigrationStatus, Report, ServerReport, SetReport, SetStatus};
+pub use report::{CacheReport, MigrationReport, MigrationStatus, Report, ServerReport, SetReport, SetStatus};
 use target::Target;
 use trip::SetRun;
 
@@ -67,6 +72,9 @@ pub struct Options {
     pub max_cluster_size: u64,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+    /// The schema cache's size cap in bytes (`None`, the default here, and `--no-cache` on the
+    /// command line: the cache is neither read nor written). See [`cache`].
+    pub cache: Option<u64>,
     /// Measure locks, rewrites, scans and invalid indexes per statement (MC450–MC453; off with
     /// `--no-measure`).
     pub measure: bool,
@@ -84,6 +92,8 @@ impl Default for Options {
             lock_timeout: Duration::from_secs(10),
             max_cluster_size: server::Limits::default().cluster_size,
             progress: false,
+            // The library opts in; the command line has it on unless --no-cache.
+            cache: None,
             measure: true,
         }
     }
@@ -93,6 +103,17 @@ impl Default for Options {
 /// for the funnel. `Err` when it cannot run at all. With several server versions each set runs
 /// on each (in ascending order), and each finding says on which.
 pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Finding>>), String> {
+    run_with(sets, opts, &[])
+}
+
+/// [`run`] with, per set (`changed[i]` for `sets[i]`), the files added or changed since
+/// `--base`: only the migrations from the first of them on are round-tripped, those before are
+/// applied (or restored from the schema cache) without a round-trip.
+pub fn run_with(
+    sets: &[MigrationSet],
+    opts: &Options,
+    changed: &[Option<BTreeSet<String>>],
+) -> Result<(Report, Vec<Vec<Finding>>), String> {
     let setup = match &opts.setup {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -107,7 +128,7 @@ pub fn run(sets: &[MigrationSet], opts: &Options) -> Result<(Report, Vec<Vec<Fin
     let mut findings: Vec<Vec<Finding>> = vec![Vec::new(); sets.len()];
     let mut combined: Option<Report> = None;
     for binaries in servers {
-        let (mut report, found) = run_on(sets, opts, setup.as_ref(), binaries)?;
+        let (mut report, found) = run_on(sets, opts, setup.as_ref(), binaries, changed)?;
         if several {
             let major = report.servers.first().map(|s| s.major);
             let version = report.servers.first().map_or(String::new(), |s| s.version.clone());
@@ -172,6 +193,7 @@ fn run_on(
     opts: &Options,
     setup: Option<&(String, Arc<str>)>,
     binaries: Option<server::Binaries>,
+    changed: &[Option<BTreeSet<String>>],
 ) -> Result<(Report, Vec<Vec<Finding>>), String> {
     let mut target = Target::open(opts, binaries)?;
     let total: u64 = sets.iter().map(|s| s.migrations.len() as u64).sum();
@@ -190,6 +212,8 @@ fn run_on(
     let mut measured = Vec::new();
     let result = run_sets(
         sets,
+        changed,
+        opts.cache,
         &mut target,
         setup,
         &bar,
@@ -235,6 +259,8 @@ fn run_on(
 #[allow(clippy::too_many_arguments)] // the outputs of one run, each its own list
 fn run_sets(
     sets: &[MigrationSet],
+    changed: &[Option<BTreeSet<String>>],
+    cache_cap: Option<u64>,
     target: &mut Target,
     setup: Option<&(String, Arc<str>)>,
     bar: &indicatif::ProgressBar,
@@ -243,7 +269,7 @@ fn run_sets(
     roles_dropped: &mut Vec<String>,
     measured: &mut Vec<probe::Measured>,
 ) -> Result<(), String> {
-    for set in sets {
+    for (n, set) in sets.iter().enumerate() {
         bar.set_message(set.display.clone());
         let roles_before = target.roles()?;
         let mut run = SetRun {
@@ -252,6 +278,9 @@ fn run_sets(
             setup,
             findings: Vec::new(),
             bar,
+            changed: changed.get(n).and_then(Option::as_ref),
+            cache_cap,
+            cache_report: None,
             measure: Default::default(),
         };
         let report = run.run()?;

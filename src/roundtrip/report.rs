@@ -79,6 +79,28 @@ pub struct SetReport {
     pub status: SetStatus,
     pub migrations: Vec<MigrationReport>,
     pub elapsed_ms: f64,
+    /// Some migrations were not round-tripped in this run nor in the run a cached prefix came
+    /// from (`prefix`: before what changed since `--base`).
+    pub partial: bool,
+    /// How the schema cache was used (a throwaway server only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheReport>,
+}
+
+/// How one directory's round-trip used the schema cache.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CacheReport {
+    /// Migrations restored from the cache instead of applied.
+    pub restored: usize,
+    /// The key of the entry restored, and how it was made (`roundtripped`, `applied`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored_kind: Option<&'static str>,
+    /// Entries this run stored (`KEY (N migrations, KIND)`).
+    pub saved: Vec<String>,
+    /// Misses, rejected entries, states not stored, and why.
+    pub notes: Vec<String>,
 }
 
 impl SetReport {
@@ -115,6 +137,12 @@ pub enum MigrationStatus {
     /// Written for another database than PostgreSQL (or replaced on PostgreSQL by a file of
     /// its own): not applied.
     OtherDatabase,
+    /// Not round-tripped in this run: restored from the schema cache, made by an earlier run
+    /// that round-tripped it cleanly with the same bytes.
+    Cached,
+    /// Not round-tripped: before the first migration changed since `--base` (applied, ups
+    /// only, or restored from the cache, to build the schema the changed ones start from).
+    Prefix,
 }
 
 impl MigrationStatus {
@@ -134,6 +162,8 @@ impl MigrationStatus {
             MigrationStatus::NoUp => "no-up",
             MigrationStatus::NotRun => "not-run",
             MigrationStatus::OtherDatabase => "other-database",
+            MigrationStatus::Cached => "cached",
+            MigrationStatus::Prefix => "prefix",
         }
     }
 }

@@ -8,7 +8,7 @@
 //! environment, limits, a lock for staleness) is [`sandbox`].
 
 use std::ffi::CString;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -167,6 +167,10 @@ pub struct Throwaway {
     pub storage: String,
     /// Time from "start" to "accepts connections".
     pub ready_in: Duration,
+    /// Where run directories and template builds go.
+    base: PathBuf,
+    /// The server process runs (it is stopped while its data directory is copied).
+    running: bool,
     _guard: Guard,
     _run: RunDir,
 }
@@ -243,28 +247,7 @@ impl Throwaway {
         } else {
             format!("`{}`", base.display())
         };
-        let made_with = template::Binaries {
-            dir: &binaries.dir,
-            version: &binaries.version,
-        };
-        let mut template = template::get(&made_with, run_as.as_ref(), &base)?;
-        if let Err(e) = template::copy_tree(&template.dir, &data, owner, Some(&template.manifest)) {
-            if e.kind() != std::io::ErrorKind::InvalidData {
-                return Err(format!(
-                    "cannot copy the cluster template into `{}`: {e}",
-                    data.display()
-                ));
-            }
-            eprintln!(
-                "migproof: the cached cluster template `{}` was changed since it was made ({e}); rejected it and built it again",
-                template.dir.display()
-            );
-            template.discard();
-            clear_dir(&data).map_err(|e| format!("cannot empty `{}`: {e}", data.display()))?;
-            template = template::get(&made_with, run_as.as_ref(), &base)?;
-            template::copy_tree(&template.dir, &data, owner, Some(&template.manifest))
-                .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
-        }
+        fill_from_template(&binaries, run_as.as_ref(), &base, &data)?;
         let socket_dir = dir.join("socket");
         sandbox::private_dir(&socket_dir, owner)
             .map_err(|e| format!("cannot create `{}`: {e}", socket_dir.display()))?;
@@ -276,20 +259,63 @@ impl Throwaway {
         )
         .map_err(|e| format!("cannot write `{}`: {e}", hba.display()))?;
         let password = random_password();
-        template::single_user(
-            &made_with,
-            &data,
-            run_as.as_ref(),
-            &format!("ALTER ROLE postgres PASSWORD '{password}'"),
-        )
-        .map_err(|e| format!("cannot set the throwaway server's password: {e}"))?;
-        let log =
-            sandbox::create_new(&dir.join("server.log"), 0o600).map_err(|e| format!("cannot create the log: {e}"))?;
-        let mut cmd = Command::new(binaries.dir.join("postgres"));
+        let mut server = Throwaway {
+            dir: dir.clone(),
+            socket_dir,
+            port: PORT,
+            binaries,
+            run_as,
+            pid: 0,
+            postmaster: 0,
+            isolation: Isolation::ProcessGroup,
+            password,
+            storage,
+            ready_in: Duration::ZERO,
+            base,
+            running: false,
+            _guard: guard,
+            _run: run,
+        };
+        server.launch(true)?;
+        server.ready_in = started.elapsed();
+        Ok(server)
+    }
+
+    /// The data directory (`<run>/data`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// Starts the server on the data directory (setting this run's password first when
+    /// `set_password`: a copied cluster has another's) and waits until it accepts connections.
+    pub fn launch(&mut self, set_password: bool) -> Result<(), Failure> {
+        let data = self.data_dir();
+        let made_with = template::Binaries {
+            dir: &self.binaries.dir,
+            version: &self.binaries.version,
+        };
+        if set_password {
+            template::single_user(
+                &made_with,
+                &data,
+                self.run_as.as_ref(),
+                &format!("ALTER ROLE postgres PASSWORD '{}'", self.password),
+            )
+            .map_err(|e| format!("cannot set the throwaway server's password: {e}"))?;
+        }
+        let dir = self.dir.clone();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(dir.join("server.log"))
+            .map_err(|e| format!("cannot create the log: {e}"))?;
+        let hba = dir.join("pg_hba.conf");
+        let mut cmd = Command::new(self.binaries.dir.join("postgres"));
         cmd.arg("-D")
             .arg(&data)
             .arg("-k")
-            .arg(&socket_dir)
+            .arg(&self.socket_dir)
             .arg("-p")
             .arg(PORT.to_string())
             .arg("-c")
@@ -301,30 +327,19 @@ impl Throwaway {
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log);
-        let (child, isolation) = sandbox::spawn(&mut cmd, run_as.as_ref(), &dir)
-            .map_err(|e| format!("cannot start `{}`: {e}", binaries.dir.join("postgres").display()))?;
+        let (child, isolation) = sandbox::spawn(&mut cmd, self.run_as.as_ref(), &dir)
+            .map_err(|e| format!("cannot start `{}`: {e}", self.binaries.dir.join("postgres").display()))?;
         let pid = child.id() as i32;
         // The server task replaces the directory task (it removes the directory too).
         let server_guard = cleanup::register(Task::Server { pid, dir: dir.clone() });
-        guard.disarm();
-        let server = Throwaway {
-            dir: dir.clone(),
-            socket_dir,
-            port: PORT,
-            binaries,
-            run_as,
-            pid,
-            postmaster: pid,
-            isolation,
-            password,
-            storage,
-            ready_in: Duration::ZERO,
-            _guard: server_guard,
-            _run: run,
-        };
+        std::mem::replace(&mut self._guard, server_guard).disarm();
+        self.pid = pid;
+        self.postmaster = pid;
+        self.isolation = isolation;
+        self.running = true;
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if server.config("template1").connect(NoTls).is_ok() {
+            if self.config("template1").connect(NoTls).is_ok() {
                 break;
             }
             // SAFETY: non-blocking check of our own child.
@@ -341,22 +356,77 @@ impl Throwaway {
                     .collect();
                 return Err(format!(
                     "the throwaway PostgreSQL {} server did not start{}:\n{}",
-                    server.binaries.version,
+                    self.binaries.version,
                     if exited { "" } else { " within 60 s" },
                     tail.join("\n")
                 ));
             }
             std::thread::sleep(Duration::from_millis(3));
         }
-        let postmaster = match server.isolation {
+        self.postmaster = match self.isolation {
             Isolation::Namespaces => sandbox::server_pid(pid).unwrap_or(pid),
             Isolation::ProcessGroup => pid,
         };
-        Ok(Throwaway {
-            ready_in: started.elapsed(),
-            postmaster,
-            ..server
-        })
+        Ok(())
+    }
+
+    /// Stops the server cleanly (a fast shutdown: sessions end, a checkpoint is written), so its
+    /// data directory can be copied; whatever is left of it is killed after 30 s.
+    pub fn stop(&mut self) -> Result<(), Failure> {
+        if !self.running {
+            return Ok(());
+        }
+        let pid = self.pid;
+        // SAFETY: our own child, not reaped yet.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut status = 0;
+        let clean = loop {
+            // SAFETY: as above.
+            let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+            if r == pid || r < 0 {
+                break r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+            }
+            if Instant::now() > deadline {
+                cleanup::stop_postmaster(pid);
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        // SAFETY: the group the server ran in; nothing of it may outlive it.
+        unsafe { libc::killpg(pid, libc::SIGKILL) };
+        let dir_guard = cleanup::register(Task::Dir(self.dir.clone()));
+        std::mem::replace(&mut self._guard, dir_guard).disarm();
+        self.running = false;
+        if clean {
+            Ok(())
+        } else {
+            Err(format!(
+                "the throwaway server did not shut down cleanly (see `{}`)",
+                self.dir.join("server.log").display()
+            ))
+        }
+    }
+
+    /// Replaces the (stopped) server's data directory with a copy of `from`, verified against
+    /// `manifest` while it is copied. `Err` (the data directory is then empty) when a file
+    /// differs or is missing, or the copy fails.
+    pub fn replace_data(&mut self, from: &Path, manifest: &template::Manifest) -> std::io::Result<()> {
+        let data = self.data_dir();
+        clear_dir(&data)?;
+        let owner = self.run_as.as_ref().map(|u| (u.uid, u.gid));
+        let copied = template::copy_tree(from, &data, owner, Some(manifest)).map(|_| ());
+        if copied.is_err() {
+            let _ = clear_dir(&data);
+        }
+        copied
+    }
+
+    /// Replaces the (stopped) server's data directory with a fresh copy of the cluster template.
+    pub fn reset_data(&mut self) -> Result<(), Failure> {
+        let data = self.data_dir();
+        clear_dir(&data).map_err(|e| format!("cannot empty `{}`: {e}", data.display()))?;
+        fill_from_template(&self.binaries, self.run_as.as_ref(), &self.base, &data)
     }
 
     /// How to connect to database `dbname` on this server.
@@ -371,6 +441,35 @@ impl Throwaway {
             .connect_timeout(Duration::from_secs(5));
         c
     }
+}
+
+/// Copies the cluster template (built first if need be) into the empty `data`, verifying it;
+/// a template found changed is rejected, removed, rebuilt and copied again.
+fn fill_from_template(binaries: &Binaries, run_as: Option<&RunAs>, base: &Path, data: &Path) -> Result<(), Failure> {
+    let owner = run_as.map(|u| (u.uid, u.gid));
+    let made_with = template::Binaries {
+        dir: &binaries.dir,
+        version: &binaries.version,
+    };
+    let mut template = template::get(&made_with, run_as, base)?;
+    if let Err(e) = template::copy_tree(&template.dir, data, owner, Some(&template.manifest)) {
+        if e.kind() != std::io::ErrorKind::InvalidData {
+            return Err(format!(
+                "cannot copy the cluster template into `{}`: {e}",
+                data.display()
+            ));
+        }
+        eprintln!(
+            "migproof: the cached cluster template `{}` was changed since it was made ({e}); rejected it and built it again",
+            template.dir.display()
+        );
+        template.discard();
+        clear_dir(data).map_err(|e| format!("cannot empty `{}`: {e}", data.display()))?;
+        template = template::get(&made_with, run_as, base)?;
+        template::copy_tree(&template.dir, data, owner, Some(&template.manifest))
+            .map_err(|e| format!("cannot copy the cluster template into `{}`: {e}", data.display()))?;
+    }
+    Ok(())
 }
 
 /// Empties a directory (not following links).

@@ -207,6 +207,11 @@ impl Target {
                 name: name.clone(),
             })
         });
+        self.connect_scratch(name, guard)
+    }
+
+    /// Connects to the scratch database `name` (session limits, the prepared snapshot query).
+    pub(super) fn connect_scratch(&mut self, name: String, guard: Option<cleanup::Guard>) -> Result<Scratch, String> {
         let mut config = self.base.clone();
         config.dbname(&name);
         let mut client = config

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -73,6 +73,9 @@ pub fn get(binaries: &Binaries<'_>, run_as: Option<&RunAs>, work_base: &Path) ->
         fnv(binaries.dir.to_string_lossy().as_bytes()) as u32
     );
     let target = cache.join(&key);
+    if cache.exists() {
+        private_dir(&cache)?;
+    }
     let manifest_path = cache.join(format!("{key}.sha256"));
     if target.join("PG_VERSION").is_file()
         && let Some(manifest) = read_manifest(&manifest_path)
@@ -113,12 +116,38 @@ pub fn get(binaries: &Binaries<'_>, run_as: Option<&RunAs>, work_base: &Path) ->
 
 /// The cache directory, private to migproof's user (0700).
 fn create_cache_dir(cache: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(cache).map_err(|e| format!("cannot create `{}`: {e}", cache.display()))?;
-    std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| format!("cannot make `{}` private: {e}", cache.display()))
+    private_dir(cache)
 }
 
-fn read_manifest(path: &Path) -> Option<Manifest> {
+/// Creates `dir` (0700) when missing; `Err` when it is not a directory of this user's that
+/// only they can write.
+pub fn private_dir(dir: &Path) -> Result<(), String> {
+    match std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) => return Err(format!("cannot create the cache directory `{}`: {e}", dir.display())),
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    if !meta.is_dir() || meta.uid() != uid {
+        return Err(format!(
+            "the cache directory `{}` is not a directory owned by this user (uid {uid}): refusing to use it (remove it, \
+             or set XDG_CACHE_HOME, or pass --no-cache)",
+            dir.display()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "the cache directory `{}` is writable by group or others (mode {:o}): refusing to use it (`chmod 700` it, \
+             or pass --no-cache)",
+            dir.display(),
+            meta.mode() & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+pub fn read_manifest(path: &Path) -> Option<Manifest> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut m = Manifest::new();
     for line in text.lines() {

@@ -1,16 +1,17 @@
 //! One directory's round-trip: for each migration, up → snapshot → down → compare → up again
 //! → compare, rebuilding the state after a failure; the MC301–MC307 findings and the report.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::apply::Rejection;
 use super::diff::{self, Change};
 use super::environment;
-use super::report::{MigrationReport, MigrationStatus, SetReport, SetStatus, ms};
+use super::report::{CacheReport, MigrationReport, MigrationStatus, SetReport, SetStatus, ms};
 use super::snapshot::Snapshot;
 use super::target::{Scratch, Target};
-use super::{named, plan, requirements, watchdog};
+use super::{cache, named, plan, prefix, requirements, watchdog};
 use crate::checks::locks::Direction;
 use crate::checks::{self, Finding, Location, Rule};
 use crate::model::{Migration, MigrationSet, Script};
@@ -22,6 +23,11 @@ pub(super) struct SetRun<'a> {
     pub(super) setup: Option<&'a (String, Arc<str>)>,
     pub(super) findings: Vec<Finding>,
     pub(super) bar: &'a indicatif::ProgressBar,
+    /// With `--base`: the files added or changed since the merge base (see [`prefix`]).
+    pub(super) changed: Option<&'a BTreeSet<String>>,
+    /// The schema cache's cap (`None`: --no-cache).
+    pub(super) cache_cap: Option<u64>,
+    pub(super) cache_report: Option<CacheReport>,
     /// What the lock measurement keeps across the directory ([`super::probe`]).
     pub(super) measure: super::probe::Tracker,
 }
@@ -44,25 +50,72 @@ impl SetRun<'_> {
             })
             .collect();
         let roles_at_start = self.target.roles()?;
-        let mut db = self.target.scratch()?;
-        let mut status = SetStatus::Verified;
-        if let Some(step) = self.run_setup(&mut db) {
-            self.target.discard(db);
-            return Ok(self.finish(step, reports, started));
-        }
-        let mut snap_time = Duration::ZERO;
-        let mut before = self.snapshot(&mut db, &mut snap_time)?;
         // The runner's order and choice of files (dialects, a parents graph): see [`plan`].
         let (steps, skipped) = plan::plan(set);
         for &i in &skipped {
             reports[i].status = MigrationStatus::OtherDialect;
             self.bar.inc(1);
         }
+        // With --base, the steps before the first change are only applied (see [`prefix`]).
+        let fast_end = self.changed.map_or(0, |c| prefix::first_changed(set, &steps, c));
+        if self.changed.is_some() && fast_end == steps.len() {
+            for step in &steps {
+                reports[step.index].status = MigrationStatus::Prefix;
+                self.bar.inc(1);
+            }
+            return Ok(self.finish(SetStatus::Verified, reports, started));
+        }
+        let mut start = self.target.throwaway.is_some().then(|| {
+            let keys = prefix::keys(set, &steps, self.target, self.setup.map(|s| &*s.1));
+            prefix::Start::plan(keys, fast_end, self.changed.is_some(), self.cache_cap)
+        });
+        let mut restored_db = None;
+        if let Some(start) = &mut start
+            && let Some(mut entry) = start.lookup(self.changed.is_some())
+        {
+            match self.target.restore(&entry)? {
+                Ok(db) => {
+                    entry.touch();
+                    start.restored = entry.meta.steps;
+                    start.restored_kind = Some(entry.meta.kind);
+                    start.report.restored = entry.meta.steps;
+                    start.report.restored_key = Some(entry.meta.key.clone());
+                    start.report.restored_kind = Some(entry.meta.kind.as_str());
+                    restored_db = Some(db);
+                }
+                Err(note) => start.report.notes.push(note),
+            }
+        }
+        let (restored, restored_kind) = start.as_ref().map_or((0, None), |s| (s.restored, s.restored_kind));
+        let mut db = match restored_db {
+            Some(db) => db,
+            None => {
+                let mut db = self.target.scratch()?;
+                if let Some(step) = self.run_setup(&mut db) {
+                    self.target.discard(db);
+                    self.cache_report = start.map(|s| s.report);
+                    return Ok(self.finish(step, reports, started));
+                }
+                db
+            }
+        };
+        let mut status = SetStatus::Verified;
+        let mut rebuilt = false;
+        let mut snap_time = Duration::ZERO;
+        let mut before = self.snapshot(&mut db, &mut snap_time)?;
         let mut applied: Vec<usize> = Vec::new();
         for (k, step) in steps.iter().enumerate() {
             let (i, m) = (step.index, &step.migration);
             self.bar.inc(1);
             snap_time = Duration::ZERO;
+            if k == fast_end && k > restored && !applied.is_empty() {
+                // The prefix before the first change is built: cache it, then round-trip.
+                if let Some(start) = &mut start {
+                    db = start.save(self.target, db, set, &steps, k, cache::Kind::Applied)?;
+                }
+                before = self.snapshot(&mut db, &mut snap_time)?;
+                snap_time = Duration::ZERO;
+            }
             let Some(up) = &m.up else {
                 reports[i].status = MigrationStatus::NoUp;
                 continue;
@@ -79,6 +132,15 @@ impl SetRun<'_> {
                 reports[i].status = MigrationStatus::Unreadable;
                 status = SetStatus::Stopped;
                 break;
+            }
+            if k < restored {
+                reports[i].status = match (m.down.is_some(), restored_kind) {
+                    (false, _) => MigrationStatus::NoDown,
+                    (true, Some(cache::Kind::Roundtripped)) => MigrationStatus::Cached,
+                    (true, _) => MigrationStatus::Prefix,
+                };
+                applied.push(k);
+                continue;
             }
             let text = set.file(up.file).text();
             let up_result = self.apply_measured(&mut db, up, Direction::Up, i);
@@ -124,6 +186,10 @@ impl SetRun<'_> {
                 Ok(took) => reports[i].up_ms = Some(ms(took)),
             }
             applied.push(k);
+            if k < fast_end {
+                reports[i].status = MigrationStatus::Prefix;
+                continue;
+            }
             let after_up = self.snapshot(&mut db, &mut snap_time)?;
             if m.down.is_none() {
                 reports[i].status = MigrationStatus::NoDown;
@@ -141,6 +207,7 @@ impl SetRun<'_> {
                 status = SetStatus::Failed;
             }
             if rebuild {
+                rebuilt = true;
                 self.target.discard(db);
                 self.target.drop_roles_since(&roles_at_start)?;
                 db = self.target.scratch()?;
@@ -171,7 +238,28 @@ impl SetRun<'_> {
             }
             before = after_up;
         }
+        // A directory that ran to its end cleanly is cached whole, for the next run.
+        let clean = reports.iter().all(|r| {
+            !matches!(
+                r.status,
+                MigrationStatus::ColumnOrder | MigrationStatus::NotRun | MigrationStatus::Unreadable
+            )
+        });
+        if let Some(start) = &mut start
+            && status == SetStatus::Verified
+            && clean
+            && !rebuilt
+            && start.keys.len() == steps.len()
+            && steps.len() > restored
+        {
+            // (A state with `prefix` migrations is not stored: only a `--base` run could start
+            // from it, and only up to its first change, which the entry before it covers.)
+            if !reports.iter().any(|r| r.status == MigrationStatus::Prefix) {
+                db = start.save(self.target, db, set, &steps, steps.len(), cache::Kind::Roundtripped)?;
+            }
+        }
         self.target.discard(db);
+        self.cache_report = start.map(|s| s.report);
         Ok(self.finish(status, reports, started))
     }
 
@@ -180,8 +268,10 @@ impl SetRun<'_> {
             path: self.set.display.clone(),
             pg_version: None,
             status,
+            partial: migrations.iter().any(|m| m.status == MigrationStatus::Prefix),
             migrations,
             elapsed_ms: ms(started.elapsed()),
+            cache: self.cache_report.clone(),
         }
     }
 

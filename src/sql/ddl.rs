@@ -18,6 +18,16 @@ pub struct Stmt {
     pub kind: Kind,
 }
 
+impl Stmt {
+    /// A statement no lock rule looks at.
+    pub fn other(span: Range<usize>) -> Stmt {
+        Stmt {
+            span,
+            kind: Kind::Other,
+        }
+    }
+}
+
 /// What a statement is, as far as locks are concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -201,6 +211,227 @@ pub enum ActionKind {
 /// tree was parsed from a slice (0 for a masked whole file).
 pub fn classify(root: &SyntaxNode) -> Vec<Stmt> {
     root.children().filter_map(|n| statement(&n)).collect()
+}
+
+/// Whether a statement (its text, from its first token) can be anything but [`Kind::Other`]:
+/// decided from its leading keywords, so the statements no lock rule looks at (`INSERT`,
+/// `CREATE FUNCTION`, `COMMENT`, `GRANT`, `DO`, …: most of a real migration's bytes) are never
+/// given to the tree parser. Errs on the side of parsing: a statement whose start it cannot read
+/// is parsed. Keep in step with [`statement`].
+pub fn may_matter(stmt: &str) -> bool {
+    let mut words = leading_words(stmt, 6).into_iter();
+    let Some(first) = words.next() else { return true };
+    match first.as_str() {
+        "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "set" | "reindex" | "vacuum" | "cluster"
+        | "update" | "delete" | "with" | "truncate" | "lock" => true,
+        "alter" | "drop" => words.next().is_none_or(|w| w == "table" || w == "index"),
+        "create" => {
+            let what = words.find(|w| {
+                !matches!(
+                    w.as_str(),
+                    "or" | "replace" | "global" | "local" | "temp" | "temporary" | "unlogged" | "unique" | "constraint"
+                )
+            });
+            what.is_none_or(|w| matches!(w.as_str(), "table" | "index" | "domain" | "trigger" | "policy"))
+        }
+        // Not a keyword the lexer can read (a quoted word, a bracket): parse it.
+        w => !w.bytes().all(|b| b.is_ascii_alphabetic()),
+    }
+}
+
+/// The table a plain `CREATE TABLE` makes, read from its first words without a parse: the
+/// name as [`Kind::CreateTable`] would hold it. `None` for anything else, and for statements
+/// whose details a rule reads on their own (`PARTITION OF` / `PARTITION BY`): those are parsed.
+pub fn created_table(stmt: &str) -> Option<String> {
+    let tokens = tokens(stmt, 12);
+    let mut words = tokens.iter().peekable();
+    if words.next()? != &Token::Word("create".into()) {
+        return None;
+    }
+    let keyword = |t: &Token, k: &str| matches!(t, Token::Word(w) if w == k);
+    while let Some(t) = words.peek() {
+        if ["global", "local", "temp", "temporary", "unlogged"]
+            .iter()
+            .any(|k| keyword(t, k))
+        {
+            words.next();
+        } else {
+            break;
+        }
+    }
+    if !keyword(words.next()?, "table") {
+        return None;
+    }
+    let rest: Vec<&Token> = words.collect();
+    let mut rest = rest.as_slice();
+    if rest.len() >= 3 && keyword(rest[0], "if") && keyword(rest[1], "not") && keyword(rest[2], "exists") {
+        rest = &rest[3..];
+    }
+    // A qualified name: name (. name)*, then anything but a dot.
+    let mut name = None;
+    let mut expect_name = true;
+    for t in rest {
+        match (t, expect_name) {
+            (Token::Word(w) | Token::Quoted(w), true) => {
+                name = Some(w.clone());
+                expect_name = false;
+            }
+            (Token::Dot, false) => expect_name = true,
+            (_, false) => break,
+            _ => return None,
+        }
+    }
+    if expect_name || stmt.to_ascii_lowercase().contains("partition") {
+        return None;
+    }
+    name
+}
+
+/// Whether a statement starts `ALTER TABLE`.
+pub fn is_alter_table(stmt: &str) -> bool {
+    leading_words(stmt, 2) == ["alter", "table"]
+}
+
+/// The names a statement mentions (unquoted ones lowercased, quoted ones as written), a
+/// superset of the tables it can touch.
+pub fn mentioned_names(stmt: &str) -> impl Iterator<Item = String> {
+    tokens(stmt, usize::MAX).into_iter().filter_map(|t| match t {
+        Token::Word(w) | Token::Quoted(w) => Some(w),
+        _ => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// An unquoted identifier or keyword, lowercased.
+    Word(String),
+    /// A quoted identifier, unescaped.
+    Quoted(String),
+    Dot,
+    /// Anything else (punctuation, a literal, a number).
+    Other,
+}
+
+/// Up to `n` tokens of `text`, skipping whitespace and comments.
+fn tokens(text: &str, n: usize) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() && out.len() < n {
+        match bytes[i] {
+            b if b.is_ascii_whitespace() => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = comment_end(bytes, i),
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                let mut word = String::new();
+                loop {
+                    match bytes.get(i) {
+                        None => break,
+                        Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                        Some(b'"') => {
+                            word = text[start..i].replace("\"\"", "\"");
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                out.push(Token::Quoted(word));
+            }
+            b'\'' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+                out.push(Token::Other);
+            }
+            b'.' => {
+                i += 1;
+                out.push(Token::Dot);
+            }
+            b if ident(b) => {
+                let start = i;
+                while i < bytes.len() && ident(bytes[i]) {
+                    i += 1;
+                }
+                // `start` and `i` are on char boundaries: non-ASCII bytes are consumed whole.
+                out.push(Token::Word(text[start..i].to_lowercase()));
+            }
+            _ => {
+                i += 1;
+                out.push(Token::Other);
+            }
+        }
+    }
+    out
+}
+
+/// The end of the (nested, as PostgreSQL's are) comment that starts at `i`.
+fn comment_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
+/// Up to `n` leading words of `text`, lowercased, skipping whitespace and comments; a word is
+/// a run of ASCII letters, and anything else ends the list with itself as the last word.
+fn leading_words(text: &str, n: usize) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() && out.len() < n {
+        match bytes[i] {
+            b if b.is_ascii_whitespace() => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = comment_end(bytes, i),
+            b if b.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                let end = i;
+                // A word that runs on into digits, `_` or `$` is an identifier, not a keyword.
+                if bytes
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_digit() || *b == b'_' || *b == b'$' || *b >= 0x80)
+                {
+                    out.push("?".to_string());
+                    break;
+                }
+                out.push(text[start..end].to_ascii_lowercase());
+            }
+            _ => {
+                out.push(String::from_utf8_lossy(&bytes[i..=i]).into_owned());
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn span(n: &SyntaxNode) -> Range<usize> {
@@ -688,6 +919,116 @@ mod tests {
     fn one(sql: &str) -> Kind {
         let parse = squawk_syntax::SourceFile::parse(sql);
         classify(&parse.syntax_node()).remove(0).kind
+    }
+
+    #[test]
+    fn the_prefilter_keeps_every_statement_a_rule_reads() {
+        let kept = [
+            "BEGIN;",
+            "start transaction;",
+            "COMMIT;",
+            "end;",
+            "ROLLBACK;",
+            "abort;",
+            "SET LOCAL lock_timeout = '1s';",
+            "set time zone 'UTC';",
+            "CREATE TABLE t (a int);",
+            "create unlogged table t (a int);",
+            "CREATE GLOBAL TEMPORARY TABLE t (a int);",
+            "CREATE UNIQUE INDEX CONCURRENTLY i ON t (a);",
+            "create index on t (a);",
+            "DROP INDEX CONCURRENTLY i;",
+            "REINDEX TABLE t;",
+            "ALTER TABLE t ADD COLUMN b int;",
+            "DROP TABLE t;",
+            "VACUUM FULL t;",
+            "CLUSTER t USING i;",
+            "UPDATE t SET a = 1;",
+            "DELETE FROM t;",
+            "WITH x AS (SELECT 1) UPDATE t SET a = 1;",
+            "CREATE DOMAIN d AS int CHECK (VALUE > 0);",
+            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+            "CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+            "create constraint trigger tr after insert on t for each row execute function f();",
+            "CREATE POLICY p ON t USING (true);",
+            "TRUNCATE t;",
+            "LOCK TABLE t IN ACCESS EXCLUSIVE MODE;",
+            "-- a comment\n/* and /* a nested */ one */ ALTER TABLE t DROP COLUMN b;",
+            "\"weird\" ;",
+        ];
+        for sql in kept {
+            assert!(may_matter(sql), "{sql}");
+        }
+        // Each statement the classifier reads is kept by the prefilter.
+        for sql in kept {
+            let parse = squawk_syntax::SourceFile::parse(sql);
+            for stmt in classify(&parse.syntax_node()) {
+                if stmt.kind != Kind::Other {
+                    assert!(may_matter(&sql[stmt.span.clone()]), "{sql}");
+                }
+            }
+        }
+        let skipped = [
+            "INSERT INTO t VALUES (1);",
+            "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ ALTER TABLE t ADD b int $$ LANGUAGE sql;",
+            "CREATE EXTENSION IF NOT EXISTS vector;",
+            "CREATE VIEW v AS SELECT 1;",
+            "COMMENT ON TABLE t IS 'x';",
+            "GRANT SELECT ON t TO r;",
+            "DO $$ BEGIN END $$;",
+            "SELECT 1;",
+            "ALTER FUNCTION f() OWNER TO r;",
+            "DROP FUNCTION f();",
+            "CREATE TYPE e AS ENUM ('a');",
+        ];
+        for sql in skipped {
+            assert!(!may_matter(sql), "{sql}");
+            let parse = squawk_syntax::SourceFile::parse(sql);
+            assert!(
+                classify(&parse.syntax_node()).iter().all(|s| s.kind == Kind::Other),
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plain_create_table_is_named_without_a_parse() {
+        let cases = [
+            ("CREATE TABLE users (id int);", Some("users")),
+            (
+                "create unlogged table if not exists public.\"Users\" (id int);",
+                Some("Users"),
+            ),
+            ("CREATE TEMP TABLE t ON COMMIT DROP AS SELECT 1;", Some("t")),
+            ("/* c */ CREATE TABLE s.t2(a int);", Some("t2")),
+            ("CREATE TABLE p PARTITION OF parent FOR VALUES IN (1);", None),
+            ("CREATE TABLE m (a int) PARTITION BY RANGE (a);", None),
+            ("CREATE INDEX i ON t (a);", None),
+            ("CREATE TABLE (a int);", None),
+        ];
+        for (sql, name) in cases {
+            assert_eq!(created_table(sql).as_deref(), name, "{sql}");
+        }
+        // The name as the parse would give it.
+        for sql in [
+            "CREATE TABLE users (id int);",
+            "create table if not exists public.\"Users\" (id int);",
+        ] {
+            let Kind::CreateTable(t) = one(sql) else {
+                panic!("{sql}")
+            };
+            assert_eq!(created_table(sql), Some(t.table), "{sql}");
+        }
+        let names: Vec<String> =
+            mentioned_names("ALTER TABLE public.\"Users\" ADD COLUMN b text DEFAULT 'x y';").collect();
+        assert_eq!(
+            names,
+            [
+                "alter", "table", "public", "Users", "add", "column", "b", "text", "default"
+            ]
+        );
+        assert!(is_alter_table("-- x\nALTER TABLE ONLY t ADD b int;"));
+        assert!(!is_alter_table("ALTER INDEX i RENAME TO j;"));
     }
 
     #[test]

@@ -25,8 +25,9 @@ pub struct ParsedSql {
     /// What another database's grammar rejects, for scripts written for MySQL or SQLite
     /// (checked with sqlparser; their `syntax_errors` stay empty).
     pub dialect_errors: Vec<SyntaxError>,
-    /// Each PostgreSQL statement classified for the lock-safety rules (from the same parse as
-    /// `syntax_errors`; empty for other grammars).
+    /// Each PostgreSQL statement of a migration classified for the lock-safety rules, filled by
+    /// [`classify`] after the analysis (empty for other grammars, for files that are not
+    /// migrations, and when every lock rule is off).
     pub ddl: Vec<ddl::Stmt>,
 }
 
@@ -76,7 +77,6 @@ pub fn analyze_spans<'a>(text: &str, spans: impl Iterator<Item = &'a Range<usize
         out.meta_commands.extend(one.meta_commands);
         out.syntax_errors.extend(one.syntax_errors);
         out.dialect_errors.extend(one.dialect_errors);
-        out.ddl.extend(one.ddl);
     }
     out
 }
@@ -114,7 +114,6 @@ pub fn analyze_as(text: &str, span: Range<usize>, grammar: Grammar) -> ParsedSql
 /// whether they are legal is for the checks to decide.
 pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     let scan = lexer::scan(text, span.clone());
-    let mut ddl = Vec::new();
     let syntax_errors = if let Some(at) = scan.too_deep {
         vec![SyntaxError {
             span: at..at + 1,
@@ -126,9 +125,6 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
     } else if scan.statements.is_empty() {
         Vec::new()
     } else {
-        // The lock-safety rules read statement structure from squawk's syntax tree; the
-        // verdict is PostgreSQL's own parser's.
-        ddl = parse::classify(&lexer::mask(text, span.clone(), &scan.meta_commands));
         parse::syntax_errors(text, span, &scan.statements, &scan.meta_commands)
     };
     ParsedSql {
@@ -136,6 +132,123 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
         meta_commands: scan.meta_commands,
         syntax_errors,
         dialect_errors: Vec::new(),
-        ddl,
+        ddl: Vec::new(),
     }
+}
+
+/// Each statement of a PostgreSQL script (the parts `spans` of `text`, already analysed into
+/// `parsed`) classified for the lock rules, from squawk-syntax's tree (the syntax verdict is
+/// PostgreSQL's own parser's).
+///
+/// Only statements that can be more than [`ddl::Kind::Other`] ([`ddl::may_matter`]) and that
+/// PostgreSQL's grammar accepts (a rejected statement is MC201's, and its tree would be a
+/// guess) reach the tree parser; the others are blanked out of its text (offsets kept) and come
+/// back as `Other`, so a script of `INSERT`s and function bodies costs a look at its first
+/// words, not a parse. A plain `CREATE TABLE` of a table for which `details` says no (no later
+/// statement can read its columns or constraints) is not parsed either: its name is all a rule
+/// needs.
+pub fn classify(
+    text: &str,
+    spans: &[Range<usize>],
+    parsed: &ParsedSql,
+    details: &dyn Fn(&str) -> bool,
+) -> Vec<ddl::Stmt> {
+    let errors = error_starts(parsed);
+    let mut out = Vec::new();
+    for (span, statements) in parts(spans, parsed) {
+        let meta: Vec<_> = parsed
+            .meta_commands
+            .iter()
+            .filter(|r| within(r, &span))
+            .cloned()
+            .collect();
+        let mut blank = meta;
+        let mut shallow = Vec::new();
+        for s in &statements {
+            match take(text, &errors, s) {
+                Take::Parse => continue,
+                Take::Table(name) if details(&name) => continue,
+                Take::Table(name) => shallow.push(ddl::Stmt {
+                    span: s.clone(),
+                    kind: ddl::Kind::CreateTable(ddl::CreateTable {
+                        table: name,
+                        ..ddl::CreateTable::default()
+                    }),
+                }),
+                Take::Other => shallow.push(ddl::Stmt::other(s.clone())),
+            }
+            blank.push(s.clone());
+        }
+        if shallow.len() < statements.len() {
+            out.extend(parse::classify(&lexer::mask(text, span, &blank)));
+        }
+        out.extend(shallow);
+    }
+    out.sort_by_key(|s| s.span.start);
+    out
+}
+
+/// Adds to `out` the names mentioned by the `ALTER TABLE` statements of a script: the only
+/// statements whose rules read a table's columns and constraints (its partitioning is read
+/// elsewhere, but a `CREATE TABLE` that mentions partitions is always parsed). A table none
+/// of them names is never read in detail.
+pub fn mentioned_names(
+    text: &str,
+    spans: &[Range<usize>],
+    parsed: &ParsedSql,
+    out: &mut std::collections::HashSet<String>,
+) {
+    let errors = error_starts(parsed);
+    for (_, statements) in parts(spans, parsed) {
+        for s in &statements {
+            if let (Take::Parse, Some(t)) = (take(text, &errors, s), text.get(s.clone()))
+                && ddl::is_alter_table(t)
+            {
+                out.extend(ddl::mentioned_names(t));
+            }
+        }
+    }
+}
+
+/// What [`classify`] does with one statement.
+enum Take {
+    Other,
+    /// A plain `CREATE TABLE` of this table.
+    Table(String),
+    Parse,
+}
+
+/// `errors`: where the script's syntax errors start, sorted (a bisection per statement: a file
+/// can hold tens of thousands of broken statements).
+fn take(text: &str, errors: &[usize], s: &Range<usize>) -> Take {
+    // A syntax error inside the statement (or right at its end): the grammar rejects it.
+    let first = errors.partition_point(|&at| at < s.start);
+    if errors.get(first).is_some_and(|&at| at <= s.end) {
+        return Take::Other;
+    }
+    match text.get(s.clone()) {
+        Some(t) if ddl::may_matter(t) => ddl::created_table(t).map_or(Take::Parse, Take::Table),
+        _ => Take::Other,
+    }
+}
+
+fn error_starts(parsed: &ParsedSql) -> Vec<usize> {
+    let mut errors: Vec<usize> = parsed.syntax_errors.iter().map(|e| e.span.start).collect();
+    errors.sort_unstable();
+    errors
+}
+
+fn within(r: &Range<usize>, span: &Range<usize>) -> bool {
+    r.start >= span.start && r.end <= span.end
+}
+
+/// Each part of a script with its statements.
+fn parts(spans: &[Range<usize>], parsed: &ParsedSql) -> Vec<(Range<usize>, Vec<Range<usize>>)> {
+    spans
+        .iter()
+        .map(|span| {
+            let statements = parsed.statements.iter().filter(|r| within(r, span)).cloned().collect();
+            (span.clone(), statements)
+        })
+        .collect()
 }

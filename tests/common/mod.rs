@@ -75,7 +75,10 @@ pub fn migproof_unprivileged() -> Option<Command> {
 #[allow(dead_code)]
 pub fn migproof() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("migproof").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    // The schema cache is per user and outlives a run: tests of it set their own cache.
+    cmd.env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .env("MIGPROOF_NO_CACHE", "1");
     cmd
 }
 

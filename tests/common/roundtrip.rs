@@ -81,7 +81,8 @@ impl Sandbox {
             .env("TMPDIR", self.tmp())
             .env_remove("MIGPROOF_DATABASE_URL")
             .env_remove("GITHUB_ACTIONS")
-            .env_remove("PG_BIN");
+            .env_remove("PG_BIN")
+            .env("MIGPROOF_NO_CACHE", "1");
         cmd
     }
 }

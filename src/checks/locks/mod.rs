@@ -185,7 +185,13 @@ pub const OPT_IN: &[&str] = &["MC431", "MC440", "MC441", "MC442"];
 
 /// Whether `rule` runs on `set` (an opt-in rule only when the configuration names it).
 fn enabled(set: &MigrationSet, rule: &Rule) -> bool {
-    !OPT_IN.contains(&rule.code) || set.lock_settings.opt_in.contains(&rule.code)
+    let settings = &set.lock_settings;
+    (!OPT_IN.contains(&rule.code) || settings.opt_in.contains(&rule.code)) && !settings.off.contains(&rule.code)
+}
+
+/// Whether any lock rule runs on `set` (else its statements need no classifying).
+pub fn any_enabled(set: &MigrationSet) -> bool {
+    all::RULES.iter().any(|(rule, _)| enabled(set, rule))
 }
 
 /// A claim as a finding of its rule.
