@@ -180,6 +180,10 @@ pub struct CheckArgs {
     /// bytes, or with a K, M or G suffix (default 1G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, env = "MIGPROOF_CACHE_SIZE")]
     pub cache_size: Option<u64>,
+    /// --roundtrip: do not measure the locks, rewrites, full scans and invalid indexes of each
+    /// statement (MC450–MC453); static lock findings are then kept as they are.
+    #[arg(long)]
+    pub no_measure: bool,
 }
 
 /// `1048576`, `512K`, `32M`, `1G` (binary multiples).

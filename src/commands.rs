@@ -279,6 +279,7 @@ pub fn roundtrip_options(args: &CheckArgs, config: Option<&config::Config>) -> R
             .map_or(defaults.max_cluster_size, |mb| mb << 20),
         progress: true,
         cache: (!args.no_cache).then(|| args.cache_size.unwrap_or(roundtrip::cache::DEFAULT_CAP)),
+        measure: !args.no_measure,
     })
 }
 

@@ -127,8 +127,10 @@ pub fn check_with(paths: &[PathBuf], options: &Options) -> Result<Outcome, Error
     if let Some(rt) = &options.roundtrip {
         let changed: Vec<_> = stages.iter().map(|s| s.changed.clone()).collect();
         let (r, found) = roundtrip::run_with(&sets, rt, &changed).map_err(Error::Roundtrip)?;
-        for (stage, found) in stages.iter_mut().zip(found) {
+        for ((set, stage), found) in sets.iter().zip(stages.iter_mut()).zip(found) {
             stage.findings.extend(found);
+            // The measured locks win over the static lock rules' claims on the same statement.
+            roundtrip::measure::reconcile(set, &r.measured, &mut stage.findings);
         }
         report = Some(r);
     }
@@ -165,6 +167,15 @@ pub fn check_roundtrip(outcome: &mut Outcome, options: &roundtrip::Options) -> R
     };
     for (set, found) in outcome.sets.iter().zip(found) {
         outcome.findings.extend(funnel::funnel(set, found, &cx));
+    }
+    for set in &outcome.sets {
+        let (mine, others): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut outcome.findings)
+            .into_iter()
+            .partition(|f| set.files.iter().any(|file| file.display == f.location.path));
+        let mut mine = mine;
+        roundtrip::measure::reconcile(set, &report.measured, &mut mine);
+        outcome.findings = others;
+        outcome.findings.extend(mine);
     }
     checks::sort(&mut outcome.findings);
     outcome.roundtrip = Some(report);

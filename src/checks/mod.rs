@@ -139,6 +139,10 @@ registry! {
     reapply_differs,
     roundtrip_environment,
     column_order_differs,
+    measured_lock,
+    measured_rewrite,
+    measured_scan,
+    measured_invalid_index,
 }
 
 /// One row of the registry: the rule its file declares (kind, check and docs included).

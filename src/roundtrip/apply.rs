@@ -106,6 +106,134 @@ pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duratio
     Ok(started.elapsed())
 }
 
+/// [`apply`] with a measurement after each statement ([`super::probe`]), sending the script
+/// as the runner does: a script in a transaction (the runner's `BEGIN … COMMIT`, or one simple
+/// query of several statements, which the server runs as one implicit transaction block) is sent
+/// statement by statement inside `BEGIN … COMMIT`, which fails and succeeds exactly where the
+/// runner's does; an autocommit statement is measured inside a `BEGIN … COMMIT` of its own and,
+/// when it cannot run in a transaction block (`CREATE INDEX CONCURRENTLY`), is sent again on its
+/// own (its documented behaviour then stands: only rewrites and invalid indexes are measured). A
+/// script that cannot be split reliably, or that controls transactions itself inside a
+/// runner's transaction, is sent by [`apply`] unmeasured.
+pub fn apply_probed(
+    client: &mut Client,
+    text: &str,
+    script: &Script,
+    probe: &mut super::probe::Probe,
+) -> Result<Duration, Rejection> {
+    use super::probe::{is_transaction_control, not_in_block, statements as split, wrappable};
+    let started = Instant::now();
+    let span = script.span.start.min(text.len())..script.span.end.min(text.len());
+    let Some(statements) = split(script).filter(|s| s.iter().all(|r| r.end <= text.len() && r.start <= r.end)) else {
+        return apply(client, text, script);
+    };
+    let in_transaction = match script.apply {
+        Apply::Transaction => true,
+        Apply::Statements { transaction } => transaction,
+        Apply::OneQuery => statements.len() > 1,
+    };
+    probe.start(client);
+    // The script's own BEGIN without a COMMIT leaves its transaction open: nothing is read after it.
+    let mut open_at_end = false;
+    if in_transaction {
+        if statements.iter().any(|s| is_transaction_control(&text[s.clone()])) {
+            return apply(client, text, script);
+        }
+        client
+            .batch_execute("BEGIN")
+            .map_err(|e| reject(&e, text, span.clone(), false))?;
+        probe.begin_transaction();
+        let mut result = Ok(());
+        for statement in statements {
+            let sql = &text[statement.clone()];
+            probe.before(client, sql);
+            if let Err(e) = client.batch_execute(sql) {
+                result = Err(statement_rejection(&e, text, statement));
+                break;
+            }
+            probe.after(client, statement, sql, true);
+        }
+        result = result.and_then(|_| {
+            client
+                .batch_execute("COMMIT")
+                .map_err(|e| reject(&e, text, span.clone(), false))
+        });
+        if result.is_err() {
+            let _ = client.batch_execute("ROLLBACK");
+        }
+        result?;
+    } else {
+        // Autocommit, statement by statement; the script's own BEGIN … COMMIT is followed.
+        let mut explicit = false;
+        for statement in statements {
+            let sql = &text[statement.clone()];
+            let run = |client: &mut Client| {
+                client
+                    .batch_execute(sql)
+                    .map_err(|e| statement_rejection(&e, text, statement.clone()))
+            };
+            if is_transaction_control(sql) {
+                run(client)?;
+                let word = super::probe::first_word(sql);
+                if matches!(word.as_str(), "BEGIN" | "START") {
+                    explicit = true;
+                    probe.begin_transaction();
+                } else if matches!(word.as_str(), "COMMIT" | "END" | "ROLLBACK" | "ABORT") {
+                    explicit = false;
+                }
+                open_at_end = explicit;
+                continue;
+            }
+            if explicit {
+                probe.before(client, sql);
+                run(client)?;
+                probe.after(client, statement, sql, true);
+                continue;
+            }
+            if !wrappable(sql) || client.batch_execute("BEGIN").is_err() {
+                run(client)?;
+                probe.after(client, statement, sql, false);
+                continue;
+            }
+            probe.begin_transaction();
+            probe.before(client, sql);
+            match client.batch_execute(sql) {
+                Ok(()) => {
+                    probe.after(client, statement.clone(), sql, true);
+                    if let Err(e) = client.batch_execute("COMMIT") {
+                        let _ = client.batch_execute("ROLLBACK");
+                        return Err(statement_rejection(&e, text, statement));
+                    }
+                }
+                Err(e) => {
+                    let _ = client.batch_execute("ROLLBACK");
+                    let code = e.code().map_or("", |c| c.code());
+                    if !not_in_block(code) {
+                        return Err(statement_rejection(&e, text, statement));
+                    }
+                    // It cannot run in a transaction block: sent on its own, as the runner does.
+                    run(client)?;
+                    probe.after(client, statement, sql, false);
+                }
+            }
+        }
+    }
+    if !open_at_end {
+        probe.end(client);
+    }
+    Ok(started.elapsed())
+}
+
+/// A rejection of one statement sent on its own: the server's position, else the statement.
+fn statement_rejection(error: &postgres::Error, text: &str, statement: Range<usize>) -> Rejection {
+    let mut r = reject(error, text, statement.clone(), true);
+    if !r.exact && error.as_db_error().is_some() {
+        r.span = statement.start..statement.start;
+        r.located = true;
+    }
+    r
+}
+
 /// The server gave no position (`already exists` errors): find the statement that fails by
 /// replaying the script statement by statement inside a transaction that is rolled back. The
 /// script failed as a whole, so the schema is as it was before it. If the replay fails

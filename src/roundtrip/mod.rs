@@ -10,7 +10,7 @@
 //! [`installed`] finds the server of each asked major among those installed (a list runs every
 //! directory on each), [`server`] finds and starts the server, `target` connects to it (or to a named one) and
 //! bounds every script, `trip` runs one directory, [`apply`] sends scripts the way each runner
-//! does, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
+//! does, [`probe`] records what each statement locked, rewrote and scanned and [`measure`] reports it, [`snapshot`] reads the catalogs, [`diff`] compares, [`environment`] tells a missing
 //! extension from a broken migration, [`cleanup`] guarantees nothing is left, `admin` holds the
 //! statements they share; `report` is the result. [`cache`] keeps clusters after a prefix of a
 //! directory's migrations and `prefix` starts a directory from the longest cached one (with
@@ -24,9 +24,11 @@ pub mod cleanup;
 pub mod diff;
 pub mod environment;
 pub mod installed;
+pub mod measure;
 pub mod named;
 pub mod plan;
 mod prefix;
+pub mod probe;
 mod report;
 pub mod requirements;
 pub mod sandbox;
@@ -73,6 +75,9 @@ pub struct Options {
     /// The schema cache's size cap in bytes (`None`, the default here, and `--no-cache` on the
     /// command line: the cache is neither read nor written). See [`cache`].
     pub cache: Option<u64>,
+    /// Measure locks, rewrites, scans and invalid indexes per statement (MC450–MC453; off with
+    /// `--no-measure`).
+    pub measure: bool,
 }
 
 impl Default for Options {
@@ -89,6 +94,7 @@ impl Default for Options {
             progress: false,
             // The library opts in; the command line has it on unless --no-cache.
             cache: None,
+            measure: true,
         }
     }
 }
@@ -147,6 +153,7 @@ pub fn run_with(
                 all.sets.extend(report.sets);
                 all.roles_dropped.extend(report.roles_dropped);
                 all.servers.extend(report.servers);
+                all.measured.extend(report.measured);
                 all
             }
         });
@@ -202,6 +209,7 @@ fn run_on(
     let mut reports = Vec::new();
     let mut roles_dropped = Vec::new();
     let mut findings = Vec::new();
+    let mut measured = Vec::new();
     let result = run_sets(
         sets,
         changed,
@@ -212,6 +220,7 @@ fn run_on(
         &mut findings,
         &mut reports,
         &mut roles_dropped,
+        &mut measured,
     );
     bar.finish_and_clear();
     if let Err(e) = result {
@@ -241,12 +250,13 @@ fn run_on(
         sets: reports,
         roles_dropped,
         servers: vec![server],
+        measured,
     };
     Ok((report, findings))
 }
 
 /// Each directory in turn, on one server.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the outputs of one run, each its own list
 fn run_sets(
     sets: &[MigrationSet],
     changed: &[Option<BTreeSet<String>>],
@@ -257,6 +267,7 @@ fn run_sets(
     findings: &mut Vec<Vec<Finding>>,
     reports: &mut Vec<SetReport>,
     roles_dropped: &mut Vec<String>,
+    measured: &mut Vec<probe::Measured>,
 ) -> Result<(), String> {
     for (n, set) in sets.iter().enumerate() {
         bar.set_message(set.display.clone());
@@ -270,9 +281,11 @@ fn run_sets(
             changed: changed.get(n).and_then(Option::as_ref),
             cache_cap,
             cache_report: None,
+            measure: Default::default(),
         };
         let report = run.run()?;
         findings.push(std::mem::take(&mut run.findings));
+        measured.append(&mut run.measure.measured);
         reports.push(report);
         // Roles are cluster-wide: the next directory starts without this one's.
         let dropped = target.drop_roles_since(&roles_before)?;

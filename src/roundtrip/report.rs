@@ -18,6 +18,10 @@ pub struct Report {
     /// Each server the round-trip ran on, by ascending version (several with `--pg-version
     /// 15,18`).
     pub servers: Vec<ServerReport>,
+    /// The statements whose locks, rewrites and scans were measured (for
+    /// [`super::measure::reconcile`]).
+    #[serde(skip)]
+    pub measured: Vec<super::probe::Measured>,
 }
 
 /// One server the round-trip ran on.

@@ -26,6 +26,9 @@ pub(super) struct Target {
     pub(super) roles_before: Option<BTreeSet<String>>,
     pub(super) statement_timeout: Duration,
     pub(super) lock_timeout: Duration,
+    /// Measure locks, rewrites, scans and invalid indexes after each statement of the first up
+    /// and of the down ([`super::probe`]).
+    pub(super) measure: bool,
     /// This run's id: its scratch databases are `migproof_<run>_<n>`, and (on a named server)
     /// its advisory lock says it is alive ([`named`]).
     pub(super) run: u32,
@@ -127,6 +130,7 @@ impl Target {
                     roles_before: Some(roles),
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
+                    measure: opts.measure,
                     run,
                     scratch_count: 0,
                     windows: Default::default(),
@@ -170,6 +174,7 @@ impl Target {
                     roles_before: None,
                     statement_timeout: opts.statement_timeout,
                     lock_timeout: opts.lock_timeout,
+                    measure: opts.measure,
                     run: fastrand::u32(..),
                     scratch_count: 0,
                     windows: Default::default(),
@@ -323,13 +328,30 @@ impl Target {
         text: &str,
         script: &Script,
     ) -> Result<Duration, apply::Rejection> {
+        self.apply_with(client, backend, text, script, None)
+    }
+
+    /// [`Target::apply`], measuring each statement into `probe` when there is one (under the
+    /// same limits and watchdog: the measurement's catalog reads take milliseconds).
+    pub(super) fn apply_with(
+        &self,
+        client: &mut Client,
+        backend: i32,
+        text: &str,
+        script: &Script,
+        mut probe: Option<&mut super::probe::Probe>,
+    ) -> Result<Duration, apply::Rejection> {
+        let mut send = |client: &mut Client| match probe.as_deref_mut() {
+            Some(p) => apply::apply_probed(client, text, script, p),
+            None => apply::apply(client, text, script),
+        };
         let _ = client.batch_execute(&format!(
             "SET statement_timeout = {}; SET lock_timeout = {}",
             self.statement_timeout.as_millis(),
             self.lock_timeout.as_millis()
         ));
         if self.statement_timeout.is_zero() {
-            return apply::apply(client, text, script);
+            return send(client);
         }
         let statements = match &script.sql {
             Some(sql) => sql.statements.len(),
@@ -341,7 +363,7 @@ impl Target {
         let limit = self.statement_timeout * (statements as u32 + 1);
         let watch = self.watch(client, backend, limit);
         let lo = named::txid(client).ok();
-        let (result, fired) = watchdog::run(&watch, || apply::apply(client, text, script));
+        let (result, fired) = watchdog::run(&watch, || send(client));
         if let Some(lo) = lo {
             // The script may have left a transaction open or failed: the window ends now, or,
             // when the session cannot tell, at the highest id the server has handed out.

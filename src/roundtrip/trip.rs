@@ -12,6 +12,7 @@ use super::report::{CacheReport, MigrationReport, MigrationStatus, SetReport, Se
 use super::snapshot::Snapshot;
 use super::target::{Scratch, Target};
 use super::{cache, named, plan, prefix, requirements, watchdog};
+use crate::checks::locks::Direction;
 use crate::checks::{self, Finding, Location, Rule};
 use crate::model::{Migration, MigrationSet, Script};
 
@@ -27,6 +28,8 @@ pub(super) struct SetRun<'a> {
     /// The schema cache's cap (`None`: --no-cache).
     pub(super) cache_cap: Option<u64>,
     pub(super) cache_report: Option<CacheReport>,
+    /// What the lock measurement keeps across the directory ([`super::probe`]).
+    pub(super) measure: super::probe::Tracker,
 }
 
 impl SetRun<'_> {
@@ -147,7 +150,7 @@ impl SetRun<'_> {
                 break;
             }
             let text = set.file(up.file).text();
-            let up_result = self.target.apply(&mut db.client, db.backend, text, up);
+            let up_result = self.apply_measured(&mut db, up, Direction::Up, i);
             match up_result {
                 Err(rejection) => {
                     self.connection_alive(&db, &rejection, up, "up")?;
@@ -301,10 +304,8 @@ impl SetRun<'_> {
         let down = m.down.as_ref().expect("checked by the caller");
         let up_name = set.file(up.file).file_name().to_string();
         let down_name = set.file(down.file).file_name().to_string();
-        match self
-            .target
-            .apply(&mut db.client, db.backend, set.file(down.file).text(), down)
-        {
+        // The index only matters for an up (its tables may be branch-new).
+        match self.apply_measured(db, down, Direction::Down, usize::MAX) {
             Err(r) => {
                 self.connection_alive(db, &r, down, "down")?;
                 let finding = self.rejected(
