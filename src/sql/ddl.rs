@@ -394,44 +394,18 @@ fn comment_end(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Up to `n` leading words of `text`, lowercased, skipping whitespace and comments; a word is
-/// a run of ASCII letters, and anything else ends the list with itself as the last word.
+/// Up to `n` leading tokens of `text` as words: keywords and unquoted names lowercased, `"`
+/// for a quoted name, `.` and `?` (anything else) as themselves.
 fn leading_words(text: &str, n: usize) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() && out.len() < n {
-        match bytes[i] {
-            b if b.is_ascii_whitespace() => i += 1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = comment_end(bytes, i),
-            b if b.is_ascii_alphabetic() => {
-                let start = i;
-                while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                let end = i;
-                // A word that runs on into digits, `_` or `$` is an identifier, not a keyword.
-                if bytes
-                    .get(i)
-                    .is_some_and(|b| b.is_ascii_digit() || *b == b'_' || *b == b'$' || *b >= 0x80)
-                {
-                    out.push("?".to_string());
-                    break;
-                }
-                out.push(text[start..end].to_ascii_lowercase());
-            }
-            _ => {
-                out.push(String::from_utf8_lossy(&bytes[i..=i]).into_owned());
-                break;
-            }
-        }
-    }
-    out
+    tokens(text, n)
+        .into_iter()
+        .map(|t| match t {
+            Token::Word(w) => w,
+            Token::Quoted(_) => "\"".to_string(),
+            Token::Dot => ".".to_string(),
+            Token::Other => "?".to_string(),
+        })
+        .collect()
 }
 
 fn span(n: &SyntaxNode) -> Range<usize> {
