@@ -692,3 +692,31 @@ fn failures_give_the_servers_reason_and_no_part_of_the_password() {
         "{stderr}"
     );
 }
+
+/// Attack (a forged snapshot): a migration defines its own `=` on `oid` in `public` and puts
+/// `public` before `pg_catalog` on the session's search_path, so that the catalog query the
+/// schema snapshot runs would pick it. Now the snapshot runs with `pg_catalog` alone on the
+/// search_path: the run completes and names what the down leaves behind.
+#[test]
+fn a_search_path_operator_cannot_forge_the_snapshot() {
+    if binaries().is_none() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let dir = sandbox.migration(
+        "forge",
+        "000001_forge",
+        "CREATE FUNCTION public.eq(oid, oid) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT true';\n\
+         CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = public.eq);\n\
+         SET search_path = public, pg_catalog;\n\
+         CREATE TABLE forgotten (a int);\n",
+        "SELECT 1;\n",
+    );
+    let out = run_bounded(
+        &mut sandbox.migproof(&["--no-measure", "--format", "json", dir.to_str().unwrap()]),
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let m = finding(&out, "MC303", &dir.join("000001_forge.down.sql"));
+    assert!(m.contains("left behind"), "{m}");
+}

@@ -40,8 +40,16 @@ impl Snapshot {
     /// Reads the schema through `statement` (a prepared [`QUERY`]). Timestamps from `since`
     /// (`YYYY-MM-DD HH:MM:SS`, UTC) to the moment of the snapshot are masked: they are what
     /// `'now'` folded into a default or a view while the migrations ran.
+    ///
+    /// The query runs with `search_path` set to `pg_catalog` alone (the migrations' own setting
+    /// is put back after): a migration that puts its own schema before `pg_catalog` and defines
+    /// an `=` on `oid` there must not be able to change what the snapshot sees.
     pub fn take(client: &mut Client, statement: &Statement, since: &str) -> Result<Snapshot, postgres::Error> {
-        let rows = client.query(statement, &[])?;
+        let saved: String = client.query_one("SHOW search_path", &[])?.get(0);
+        client.batch_execute("SET search_path = pg_catalog, pg_temp")?;
+        let rows = client.query(statement, &[]);
+        client.execute("SELECT pg_catalog.set_config('search_path', $1, false)", &[&saved])?;
+        let rows = rows?;
         let mut raw = Vec::with_capacity(rows.len());
         let mut clock = String::new();
         for row in rows {
@@ -83,7 +91,7 @@ impl Snapshot {
     /// The server clock (UTC, to the second), for [`Snapshot::take`]'s `since`.
     pub fn clock(client: &mut Client) -> Result<String, postgres::Error> {
         let row = client.query_one(
-            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')",
+            "SELECT pg_catalog.to_char(pg_catalog.clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')",
             &[],
         )?;
         Ok(row.get(0))
