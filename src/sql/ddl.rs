@@ -326,7 +326,7 @@ fn tokens(text: &str, n: usize) -> Vec<Token> {
                     i += 1;
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = comment_end(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = super::lexer::block_comment_end(bytes, i),
             b'"' => {
                 let start = i + 1;
                 i += 1;
@@ -372,26 +372,6 @@ fn tokens(text: &str, n: usize) -> Vec<Token> {
         }
     }
     out
-}
-
-/// The end of the (nested, as PostgreSQL's are) comment that starts at `i`.
-fn comment_end(bytes: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                break;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    i
 }
 
 /// Up to `n` leading tokens of `text` as words: keywords and unquoted names lowercased, `"`

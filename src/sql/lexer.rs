@@ -227,6 +227,26 @@ fn memchr_newline(bytes: &[u8], from: usize, end: usize) -> usize {
         .map_or(end, |p| from + p)
 }
 
+/// The end of the block comment that starts at `i` (`/*`): PostgreSQL's comments nest.
+pub fn block_comment_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
