@@ -21,7 +21,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::roundtrip::{Sandbox, has_pg15, json, pg18, set_statuses, text};
@@ -94,6 +94,12 @@ fn assert_pgvector_missing_on_15(j: &serde_json::Value, path: &str, out: &Output
     assert!(help.contains("apt-get install postgresql-15-pgvector"), "{help}");
 }
 
+/// PostgreSQL 18's binaries when both 15 and 18 are there, else `None` after a skip line.
+fn pg15_and_18() -> Option<PathBuf> {
+    let bin18 = pg18()?;
+    has_pg15().then_some(bin18)
+}
+
 /// A project that names a major this machine lacks: exit 2 before anything runs, naming the
 /// version, what is installed, what to install, and the nearest installed major above it (18)
 /// as an explicit choice. Where that major is installed after all,
@@ -125,10 +131,7 @@ fn assert_named_major_is_used_or_missing(seed: &str, major: u32, bin18: &Path) {
 /// with the package to install), never reported as a broken migration.
 #[test]
 fn go_backend_round_trips_its_vector_table_on_18() {
-    let Some(bin18) = pg18() else { return };
-    if !has_pg15() {
-        return;
-    }
+    let Some(bin18) = pg15_and_18() else { return };
     assert_named_major_is_used_or_missing("pass_backend", 16, &bin18);
 
     let out = run(
@@ -163,10 +166,7 @@ fn go_backend_round_trips_its_vector_table_on_18() {
 /// 15, where that PostgreSQL 16 syntax fails to apply.
 #[test]
 fn holomush_round_trips_on_18_as_its_configuration_says() {
-    let Some(bin18) = pg18() else { return };
-    if !has_pg15() {
-        return;
-    }
+    let Some(bin18) = pg15_and_18() else { return };
     let out = run("pass_holomush", &["--pg-bin", bin18.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let j = json(&out);
@@ -204,10 +204,7 @@ fn holomush_round_trips_on_18_as_its_configuration_says() {
 /// verified, with the package to install.
 #[test]
 fn memory_mcp_round_trips_with_its_commented_rollbacks_on_18() {
-    let Some(bin18) = pg18() else { return };
-    if !has_pg15() {
-        return;
-    }
+    let Some(bin18) = pg15_and_18() else { return };
     let out = run("pass_memory_mcp", &["--pg-bin", bin18.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let j = json(&out);
@@ -325,10 +322,7 @@ fn memory_mcp_rollbacks_come_from_the_commented_sections() {
 /// `CREATE EXTENSION vector` cannot run: not verified.
 #[test]
 fn memorall_registry_round_trips_on_18() {
-    let Some(bin18) = pg18() else { return };
-    if !has_pg15() {
-        return;
-    }
+    let Some(bin18) = pg15_and_18() else { return };
     assert_named_major_is_used_or_missing("pass_memorall", 17, &bin18);
 
     let out = run(
@@ -356,10 +350,7 @@ fn memorall_registry_round_trips_on_18() {
 /// MemGhost (seed 000) names no version: plain golang-migrate pairs, verified on 15 and on 18.
 #[test]
 fn memghost_round_trips_on_15_and_18() {
-    let Some(bin18) = pg18() else { return };
-    if !has_pg15() {
-        return;
-    }
+    let Some(bin18) = pg15_and_18() else { return };
     let out = run(
         "pass_memghost",
         &["--pg-version", "15,18", "--pg-bin", bin18.to_str().unwrap()],

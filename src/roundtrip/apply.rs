@@ -91,14 +91,7 @@ pub fn apply(client: &mut Client, text: &str, script: &Script) -> Result<Duratio
                 }
             }
             if transaction {
-                result = result.and_then(|_| {
-                    client
-                        .batch_execute("COMMIT")
-                        .map_err(|e| reject(&e, text, span.clone(), false))
-                });
-                if result.is_err() {
-                    let _ = client.batch_execute("ROLLBACK");
-                }
+                result = finish(client, result, text, &span);
             }
             result?;
         }
@@ -153,14 +146,7 @@ pub fn apply_probed(
             }
             probe.after(client, statement, sql, true);
         }
-        result = result.and_then(|_| {
-            client
-                .batch_execute("COMMIT")
-                .map_err(|e| reject(&e, text, span.clone(), false))
-        });
-        if result.is_err() {
-            let _ = client.batch_execute("ROLLBACK");
-        }
+        result = finish(client, result, text, &span);
         result?;
     } else {
         // Autocommit, statement by statement; the script's own BEGIN … COMMIT is followed.
@@ -272,6 +258,25 @@ fn locate(client: &mut Client, text: &str, span: Range<usize>, r: &mut Rejection
 
 /// A client error as a [`Rejection`]; `sent` is the part of `text` that was sent as the query
 /// (`positioned`: the server's position counts from its start).
+/// Ends the transaction a script's statements ran in: `COMMIT` when they all succeeded (a
+/// failing commit, such as a deferred constraint, is the script's rejection), else `ROLLBACK`.
+fn finish(
+    client: &mut Client,
+    result: Result<(), Rejection>,
+    text: &str,
+    span: &Range<usize>,
+) -> Result<(), Rejection> {
+    let result = result.and_then(|_| {
+        client
+            .batch_execute("COMMIT")
+            .map_err(|e| reject(&e, text, span.clone(), false))
+    });
+    if result.is_err() {
+        let _ = client.batch_execute("ROLLBACK");
+    }
+    result
+}
+
 fn reject(error: &postgres::Error, text: &str, sent: Range<usize>, positioned: bool) -> Rejection {
     let Some(db) = error.as_db_error() else {
         return Rejection {
