@@ -344,14 +344,21 @@ pub fn classify_for_locks(set: &mut MigrationSet) {
     let spans = |s: &model::Script| -> Vec<_> { s.spans().cloned().collect() };
     // The names `ALTER TABLE` statements mention: a table none of them names is never read in
     // detail, so its `CREATE TABLE` is not parsed.
-    let mut mentioned = std::collections::HashSet::new();
-    for m in &set.migrations {
-        for s in m.up.iter().chain(&m.down) {
-            if let (true, Ok(text), Some(parsed)) = (postgres(set, m, s), &set.files[s.file].text, &s.sql) {
-                sql::mentioned_names(text, &spans(s), parsed, &mut mentioned);
+    let mentioned = set
+        .migrations
+        .par_iter()
+        .fold(std::collections::HashSet::new, |mut mentioned, m| {
+            for s in m.up.iter().chain(&m.down) {
+                if let (true, Ok(text), Some(parsed)) = (postgres(set, m, s), &set.files[s.file].text, &s.sql) {
+                    sql::mentioned_names(text, &spans(s), parsed, &mut mentioned);
+                }
             }
-        }
-    }
+            mentioned
+        })
+        .reduce(std::collections::HashSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
     let details = |name: &str| mentioned.contains(name);
     let classified: Vec<Vec<Option<Vec<sql::ddl::Stmt>>>> = set
         .migrations

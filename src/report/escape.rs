@@ -89,6 +89,14 @@ fn escape(s: &str, keep: impl Fn(char) -> bool + Copy) -> Cow<'_, str> {
 /// Whether [`source`] would leave `s` as it is.
 pub fn source_is_clean(s: &str) -> bool {
     let bytes = s.as_bytes();
+    // Most sources are ASCII without a carriage return: a byte scan decides them.
+    if s.is_ascii()
+        && !bytes
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+    {
+        return !s.contains("##[");
+    }
     !s.contains("##[")
         && s.char_indices()
             .all(|(i, c)| !hidden(c) || c == '\n' || c == '\t' || (c == '\r' && bytes.get(i + 1) == Some(&b'\n')))

@@ -10,6 +10,8 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
+use rayon::prelude::*;
+
 use crate::checks::{Finding, Location, Severity};
 use crate::outcome::Outcome;
 use crate::report::escape;
@@ -134,7 +136,17 @@ impl SourceCode for Source {
 }
 
 impl View {
-    fn of(f: &Finding, clean: &mut Clean) -> View {
+    /// Whether every line of the texts miette would wrap is short enough that wrapping leaves
+    /// it as it is (with room for miette's widest indent), and has no edge whitespace for
+    /// wrapping to trim.
+    fn fits(&self, width: usize) -> bool {
+        let texts = [Some(&self.message), self.help.as_ref(), self.code.as_ref()];
+        texts.into_iter().flatten().flat_map(|t| t.split('\n')).all(|line| {
+            line.len() + 16 <= width && line.trim() == line && !line.contains(['\t', '\r']) && !line.contains("  ")
+        })
+    }
+
+    fn of(f: &Finding, clean: &Clean) -> View {
         let label = f.label.as_deref().map(|l| escape::line(l).into_owned());
         let (source, label) = source_and_label(&f.location, label, clean);
         let message = if source.is_some() {
@@ -171,29 +183,44 @@ fn help_with_related(f: &Finding) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
-/// Which source texts need no escaping, by address: each file is scanned once, not once per
-/// finding in it.
+/// Which source texts need no escaping, with where their lines start, by address: each file
+/// is scanned once (in parallel), not once per finding in it.
 type Clean = std::collections::HashMap<usize, (bool, Arc<Vec<usize>>)>;
+
+fn address(text: &Arc<str>) -> usize {
+    Arc::as_ptr(text).cast::<u8>() as usize
+}
+
+fn clean_sources(findings: &[Finding]) -> Clean {
+    let mut texts: Vec<&Arc<str>> = findings.iter().filter_map(|f| f.location.text.as_ref()).collect();
+    texts.sort_by_key(|t| address(t));
+    texts.dedup_by_key(|t| address(t));
+    texts
+        .par_iter()
+        .map(|text| {
+            let is_clean = escape::source_is_clean(text);
+            let lines = if is_clean { line_starts(text) } else { Vec::new() };
+            (address(text), (is_clean, Arc::new(lines)))
+        })
+        .collect()
+}
 
 fn source_and_label(
     location: &Location,
     label: Option<String>,
-    clean: &mut Clean,
+    clean: &Clean,
 ) -> (Option<Source>, Option<LabeledSpan>) {
     match &location.text {
         Some(text) if !text.is_empty() => {
             let start = location.span.start.min(text.len());
             let end = location.span.end.clamp(start, text.len());
-            let (is_clean, lines) = clean
-                .entry(Arc::as_ptr(text).cast::<u8>() as usize)
-                .or_insert_with(|| {
-                    let is_clean = escape::source_is_clean(text);
-                    (
-                        is_clean,
-                        Arc::new(if is_clean { line_starts(text) } else { Vec::new() }),
-                    )
-                })
-                .clone();
+            let (is_clean, lines) = clean.get(&address(text)).cloned().unwrap_or_else(|| {
+                let is_clean = escape::source_is_clean(text);
+                (
+                    is_clean,
+                    Arc::new(if is_clean { line_starts(text) } else { Vec::new() }),
+                )
+            });
             let (text, lines, start, end) = if is_clean {
                 (text.clone(), lines, start, end)
             } else {
@@ -263,23 +290,36 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false);
-    let mut out = String::new();
-    let mut clean = Clean::new();
-    for finding in &outcome.findings {
-        let view = View::of(finding, &mut clean);
-        if handler.render_report(&mut out, &view).is_err() {
-            // miette could not draw the snippet: fall back to one plain line.
-            let (line, col) = finding.location.line_col();
-            out.push_str(&format!(
-                "{}:{line}:{col}: {} {}: {}\n",
-                escape::line(&finding.location.path),
-                finding.rule.code,
-                finding.rule.name,
-                escape::text(&finding.message)
-            ));
-        }
-        out.push('\n');
-    }
+    // Wrapping a text that fits changes nothing but costs a Unicode line-break analysis per
+    // finding: such findings go through a handler that does not wrap (the same output).
+    let unwrapped = handler.clone().with_wrap_lines(false);
+    let clean = clean_sources(&outcome.findings);
+    let views: Vec<View> = outcome.findings.par_iter().map(|f| View::of(f, &clean)).collect();
+    // Each finding is drawn on its own (in parallel), then joined in order.
+    let drawn: Vec<String> = outcome
+        .findings
+        .par_iter()
+        .zip(&views)
+        .map(|(finding, view)| {
+            let handler = if view.fits(style.width) { &unwrapped } else { &handler };
+            let mut out = String::new();
+            if handler.render_report(&mut out, view).is_err() {
+                // miette could not draw the snippet: fall back to one plain line.
+                out.clear();
+                let (line, col) = finding.location.line_col();
+                out.push_str(&format!(
+                    "{}:{line}:{col}: {} {}: {}\n",
+                    escape::line(&finding.location.path),
+                    finding.rule.code,
+                    finding.rule.name,
+                    escape::text(&finding.message)
+                ));
+            }
+            out.push('\n');
+            out
+        })
+        .collect();
+    let mut out = drawn.concat();
     if let Some(rt) = &outcome.roundtrip {
         out.push_str(&roundtrip_lines(rt));
     }
@@ -429,6 +469,54 @@ mod tests {
                             }
                             (Err(_), Err(_)) => {}
                             (a, b) => panic!("{text:?} {start} {len}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A finding whose texts [`View::fits`] is drawn the same without wrapping as with it.
+    #[test]
+    fn a_text_that_fits_is_drawn_the_same_unwrapped() {
+        let long = "word ".repeat(30);
+        let texts = [
+            "short",
+            "`SET NOT NULL` on `t.a` scans the whole table under ACCESS EXCLUSIVE",
+            "a path/with-slashes and-hyphens: ../x/y-z.sql:1:2 and (brackets), `ticks`",
+            "exactly eighty-four columns wide, which is the widest a text may be and still fit ok",
+            "two\nlines",
+            "ünïcödé wörds, “quoted” — dashes",
+            long.trim_end(),
+            "ends with a space ",
+            "two  spaces",
+        ];
+        for width in [40, 84, 100, 120] {
+            for color in [false, true] {
+                let theme = if color {
+                    GraphicalTheme::unicode()
+                } else {
+                    GraphicalTheme::none()
+                };
+                let wrapping = GraphicalReportHandler::new_themed(theme)
+                    .with_width(width)
+                    .with_links(false);
+                let unwrapped = wrapping.clone().with_wrap_lines(false);
+                for message in texts {
+                    for help in texts {
+                        let view = View {
+                            code: Some("MC402 index-not-concurrent".into()),
+                            severity: miette::Severity::Warning,
+                            message: message.into(),
+                            help: Some(help.into()),
+                            source: None,
+                            label: None,
+                        };
+                        if view.fits(width) {
+                            let (mut a, mut b) = (String::new(), String::new());
+                            wrapping.render_report(&mut a, &view).unwrap();
+                            unwrapped.render_report(&mut b, &view).unwrap();
+                            assert_eq!(a, b, "{width} {message:?} {help:?}");
                         }
                     }
                 }

@@ -404,8 +404,38 @@ impl SetRun<'_> {
                 self.set.display
             )
         })?;
+        let mut s = s;
+        self.forget_foreign_roles(db, &mut s);
         *time += started.elapsed();
         Ok(s)
+    }
+
+    /// On a server the user names, another session may create a role while the run goes on
+    /// (roles are cluster-wide): a role that was not there when the run began and that no
+    /// script of this run created (its `pg_authid.xmin` in none of the run's windows, see
+    /// [`named`]) is not the migrations', and is left out of the snapshot. Without the right
+    /// to read `pg_authid`, every role is kept.
+    fn forget_foreign_roles(&self, db: &mut Scratch, s: &mut Snapshot) {
+        let Some(before) = &self.target.roles_before else {
+            return;
+        };
+        let Ok(rows) = db.client.query(
+            "SELECT rolname::text, pg_catalog.quote_ident(rolname), xmin::text::bigint FROM pg_catalog.pg_authid",
+            &[],
+        ) else {
+            return;
+        };
+        let windows = self.target.windows.borrow();
+        let foreign: std::collections::BTreeSet<String> = rows
+            .iter()
+            .filter(|r| {
+                let xmin = r.get::<_, i64>(2) as u32;
+                !before.contains(&r.get::<_, String>(0)) && !windows.iter().any(|w| named::in_window(xmin, *w))
+            })
+            .map(|r| r.get(1))
+            .collect();
+        s.objects
+            .retain(|(kind, _, name), _| !(kind == "role" && foreign.contains(name)));
     }
 
     /// Runs the setup file; `Some` when it failed (the directory is then not verified).

@@ -6,6 +6,7 @@
 //! rules need is kept; everything else is [`Kind::Other`]. Names are lowercased unless quoted,
 //! and the schema is dropped (`public.t` is `t`).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use squawk_syntax::{SyntaxKind as K, SyntaxNode};
@@ -19,6 +20,34 @@ pub struct Stmt {
 }
 
 impl Stmt {
+    /// Moves every span of the statement `by` bytes later.
+    fn shift(&mut self, by: usize) {
+        let move_span = |r: &mut Range<usize>| *r = r.start + by..r.end + by;
+        let move_constraint = |c: &mut Constraint| move_span(&mut c.span);
+        let move_column = |c: &mut Column| {
+            move_span(&mut c.span);
+            c.constraints.iter_mut().for_each(move_constraint);
+        };
+        move_span(&mut self.span);
+        match &mut self.kind {
+            Kind::CreateTable(t) => {
+                t.columns.iter_mut().for_each(move_column);
+                t.constraints.iter_mut().for_each(move_constraint);
+            }
+            Kind::AlterTable { actions, .. } => {
+                for a in actions {
+                    move_span(&mut a.span);
+                    match &mut a.kind {
+                        ActionKind::AddColumn(c) => move_column(c),
+                        ActionKind::AddConstraint(c) => move_constraint(c),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A statement no lock rule looks at.
     pub fn other(span: Range<usize>) -> Stmt {
         Stmt {
@@ -207,10 +236,14 @@ pub enum ActionKind {
     Other,
 }
 
-/// Classifies each top-level statement of a parsed script. `offset` is added to spans when the
-/// tree was parsed from a slice (0 for a masked whole file).
-pub fn classify(root: &SyntaxNode) -> Vec<Stmt> {
-    root.children().filter_map(|n| statement(&n)).collect()
+/// Classifies each top-level statement of a parsed script. `offset` is added to every span:
+/// where the parsed text starts in the file.
+pub fn classify(root: &SyntaxNode, offset: usize) -> Vec<Stmt> {
+    let mut stmts: Vec<Stmt> = root.children().filter_map(|n| statement(&n)).collect();
+    if offset > 0 {
+        stmts.iter_mut().for_each(|s| s.shift(offset));
+    }
+    stmts
 }
 
 /// Whether a statement (its text, from its first token) can be anything but [`Kind::Other`]:
@@ -219,61 +252,223 @@ pub fn classify(root: &SyntaxNode) -> Vec<Stmt> {
 /// given to the tree parser. Errs on the side of parsing: a statement whose start it cannot read
 /// is parsed. Keep in step with [`statement`].
 pub fn may_matter(stmt: &str) -> bool {
-    let mut words = leading_words(stmt, 6).into_iter();
+    let mut words = Tokens::new(stmt).take(6);
     let Some(first) = words.next() else { return true };
-    match first.as_str() {
-        "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "set" | "reindex" | "vacuum" | "cluster"
-        | "update" | "delete" | "with" | "truncate" | "lock" => true,
-        "alter" | "drop" => words.next().is_none_or(|w| w == "table" || w == "index"),
-        "create" => {
-            let what = words.find(|w| {
-                !matches!(
-                    w.as_str(),
-                    "or" | "replace" | "global" | "local" | "temp" | "temporary" | "unlogged" | "unique" | "constraint"
-                )
-            });
-            what.is_none_or(|w| matches!(w.as_str(), "table" | "index" | "domain" | "trigger" | "policy"))
-        }
-        // Not a keyword the lexer can read (a quoted word, a bracket): parse it.
-        w => !w.bytes().all(|b| b.is_ascii_alphabetic()),
+    let Token::Word(first) = first else {
+        // A quoted word, a dot or a bracket: not a keyword the lexer can read; parse it.
+        return true;
+    };
+    let is = |w: &str| first.eq_ignore_ascii_case(w);
+    if [
+        "begin", "start", "commit", "end", "rollback", "abort", "set", "reindex", "vacuum", "cluster",
+    ]
+    .iter()
+    .chain(&["update", "delete", "with", "truncate", "lock"])
+    .any(|k| is(k))
+    {
+        return true;
     }
+    if is("alter") || is("drop") {
+        return words.next().is_none_or(|w| w.is("table") || w.is("index"));
+    }
+    if is("create") {
+        let modifier = [
+            "or",
+            "replace",
+            "global",
+            "local",
+            "temp",
+            "temporary",
+            "unlogged",
+            "unique",
+            "constraint",
+        ];
+        let what = words.find(|w| !modifier.iter().any(|m| w.is(m)));
+        return what.is_none_or(|w| {
+            ["table", "index", "domain", "trigger", "policy"]
+                .iter()
+                .any(|k| w.is(k))
+        });
+    }
+    // A word the lexer reads as an identifier but no keyword (`_x`, `x1`): parse it.
+    !first.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// What a statement whose rules need only names is, read from its words without a parse:
+/// `UPDATE`, `DELETE` (also after a `WITH` list), `DROP TABLE`, `DROP INDEX`, `CREATE POLICY`,
+/// `CREATE TRIGGER` — in a real migration set often half the bytes the tree parser would
+/// otherwise read. `None` when the statement is anything else or holds what this reader does
+/// not follow (a `$`, a backslash, an unexpected word): it is then parsed. A test holds it to
+/// the tree's reading of every such statement of the corpus.
+pub fn shallow(stmt: &str) -> Option<Kind> {
+    if stmt.contains(['$', '\\']) {
+        return None;
+    }
+    let mut t = Tokens::new(stmt).peekable();
+    let first = t.next()?;
+    if first.is("update") || first.is("delete") || first.is("with") {
+        return shallow_dml(first, t);
+    }
+    if first.is("drop") {
+        let what = t.next().filter(|w| w.is("table") || w.is("index"))?;
+        let concurrently = what.is("index") && t.next_if(|w| w.is("concurrently")).is_some();
+        if t.next_if(|w| w.is("if")).is_some() && !t.next()?.is("exists") {
+            return None;
+        }
+        let mut names = Vec::new();
+        loop {
+            names.push(qualified_name(&mut t)?);
+            match t.next() {
+                Some(Token::Other(b',')) => continue,
+                Some(w) if w.is("cascade") || w.is("restrict") => break,
+                Some(Token::Other(b';')) | None => break,
+                Some(_) => return None,
+            }
+        }
+        if t.any(|w| w != Token::Other(b';')) {
+            return None;
+        }
+        return Some(if what.is("table") {
+            Kind::DropTable { tables: names }
+        } else {
+            Kind::DropIndex {
+                concurrently,
+                indexes: names,
+            }
+        });
+    }
+    if first.is("create") {
+        let what = t.next()?;
+        if !(what.is("policy") || what.is("trigger")) {
+            return None;
+        }
+        let _name = t.next().filter(|n| matches!(n, Token::Word(_) | Token::Quoted(_)))?;
+        // A trigger's events come before `ON` (which no column can be named unquoted).
+        let on = t.position(|w| w.is("on") || matches!(w, Token::Other(b'(' | b')')))?;
+        if what.is("policy") && on != 0 {
+            return None;
+        }
+        let table = qualified_name(&mut t)?;
+        let what = if what.is("policy") {
+            "CREATE POLICY"
+        } else {
+            "CREATE TRIGGER"
+        };
+        return t.peek().is_some().then_some(Kind::StrongLock { table, what });
+    }
+    None
+}
+
+/// `UPDATE [ONLY] t`, `DELETE FROM [ONLY] t`, or either after `WITH name AS (…), …`; any
+/// other statement after a `WITH` list is no backfill.
+fn shallow_dml<'a>(first: Token<'a>, mut t: std::iter::Peekable<Tokens<'a>>) -> Option<Kind> {
+    let mut verb = first;
+    if first.is("with") {
+        t.next_if(|w| w.is("recursive"));
+        loop {
+            t.next().filter(|n| matches!(n, Token::Word(_) | Token::Quoted(_)))?;
+            if t.peek() == Some(&Token::Other(b'(')) {
+                skip_group(&mut t)?;
+            }
+            if !t.next()?.is("as") {
+                return None;
+            }
+            t.next_if(|w| w.is("not"));
+            t.next_if(|w| w.is("materialized"));
+            if t.peek() != Some(&Token::Other(b'(')) {
+                return None;
+            }
+            skip_group(&mut t)?;
+            if t.next_if(|w| *w == Token::Other(b',')).is_none() {
+                break;
+            }
+        }
+        verb = t.next()?;
+        if ["select", "insert", "merge", "values", "table"]
+            .iter()
+            .any(|k| verb.is(k))
+        {
+            return Some(Kind::Other);
+        }
+    }
+    let verb = if verb.is("update") {
+        "UPDATE"
+    } else if verb.is("delete") && t.next()?.is("from") {
+        "DELETE"
+    } else {
+        return None;
+    };
+    if t.peek().is_some_and(|w| w.is("only")) {
+        return None;
+    }
+    let table = qualified_name(&mut t)?;
+    if t.peek() == Some(&Token::Other(b'*')) {
+        return None;
+    }
+    Some(Kind::Backfill { table, verb })
+}
+
+/// A possibly qualified name; its last part, as the tree would hold it.
+fn qualified_name<'a>(t: &mut std::iter::Peekable<Tokens<'a>>) -> Option<String> {
+    let mut last = t.next().filter(|n| matches!(n, Token::Word(_) | Token::Quoted(_)))?;
+    while t.next_if(|w| *w == Token::Dot).is_some() {
+        last = t.next().filter(|n| matches!(n, Token::Word(_) | Token::Quoted(_)))?;
+    }
+    last.name().map(Cow::into_owned)
+}
+
+/// Skips a bracketed group, from its `(` to the matching `)`.
+fn skip_group<'a>(t: &mut std::iter::Peekable<Tokens<'a>>) -> Option<()> {
+    let mut depth = 0usize;
+    for w in t.by_ref() {
+        match w {
+            Token::Other(b'(') => depth += 1,
+            Token::Other(b')') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The table a plain `CREATE TABLE` makes, read from its first words without a parse: the
 /// name as [`Kind::CreateTable`] would hold it. `None` for anything else, and for statements
 /// whose details a rule reads on their own (`PARTITION OF` / `PARTITION BY`): those are parsed.
 pub fn created_table(stmt: &str) -> Option<String> {
-    let tokens = tokens(stmt, 12);
-    let mut words = tokens.iter().peekable();
-    if words.next()? != &Token::Word("create".into()) {
+    let mut words = Tokens::new(stmt).take(12).peekable();
+    if !words.next()?.is("create") {
         return None;
     }
-    let keyword = |t: &Token, k: &str| matches!(t, Token::Word(w) if w == k);
-    while let Some(t) = words.peek() {
-        if ["global", "local", "temp", "temporary", "unlogged"]
-            .iter()
-            .any(|k| keyword(t, k))
-        {
-            words.next();
-        } else {
-            break;
-        }
-    }
-    if !keyword(words.next()?, "table") {
+    while words
+        .next_if(|t| {
+            ["global", "local", "temp", "temporary", "unlogged"]
+                .iter()
+                .any(|k| t.is(k))
+        })
+        .is_some()
+    {}
+    if !words.next()?.is("table") {
         return None;
     }
-    let rest: Vec<&Token> = words.collect();
-    let mut rest = rest.as_slice();
-    if rest.len() >= 3 && keyword(rest[0], "if") && keyword(rest[1], "not") && keyword(rest[2], "exists") {
-        rest = &rest[3..];
+    let mut rest = words.collect::<Vec<_>>().into_iter().peekable();
+    let mut lookahead = rest.clone();
+    if lookahead.next().is_some_and(|t| t.is("if"))
+        && lookahead.next().is_some_and(|t| t.is("not"))
+        && lookahead.next().is_some_and(|t| t.is("exists"))
+    {
+        rest = lookahead;
     }
     // A qualified name: name (. name)*, then anything but a dot.
     let mut name = None;
     let mut expect_name = true;
     for t in rest {
         match (t, expect_name) {
-            (Token::Word(w) | Token::Quoted(w), true) => {
-                name = Some(w.clone());
+            (Token::Word(_) | Token::Quoted(_), true) => {
+                name = Some(t);
                 expect_name = false;
             }
             (Token::Dot, false) => expect_name = true,
@@ -281,111 +476,133 @@ pub fn created_table(stmt: &str) -> Option<String> {
             _ => return None,
         }
     }
-    if expect_name || stmt.to_ascii_lowercase().contains("partition") {
+    let mentions_partition = stmt.as_bytes().windows(9).any(|w| w.eq_ignore_ascii_case(b"partition"));
+    if expect_name || mentions_partition {
         return None;
     }
-    name
+    name.and_then(Token::name).map(Cow::into_owned)
 }
 
 /// Whether a statement starts `ALTER TABLE`.
 pub fn is_alter_table(stmt: &str) -> bool {
-    leading_words(stmt, 2) == ["alter", "table"]
+    let mut words = Tokens::new(stmt);
+    words.next().is_some_and(|t| t.is("alter")) && words.next().is_some_and(|t| t.is("table"))
 }
 
 /// The names a statement mentions (unquoted ones lowercased, quoted ones as written), a
-/// superset of the tables it can touch.
-pub fn mentioned_names(stmt: &str) -> impl Iterator<Item = String> {
-    tokens(stmt, usize::MAX).into_iter().filter_map(|t| match t {
-        Token::Word(w) | Token::Quoted(w) => Some(w),
-        _ => None,
-    })
+/// superset of the tables it can touch. Borrowed from the text where it already reads so.
+pub fn mentioned_names(stmt: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    Tokens::new(stmt).filter_map(Token::name)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    /// An unquoted identifier or keyword, lowercased.
-    Word(String),
-    /// A quoted identifier, unescaped.
-    Quoted(String),
+/// A token of a statement's text, borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token<'a> {
+    /// An unquoted identifier or keyword, as written.
+    Word(&'a str),
+    /// A quoted identifier, between its quotes and still escaped (`""`); empty if unterminated.
+    Quoted(&'a str),
     Dot,
-    /// Anything else (punctuation, a literal, a number).
-    Other,
+    /// Anything else: punctuation as its byte, `'` for a string literal, `0` for a number.
+    Other(u8),
 }
 
-/// Up to `n` tokens of `text`, skipping whitespace and comments.
-fn tokens(text: &str, n: usize) -> Vec<Token> {
-    let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() && out.len() < n {
-        match bytes[i] {
-            b if b.is_ascii_whitespace() => i += 1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+impl<'a> Token<'a> {
+    /// Whether this is the unquoted keyword `k` (lowercase), in any case.
+    fn is(&self, k: &str) -> bool {
+        matches!(self, Token::Word(w) if w.eq_ignore_ascii_case(k))
+    }
+
+    /// The name a word or quoted identifier stands for: unquoted ones lowercased, quoted ones
+    /// unescaped.
+    fn name(self) -> Option<Cow<'a, str>> {
+        match self {
+            Token::Word(w) if w.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) => {
+                Some(Cow::Owned(w.to_lowercase()))
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = super::lexer::block_comment_end(bytes, i),
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                let mut word = String::new();
-                loop {
-                    match bytes.get(i) {
-                        None => break,
-                        Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
-                        Some(b'"') => {
-                            word = text[start..i].replace("\"\"", "\"");
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => i += 1,
-                    }
-                }
-                out.push(Token::Quoted(word));
-            }
-            b'\'' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'\'' {
-                    i += 1;
-                }
-                i += 1;
-                out.push(Token::Other);
-            }
-            b'.' => {
-                i += 1;
-                out.push(Token::Dot);
-            }
-            b if ident(b) => {
-                let start = i;
-                while i < bytes.len() && ident(bytes[i]) {
-                    i += 1;
-                }
-                // `start` and `i` are on char boundaries: non-ASCII bytes are consumed whole.
-                out.push(Token::Word(text[start..i].to_lowercase()));
-            }
-            _ => {
-                i += 1;
-                out.push(Token::Other);
-            }
+            Token::Quoted(q) if q.contains("\"\"") => Some(Cow::Owned(q.replace("\"\"", "\""))),
+            Token::Word(w) | Token::Quoted(w) => Some(Cow::Borrowed(w)),
+            Token::Dot | Token::Other(_) => None,
         }
     }
-    out
 }
 
-/// Up to `n` leading tokens of `text` as words: keywords and unquoted names lowercased, `"`
-/// for a quoted name, `.` and `?` (anything else) as themselves.
-fn leading_words(text: &str, n: usize) -> Vec<String> {
-    tokens(text, n)
-        .into_iter()
-        .map(|t| match t {
-            Token::Word(w) => w,
-            Token::Quoted(_) => "\"".to_string(),
-            Token::Dot => ".".to_string(),
-            Token::Other => "?".to_string(),
-        })
-        .collect()
+/// The tokens of a text, skipping whitespace and comments; allocates nothing.
+#[derive(Clone)]
+struct Tokens<'a> {
+    text: &'a str,
+    i: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(text: &'a str) -> Tokens<'a> {
+        Tokens { text, i: 0 }
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let bytes = self.text.as_bytes();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+        let mut i = self.i;
+        let token = loop {
+            match *bytes.get(i)? {
+                b if b.is_ascii_whitespace() => i += 1,
+                b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => i = super::lexer::block_comment_end(bytes, i),
+                b'"' => {
+                    let start = i + 1;
+                    i += 1;
+                    let mut word = "";
+                    loop {
+                        match bytes.get(i) {
+                            None => break,
+                            Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                            Some(b'"') => {
+                                word = &self.text[start..i];
+                                i += 1;
+                                break;
+                            }
+                            Some(_) => i += 1,
+                        }
+                    }
+                    break Token::Quoted(word);
+                }
+                b'\'' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                    break Token::Other(b'\'');
+                }
+                b'.' => {
+                    i += 1;
+                    break Token::Dot;
+                }
+                b if ident(b) => {
+                    let start = i;
+                    while i < bytes.len() && ident(bytes[i]) {
+                        i += 1;
+                    }
+                    // `start` and `i` are on char boundaries: non-ASCII bytes are consumed whole.
+                    break Token::Word(&self.text[start..i]);
+                }
+                b => {
+                    i += 1;
+                    break Token::Other(b);
+                }
+            }
+        };
+        self.i = i;
+        Some(token)
+    }
 }
 
 fn span(n: &SyntaxNode) -> Range<usize> {
@@ -510,7 +727,7 @@ fn strong(n: &SyntaxNode, what: &'static str) -> Option<Kind> {
         .find(|c| {
             matches!(
                 c.kind(),
-                K::TABLE_NAME_REF | K::RELATION_NAME | K::PATH_REF | K::TABLE_RELATION_NAME
+                K::TABLE_NAME_REF | K::RELATION_NAME | K::RELATION_NAME_REF | K::PATH_REF | K::TABLE_RELATION_NAME
             ) && c.parent().is_some_and(|p| &p == n || p.parent().as_ref() == Some(n))
         })
         .map(|c| last_name(&c))?;
@@ -872,7 +1089,7 @@ mod tests {
 
     fn one(sql: &str) -> Kind {
         let parse = squawk_syntax::SourceFile::parse(sql);
-        classify(&parse.syntax_node()).remove(0).kind
+        classify(&parse.syntax_node(), 0).remove(0).kind
     }
 
     #[test]
@@ -916,7 +1133,7 @@ mod tests {
         // Each statement the classifier reads is kept by the prefilter.
         for sql in kept {
             let parse = squawk_syntax::SourceFile::parse(sql);
-            for stmt in classify(&parse.syntax_node()) {
+            for stmt in classify(&parse.syntax_node(), 0) {
                 if stmt.kind != Kind::Other {
                     assert!(may_matter(&sql[stmt.span.clone()]), "{sql}");
                 }
@@ -939,7 +1156,7 @@ mod tests {
             assert!(!may_matter(sql), "{sql}");
             let parse = squawk_syntax::SourceFile::parse(sql);
             assert!(
-                classify(&parse.syntax_node()).iter().all(|s| s.kind == Kind::Other),
+                classify(&parse.syntax_node(), 0).iter().all(|s| s.kind == Kind::Other),
                 "{sql}"
             );
         }
@@ -973,8 +1190,9 @@ mod tests {
             };
             assert_eq!(created_table(sql), Some(t.table), "{sql}");
         }
-        let names: Vec<String> =
-            mentioned_names("ALTER TABLE public.\"Users\" ADD COLUMN b text DEFAULT 'x y';").collect();
+        let names: Vec<String> = mentioned_names("ALTER TABLE public.\"Users\" ADD COLUMN b text DEFAULT 'x y';")
+            .map(Cow::into_owned)
+            .collect();
         assert_eq!(
             names,
             [
@@ -983,6 +1201,36 @@ mod tests {
         );
         assert!(is_alter_table("-- x\nALTER TABLE ONLY t ADD b int;"));
         assert!(!is_alter_table("ALTER INDEX i RENAME TO j;"));
+    }
+
+    #[test]
+    fn the_words_reader_reads_what_the_tree_reads_or_nothing() {
+        // Read by words: the same kind as the tree's.
+        for sql in [
+            "UPDATE public.\"Users\" SET a = 1 WHERE b IN (SELECT 1);",
+            "delete from t where x = 'a;(b';",
+            "WITH RECURSIVE x (n) AS (SELECT 1 UNION SELECT n + 1 FROM x), y AS MATERIALIZED (SELECT 2) UPDATE t SET a = 1;",
+            "WITH moved AS (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved;",
+            "DROP INDEX CONCURRENTLY IF EXISTS s.i1, i2 CASCADE;",
+            "DROP TABLE IF EXISTS a, \"B\";",
+            "CREATE POLICY p ON s.t USING (owner = current_user);",
+            "CREATE TRIGGER tr AFTER INSERT OR UPDATE OF a, b ON s.t FOR EACH ROW EXECUTE FUNCTION f();",
+        ] {
+            assert_eq!(shallow(sql), Some(one(sql)), "{sql}");
+        }
+        // Left to the tree: dollar quotes, escapes, `ONLY`, `*`, anything unexpected.
+        for sql in [
+            "WITH x AS (SELECT $$)$$) UPDATE t SET a = 1;",
+            "UPDATE t SET a = E'\\'';",
+            "UPDATE ONLY t SET a = 1;",
+            "DELETE FROM t * WHERE a;",
+            "DROP VIEW v;",
+            "DROP TABLE a b;",
+            "CREATE POLICY p AS PERMISSIVE ON t;",
+            "ALTER TABLE t ADD b int;",
+        ] {
+            assert_eq!(shallow(sql), None, "{sql}");
+        }
     }
 
     #[test]

@@ -142,11 +142,11 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
 ///
 /// Only statements that can be more than [`ddl::Kind::Other`] ([`ddl::may_matter`]) and that
 /// PostgreSQL's grammar accepts (a rejected statement is MC201's, and its tree would be a
-/// guess) reach the tree parser; the others are blanked out of its text (offsets kept) and come
-/// back as `Other`, so a script of `INSERT`s and function bodies costs a look at its first
-/// words, not a parse. A plain `CREATE TABLE` of a table for which `details` says no (no later
-/// statement can read its columns or constraints) is not parsed either: its name is all a rule
-/// needs.
+/// guess) are read; the others come back as `Other`, so a script of `INSERT`s and function
+/// bodies costs a look at its first words. Statements whose rules need only names
+/// ([`ddl::shallow`]) are read from their words, and so is a plain `CREATE TABLE` of a table
+/// for which `details` says no (no later statement can read its columns or constraints). The
+/// rest reach the tree parser, one statement at a time.
 pub fn classify(
     text: &str,
     spans: &[Range<usize>],
@@ -155,37 +155,40 @@ pub fn classify(
 ) -> Vec<ddl::Stmt> {
     let errors = error_starts(parsed);
     let mut out = Vec::new();
-    for (span, statements) in parts(spans, parsed) {
-        let meta: Vec<_> = parsed
-            .meta_commands
-            .iter()
-            .filter(|r| within(r, &span))
-            .cloned()
-            .collect();
-        let mut blank = meta;
-        let mut shallow = Vec::new();
-        for s in &statements {
-            match take(text, &errors, s) {
-                Take::Parse => continue,
-                Take::Table(name) if details(&name) => continue,
-                Take::Table(name) => shallow.push(ddl::Stmt {
-                    span: s.clone(),
+    for (_, statements) in parts(spans, parsed) {
+        for s in statements {
+            match take(text, &errors, &s) {
+                Take::Table(name) if !details(&name) => out.push(ddl::Stmt {
+                    span: s,
                     kind: ddl::Kind::CreateTable(ddl::CreateTable {
                         table: name,
                         ..ddl::CreateTable::default()
                     }),
                 }),
-                Take::Other => shallow.push(ddl::Stmt::other(s.clone())),
+                Take::Other => out.push(ddl::Stmt::other(s)),
+                Take::Known(kind) => out.push(ddl::Stmt { span: s, kind }),
+                Take::Parse | Take::Table(_) => out.extend(parse_one(text, &s, &parsed.meta_commands)),
             }
-            blank.push(s.clone());
         }
-        if shallow.len() < statements.len() {
-            out.extend(parse::classify(&lexer::mask(text, span, &blank)));
-        }
-        out.extend(shallow);
     }
     out.sort_by_key(|s| s.span.start);
     out
+}
+
+/// One statement through the tree parser, alone (its psql meta-commands blanked), with spans
+/// in the file.
+fn parse_one(text: &str, s: &Range<usize>, meta: &[Range<usize>]) -> Vec<ddl::Stmt> {
+    let sql = &text[s.clone()];
+    let inner: Vec<Range<usize>> = meta
+        .iter()
+        .filter(|r| within(r, s))
+        .map(|r| r.start - s.start..r.end - s.start)
+        .collect();
+    if inner.is_empty() {
+        parse::classify(sql, s.start)
+    } else {
+        parse::classify(&lexer::mask(sql, 0..sql.len(), &inner), s.start)
+    }
 }
 
 /// Adds to `out` the names mentioned by the `ALTER TABLE` statements of a script: the only
@@ -204,7 +207,11 @@ pub fn mentioned_names(
             if let (Take::Parse, Some(t)) = (take(text, &errors, s), text.get(s.clone()))
                 && ddl::is_alter_table(t)
             {
-                out.extend(ddl::mentioned_names(t));
+                for name in ddl::mentioned_names(t) {
+                    if !out.contains(&*name) {
+                        out.insert(name.into_owned());
+                    }
+                }
             }
         }
     }
@@ -213,6 +220,8 @@ pub fn mentioned_names(
 /// What [`classify`] does with one statement.
 enum Take {
     Other,
+    /// Read from the statement's words ([`ddl::shallow`]).
+    Known(ddl::Kind),
     /// A plain `CREATE TABLE` of this table.
     Table(String),
     Parse,
@@ -227,7 +236,10 @@ fn take(text: &str, errors: &[usize], s: &Range<usize>) -> Take {
         return Take::Other;
     }
     match text.get(s.clone()) {
-        Some(t) if ddl::may_matter(t) => ddl::created_table(t).map_or(Take::Parse, Take::Table),
+        Some(t) if ddl::may_matter(t) => match ddl::shallow(t) {
+            Some(kind) => Take::Known(kind),
+            None => ddl::created_table(t).map_or(Take::Parse, Take::Table),
+        },
         _ => Take::Other,
     }
 }

@@ -109,8 +109,8 @@ pub fn syntax_errors(
 /// Each statement of `sql` (already masked to one script) classified for the lock-safety rules
 /// ([`super::ddl`]), from squawk-syntax's tree (it recovers past errors, so a script with one
 /// broken statement still has the others classified).
-pub fn classify(sql: &str) -> Vec<super::ddl::Stmt> {
-    super::ddl::classify(&squawk_syntax::SourceFile::parse(sql).syntax_node())
+pub fn classify(sql: &str, offset: usize) -> Vec<super::ddl::Stmt> {
+    super::ddl::classify(&squawk_syntax::SourceFile::parse(sql).syntax_node(), offset)
 }
 
 /// Parses `sql` (already masked to one script) with sqlparser's MySQL or SQLite dialect and

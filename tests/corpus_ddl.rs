@@ -1,0 +1,84 @@
+//! The words-only reader of the lock rules ([`migproof::sql::ddl::shallow`]), which spares the
+//! tree parser the `UPDATE`s, `DELETE`s, `WITH` lists, drops, policies and triggers of a
+//! migration set, must read every such statement exactly as the tree does: same kind, same
+//! names, same span. Held against every statement PostgreSQL accepts in the `.sql` files of
+//! `../shared/corpus` and of `fixtures/`. Skips with a line when the corpus is absent
+//! (`MIGPROOF_CORPUS` overrides where it is); fails instead under `CI=true`.
+
+use std::path::{Path, PathBuf};
+
+use migproof::sql::{self, ddl, parse};
+
+const CORPUS: &str = "../shared/corpus";
+
+fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sql_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "sql") {
+            out.push(p);
+        }
+    }
+}
+
+/// (statements read by words, disagreements) over the `.sql` files under `dir`.
+fn compare(dir: &Path) -> (usize, Vec<String>) {
+    let mut files = Vec::new();
+    sql_files(dir, &mut files);
+    files.sort();
+    let (mut read, mut wrong) = (0, Vec::new());
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let parsed = sql::analyze(&text, 0..text.len());
+        for s in &parsed.statements {
+            let rejected = parsed
+                .syntax_errors
+                .iter()
+                .any(|e| e.span.start >= s.start && e.span.start <= s.end);
+            let Some(stmt) = text.get(s.clone()) else { continue };
+            let Some(kind) = (!rejected).then(|| ddl::shallow(stmt)).flatten() else {
+                continue;
+            };
+            read += 1;
+            let tree = parse::classify(stmt, s.start);
+            let words = vec![ddl::Stmt { span: s.clone(), kind }];
+            if tree != words {
+                wrong.push(format!(
+                    "{}:{}: words {words:?}, tree {tree:?}",
+                    file.display(),
+                    s.start
+                ));
+            }
+        }
+    }
+    (read, wrong)
+}
+
+#[test]
+fn the_words_reader_agrees_with_the_tree_on_the_fixtures() {
+    let (read, wrong) = compare(Path::new("fixtures"));
+    assert!(read > 0, "no fixture statement was read by words");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_words_reader_agrees_with_the_tree_on_the_corpus() {
+    let configured = std::env::var("MIGPROOF_CORPUS").unwrap_or_else(|_| CORPUS.to_string());
+    let root = Path::new(&configured);
+    if !root.is_dir() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{configured} is missing, and CI=true needs it"
+        );
+        eprintln!("skipped: {configured} is absent");
+        return;
+    }
+    let (read, wrong) = compare(root);
+    eprintln!("{read} corpus statements read by words");
+    assert!(read > 1000, "only {read} corpus statements were read by words");
+    assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));
+}
