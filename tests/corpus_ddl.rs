@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use migproof::sql::{self, ddl, parse};
 
-const CORPUS: &str = "../shared/corpus";
+mod common;
 
 fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -67,17 +67,8 @@ fn the_words_reader_agrees_with_the_tree_on_the_fixtures() {
 
 #[test]
 fn the_words_reader_agrees_with_the_tree_on_the_corpus() {
-    let configured = std::env::var("MIGPROOF_CORPUS").unwrap_or_else(|_| CORPUS.to_string());
-    let root = Path::new(&configured);
-    if !root.is_dir() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{configured} is missing, and CI=true needs it"
-        );
-        eprintln!("skipped: {configured} is absent");
-        return;
-    }
-    let (read, wrong) = compare(root);
+    let Some(root) = common::corpus_root() else { return };
+    let (read, wrong) = compare(&root);
     eprintln!("{read} corpus statements read by words");
     assert!(read > 1000, "only {read} corpus statements were read by words");
     assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));

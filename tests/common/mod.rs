@@ -123,10 +123,7 @@ pub fn corpus_root() -> Option<std::path::PathBuf> {
     if p.is_dir() {
         return Some(p);
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("../shared/corpus is absent, and CI=true requires it");
-    }
-    eprintln!("skipped: ../shared/corpus is absent");
+    skip(&format!("{} is absent", p.display()));
     None
 }
 
