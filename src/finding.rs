@@ -157,6 +157,16 @@ impl Location {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         (line, before[line_start..].chars().count() + 1)
     }
+
+    /// [`Location::line_col`] from `newlines`, where the text's `\n`s are (the same answer,
+    /// by bisection instead of a count from the text's start).
+    fn line_col_by(&self, newlines: &[usize]) -> (usize, usize) {
+        let Some(text) = &self.text else { return (1, 1) };
+        let at = floor_char_boundary(text, self.span.start);
+        let before = newlines.partition_point(|&n| n < at);
+        let line_start = if before == 0 { 0 } else { newlines[before - 1] + 1 };
+        (before + 1, text[line_start..at].chars().count() + 1)
+    }
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -226,7 +236,10 @@ impl Finding {
 
     /// The order findings are reported in: path, line, code, then the rest.
     pub fn sort_key(&self) -> (String, usize, usize, &'static str, String) {
-        let (line, col) = self.location.line_col();
+        self.sort_key_by(self.location.line_col())
+    }
+
+    fn sort_key_by(&self, (line, col): (usize, usize)) -> (String, usize, usize, &'static str, String) {
         (
             self.location.path.clone(),
             line,
@@ -239,7 +252,24 @@ impl Finding {
 
 /// Sorts findings into report order (deterministic output).
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by_cached_key(|f| f.sort_key());
+    // Where each text's lines end, found once per text (a file can hold thousands of findings).
+    let mut newlines: std::collections::HashMap<*const u8, Vec<usize>> = std::collections::HashMap::new();
+    for text in findings.iter().filter_map(|f| f.location.text.as_ref()) {
+        newlines.entry(Arc::as_ptr(text).cast::<u8>()).or_insert_with(|| {
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+    }
+    findings.sort_by_cached_key(|f| {
+        let at = match &f.location.text {
+            Some(text) => f.location.line_col_by(&newlines[&Arc::as_ptr(text).cast::<u8>()]),
+            None => (1, 1),
+        };
+        f.sort_key_by(at)
+    });
 }
 
 #[cfg(test)]
@@ -254,6 +284,13 @@ mod tests {
             text: Some(Arc::from("ab\ncdé fg")),
         };
         assert_eq!(loc.line_col(), (2, 6));
+        for at in 0..=12 {
+            let here = Location {
+                span: at..at,
+                ..loc.clone()
+            };
+            assert_eq!(here.line_col_by(&[2]), here.line_col(), "{at}");
+        }
         let span = Location { span: 1..7, ..loc };
         assert_eq!(span.line_col(), (1, 2));
         assert_eq!(span.end_line_col(), (2, 4));

@@ -80,6 +80,8 @@ struct View {
     help: Option<String>,
     source: Option<Source>,
     label: Option<LabeledSpan>,
+    /// The message and help are already wrapped as miette would wrap them ([`Prewrap`]).
+    prewrapped: bool,
 }
 
 /// A file's text as miette reads it, with where its lines start. miette's own lookup counts
@@ -165,6 +167,7 @@ impl View {
             help: help_with_related(f),
             source,
             label,
+            prewrapped: false,
         }
     }
 }
@@ -280,6 +283,152 @@ impl Diagnostic for View {
     }
 }
 
+/// The message and help texts of a report wrapped once each, the way miette wraps them: a
+/// report repeats the same help (and often the same message) for many findings, and the
+/// Unicode line breaking behind each wrap is most of the cost of drawing a finding. A view
+/// whose texts are all wrapped here is drawn by the handler that does not wrap.
+///
+/// The indents are miette's own (read from a drawing of a probe), the wrap is textwrap's with
+/// the options miette passes it, and a text is only taken when putting miette's indents back
+/// on its wrapped lines gives exactly what miette's own wrapping gives; any other text is left
+/// to miette.
+struct Prewrap {
+    /// The textwrap width miette uses (its width less 2).
+    width: usize,
+    /// (first-line indent, other-line indent) of a message, by severity (error, warning,
+    /// advice), and of a help text.
+    message: [(String, String); 3],
+    help: (String, String),
+}
+
+impl Prewrap {
+    fn new(unwrapped: &GraphicalReportHandler, width: usize) -> Prewrap {
+        const MARK: &str = "PREWRAP-MARK";
+        let probe = |severity| {
+            let view = View {
+                code: None,
+                severity,
+                message: format!("{MARK}1\n{MARK}2"),
+                help: Some(format!("{MARK}3\n{MARK}4")),
+                source: None,
+                label: None,
+                prewrapped: false,
+            };
+            let mut out = String::new();
+            let _ = unwrapped.render_report(&mut out, &view);
+            let indent = |n: usize| {
+                let mark = format!("{MARK}{n}");
+                out.lines()
+                    .find_map(|l| l.strip_suffix(mark.as_str()))
+                    .map(str::to_string)
+                    .unwrap_or_default()
+            };
+            ((indent(1), indent(2)), (indent(3), indent(4)))
+        };
+        let (error, help) = probe(miette::Severity::Error);
+        let (warning, _) = probe(miette::Severity::Warning);
+        let (advice, _) = probe(miette::Severity::Advice);
+        Prewrap {
+            width: width.saturating_sub(2),
+            message: [error, warning, advice],
+            help,
+        }
+    }
+
+    /// `text` wrapped as miette wraps it between `indents`, without them; `None` when miette's
+    /// unwrapped drawing of the result would differ from its wrapped drawing of `text`.
+    fn wrap(&self, text: &str, indents: &(String, String)) -> Option<String> {
+        let (first, rest) = indents;
+        if first.is_empty() || rest.is_empty() {
+            return None;
+        }
+        let options = textwrap::Options::new(self.width)
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .break_words(true);
+        let filled = textwrap::fill(text, &options);
+        let lines: Vec<&str> = filled
+            .split('\n')
+            .enumerate()
+            .map(|(i, line)| line.strip_prefix(if i == 0 { first.as_str() } else { rest.as_str() }))
+            .collect::<Option<_>>()?;
+        // What miette draws for these lines with wrapping off: each line after its indent
+        // (a blank line after the indent trimmed).
+        let mut redrawn = String::with_capacity(filled.len());
+        for (i, line) in lines.iter().enumerate() {
+            let indent = if i == 0 { first } else { rest };
+            if i > 0 {
+                redrawn.push('\n');
+            }
+            redrawn.push_str(if line.trim().is_empty() {
+                indent.trim_end()
+            } else {
+                indent
+            });
+            redrawn.push_str(line);
+        }
+        (redrawn == filled && !lines.iter().any(|l| l.trim().is_empty())).then(|| lines.join("\n"))
+    }
+
+    /// Wraps the texts of the views that do not fit, each distinct text once (in parallel),
+    /// and marks the views whose texts all were.
+    fn apply(&self, views: &mut [View]) {
+        let width = self.width + 2;
+        let mut wanted: Vec<(u8, &str)> = Vec::new();
+        for v in views.iter().filter(|v| !v.fits(width)) {
+            wanted.push((severity_index(v.severity), &v.message));
+            if let Some(help) = &v.help {
+                wanted.push((3, help));
+            }
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        let wrapped: std::collections::HashMap<(u8, &str), Option<String>> = wanted
+            .par_iter()
+            .map(|&(kind, text)| {
+                let indents = match kind {
+                    0 => &self.message[0],
+                    1 => &self.message[1],
+                    2 => &self.message[2],
+                    _ => &self.help,
+                };
+                ((kind, text), self.wrap(text, indents))
+            })
+            .collect();
+        let done: Vec<Option<(String, Option<String>)>> = views
+            .par_iter()
+            .map(|v| {
+                if v.fits(width) {
+                    return None;
+                }
+                let message = wrapped
+                    .get(&(severity_index(v.severity), v.message.as_str()))?
+                    .clone()?;
+                let help = match &v.help {
+                    Some(h) => Some(wrapped.get(&(3, h.as_str()))?.clone()?),
+                    None => None,
+                };
+                Some((message, help))
+            })
+            .collect();
+        for (v, done) in views.iter_mut().zip(done) {
+            if let Some((message, help)) = done {
+                v.message = message;
+                v.help = help;
+                v.prewrapped = true;
+            }
+        }
+    }
+}
+
+fn severity_index(severity: miette::Severity) -> u8 {
+    match severity {
+        miette::Severity::Error => 0,
+        miette::Severity::Warning => 1,
+        miette::Severity::Advice => 2,
+    }
+}
+
 /// Renders every finding and the summary line.
 pub fn render(outcome: &Outcome, style: &Style) -> String {
     let theme = if style.color {
@@ -294,14 +443,19 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
     // finding: such findings go through a handler that does not wrap (the same output).
     let unwrapped = handler.clone().with_wrap_lines(false);
     let clean = clean_sources(&outcome.findings);
-    let views: Vec<View> = outcome.findings.par_iter().map(|f| View::of(f, &clean)).collect();
+    let mut views: Vec<View> = outcome.findings.par_iter().map(|f| View::of(f, &clean)).collect();
+    Prewrap::new(&unwrapped, style.width).apply(&mut views);
     // Each finding is drawn on its own (in parallel), then joined in order.
     let drawn: Vec<String> = outcome
         .findings
         .par_iter()
         .zip(&views)
         .map(|(finding, view)| {
-            let handler = if view.fits(style.width) { &unwrapped } else { &handler };
+            let handler = if view.prewrapped || view.fits(style.width) {
+                &unwrapped
+            } else {
+                &handler
+            };
             let mut out = String::new();
             if handler.render_report(&mut out, view).is_err() {
                 // miette could not draw the snippet: fall back to one plain line.
@@ -511,6 +665,7 @@ mod tests {
                             help: Some(help.into()),
                             source: None,
                             label: None,
+                            prewrapped: false,
                         };
                         if view.fits(width) {
                             let (mut a, mut b) = (String::new(), String::new());
@@ -522,5 +677,71 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A finding whose texts [`Prewrap`] wrapped is drawn by the unwrapped handler exactly as
+    /// miette's own wrapping draws the original texts; a text it cannot take is left as it is.
+    #[test]
+    fn prewrapped_texts_are_drawn_as_miette_wraps_them() {
+        let long = "word ".repeat(40);
+        let path = format!("also: {}/file.sql:1:2: here", "very-long-directory-name".repeat(6));
+        let texts = [
+            "short",
+            "`SET NOT NULL` on `pipelines.textual_repr` scans the whole table under ACCESS EXCLUSIVE (no valid `CHECK (textual_repr IS NOT NULL)` in these migrations)",
+            "a path/with-slashes and-hyphens: ../x/y-z.sql:1:2 and (brackets), `ticks`, {braces}|pipes? and more words to wrap",
+            long.trim_end(),
+            path.as_str(),
+            "first line of a help that is long enough to be wrapped by miette at the widths tested here\nalso: f.sql:1:2: second",
+            "ünïcödé wörds, “quoted” — dashes, 表意文字の混ざった長い文章がここに続きますので折り返しが必要になります",
+            "ends with a space and is long enough to be wrapped by miette at the widths tested here ",
+            "two  spaces  between  words  in  a  text  long  enough  to  wrap  at  the  widths  here",
+            "a blank line\n\nin the middle of a text long enough to be wrapped by miette at these widths",
+            "tab\there and a text long enough to be wrapped by miette at the widths tested here, surely",
+        ];
+        for width in [30, 60, 100] {
+            for color in [false, true] {
+                let theme = if color {
+                    GraphicalTheme::unicode()
+                } else {
+                    GraphicalTheme::none()
+                };
+                let wrapping = GraphicalReportHandler::new_themed(theme)
+                    .with_width(width)
+                    .with_links(false);
+                let unwrapped = wrapping.clone().with_wrap_lines(false);
+                let prewrap = Prewrap::new(&unwrapped, width);
+                assert!(!prewrap.help.0.is_empty() && !prewrap.message[1].1.is_empty());
+                for severity in [
+                    miette::Severity::Error,
+                    miette::Severity::Warning,
+                    miette::Severity::Advice,
+                ] {
+                    for message in texts {
+                        for help in [None, Some(texts[1]), Some(path.as_str()), Some(texts[9])] {
+                            let view = || View {
+                                code: Some("MC411 set-not-null-scan".into()),
+                                severity,
+                                message: message.into(),
+                                help: help.map(str::to_string),
+                                source: None,
+                                label: None,
+                                prewrapped: false,
+                            };
+                            let mut views = [view()];
+                            prewrap.apply(&mut views);
+                            let (mut a, mut b) = (String::new(), String::new());
+                            wrapping.render_report(&mut a, &view()).unwrap();
+                            let handler = if views[0].prewrapped { &unwrapped } else { &wrapping };
+                            handler.render_report(&mut b, &views[0]).unwrap();
+                            assert_eq!(a, b, "{width} {color} {message:?} {help:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // The common case is taken.
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::none()).with_width(100);
+        let prewrap = Prewrap::new(&handler.clone().with_wrap_lines(false), 100);
+        assert!(prewrap.wrap(texts[1], &prewrap.message[1]).is_some());
     }
 }

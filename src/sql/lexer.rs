@@ -204,7 +204,7 @@ fn ident_before(bytes: &[u8], i: usize) -> bool {
 }
 
 /// If a dollar-quote opening tag (`$$`, `$body$`) starts at `i`, returns the end of the tag.
-fn dollar_tag(bytes: &[u8], i: usize, end: usize) -> Option<usize> {
+pub(crate) fn dollar_tag(bytes: &[u8], i: usize, end: usize) -> Option<usize> {
     let mut j = i + 1;
     while j < end {
         let c = bytes[j];

@@ -8,6 +8,7 @@ pub mod ddl;
 pub mod lexer;
 pub mod parse;
 pub mod pg;
+pub mod words;
 
 use std::ops::Range;
 
@@ -140,11 +141,11 @@ pub fn analyze(text: &str, span: Range<usize>) -> ParsedSql {
 /// `parsed`) classified for the lock rules, from squawk-syntax's tree (the syntax verdict is
 /// PostgreSQL's own parser's).
 ///
-/// Only statements that can be more than [`ddl::Kind::Other`] ([`ddl::may_matter`]) and that
+/// Only statements that can be more than [`ddl::Kind::Other`] ([`words::may_matter`]) and that
 /// PostgreSQL's grammar accepts (a rejected statement is MC201's, and its tree would be a
 /// guess) are read; the others come back as `Other`, so a script of `INSERT`s and function
 /// bodies costs a look at its first words. Statements whose rules need only names
-/// ([`ddl::shallow`]) are read from their words, and so is a plain `CREATE TABLE` of a table
+/// ([`words::shallow`]) are read from their words, and so is a plain `CREATE TABLE` of a table
 /// for which `details` says no (no later statement can read its columns or constraints). The
 /// rest reach the tree parser, one statement at a time.
 pub fn classify(
@@ -157,17 +158,21 @@ pub fn classify(
     let mut out = Vec::new();
     for (_, statements) in parts(spans, parsed) {
         for s in statements {
-            match take(text, &errors, &s) {
+            match take(text, &errors, &parsed.meta_commands, &s) {
                 Take::Table(name) if !details(&name) => out.push(ddl::Stmt {
                     span: s,
-                    kind: ddl::Kind::CreateTable(ddl::CreateTable {
+                    kind: ddl::Kind::CreateTable(Box::new(ddl::CreateTable {
                         table: name,
                         ..ddl::CreateTable::default()
-                    }),
+                    })),
                 }),
                 Take::Other => out.push(ddl::Stmt::other(s)),
-                Take::Known(kind) => out.push(ddl::Stmt { span: s, kind }),
-                Take::Parse | Take::Table(_) => out.extend(parse_one(text, &s, &parsed.meta_commands)),
+                Take::Known(stmt) => out.push(stmt),
+                Take::Table(_) => match text.get(s.clone()).and_then(|t| words::create_table(t, s.start)) {
+                    Some(stmt) => out.push(stmt),
+                    None => out.extend(parse_one(text, &s, &parsed.meta_commands)),
+                },
+                Take::Parse => out.extend(parse_one(text, &s, &parsed.meta_commands)),
             }
         }
     }
@@ -204,10 +209,11 @@ pub fn mentioned_names(
     let errors = error_starts(parsed);
     for (_, statements) in parts(spans, parsed) {
         for s in &statements {
-            if let (Take::Parse, Some(t)) = (take(text, &errors, s), text.get(s.clone()))
-                && ddl::is_alter_table(t)
+            if let Some(t) = text.get(s.clone())
+                && words::is_alter_table(t)
+                && !rejected(&errors, s)
             {
-                for name in ddl::mentioned_names(t) {
+                for name in words::mentioned_names(t) {
                     if !out.contains(&*name) {
                         out.insert(name.into_owned());
                     }
@@ -220,28 +226,37 @@ pub fn mentioned_names(
 /// What [`classify`] does with one statement.
 enum Take {
     Other,
-    /// Read from the statement's words ([`ddl::shallow`]).
-    Known(ddl::Kind),
+    /// Read from the statement's words ([`words::shallow`]).
+    Known(ddl::Stmt),
     /// A plain `CREATE TABLE` of this table.
     Table(String),
     Parse,
 }
 
 /// `errors`: where the script's syntax errors start, sorted (a bisection per statement: a file
-/// can hold tens of thousands of broken statements).
-fn take(text: &str, errors: &[usize], s: &Range<usize>) -> Take {
-    // A syntax error inside the statement (or right at its end): the grammar rejects it.
-    let first = errors.partition_point(|&at| at < s.start);
-    if errors.get(first).is_some_and(|&at| at <= s.end) {
+/// can hold tens of thousands of broken statements). `meta`: the script's psql meta-commands
+/// (a statement that holds one is parsed with it blanked).
+fn take(text: &str, errors: &[usize], meta: &[Range<usize>], s: &Range<usize>) -> Take {
+    if rejected(errors, s) {
         return Take::Other;
     }
     match text.get(s.clone()) {
-        Some(t) if ddl::may_matter(t) => match ddl::shallow(t) {
-            Some(kind) => Take::Known(kind),
-            None => ddl::created_table(t).map_or(Take::Parse, Take::Table),
+        Some(t) if words::may_matter(t) => match meta.iter().any(|r| within(r, s)) {
+            true => Take::Parse,
+            false => match words::shallow(t, s.start) {
+                Some(stmt) => Take::Known(stmt),
+                None => words::created_table(t).map_or(Take::Parse, Take::Table),
+            },
         },
         _ => Take::Other,
     }
+}
+
+/// Whether a syntax error lies inside the statement `s` (or right at its end): the grammar
+/// rejects it. `errors` as for [`take`].
+fn rejected(errors: &[usize], s: &Range<usize>) -> bool {
+    let first = errors.partition_point(|&at| at < s.start);
+    errors.get(first).is_some_and(|&at| at <= s.end)
 }
 
 fn error_starts(parsed: &ParsedSql) -> Vec<usize> {
