@@ -630,6 +630,20 @@ mod tests {
         }
     }
 
+    /// The report's two handlers at `width`: the one that wraps and the one that does not.
+    fn handlers(width: usize, color: bool) -> (GraphicalReportHandler, GraphicalReportHandler) {
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::none()
+        };
+        let wrapping = GraphicalReportHandler::new_themed(theme)
+            .with_width(width)
+            .with_links(false);
+        let unwrapped = wrapping.clone().with_wrap_lines(false);
+        (wrapping, unwrapped)
+    }
+
     /// A finding whose texts [`View::fits`] is drawn the same without wrapping as with it.
     #[test]
     fn a_text_that_fits_is_drawn_the_same_unwrapped() {
@@ -647,15 +661,7 @@ mod tests {
         ];
         for width in [40, 84, 100, 120] {
             for color in [false, true] {
-                let theme = if color {
-                    GraphicalTheme::unicode()
-                } else {
-                    GraphicalTheme::none()
-                };
-                let wrapping = GraphicalReportHandler::new_themed(theme)
-                    .with_width(width)
-                    .with_links(false);
-                let unwrapped = wrapping.clone().with_wrap_lines(false);
+                let (wrapping, unwrapped) = handlers(width, color);
                 for message in texts {
                     for help in texts {
                         let view = View {
@@ -700,15 +706,7 @@ mod tests {
         ];
         for width in [30, 60, 100] {
             for color in [false, true] {
-                let theme = if color {
-                    GraphicalTheme::unicode()
-                } else {
-                    GraphicalTheme::none()
-                };
-                let wrapping = GraphicalReportHandler::new_themed(theme)
-                    .with_width(width)
-                    .with_links(false);
-                let unwrapped = wrapping.clone().with_wrap_lines(false);
+                let (wrapping, unwrapped) = handlers(width, color);
                 let prewrap = Prewrap::new(&unwrapped, width);
                 assert!(!prewrap.help.0.is_empty() && !prewrap.message[1].1.is_empty());
                 for severity in [
