@@ -133,3 +133,46 @@ fn junit_has_one_case_per_directory_and_check() {
     let denied = output(&["check", "--format", "junit", "--deny-warnings", DIRS[0], WARNS]);
     assert!(denied.contains("failures=\"2\""), "{denied}");
 }
+
+/// The plain report draws most findings without miette's general machinery
+/// (`report/human/plain.rs`); every finding of the corpus and of the fixtures must come out
+/// byte for byte as miette draws it, at a wide and a narrow width.
+#[test]
+fn the_plain_report_is_miettes_drawing_on_the_corpus_and_fixtures() {
+    let mut roots = vec![std::path::PathBuf::from("fixtures")];
+    roots.extend(common::corpus_root());
+    for root in roots {
+        let outcome = migproof::check(std::slice::from_ref(&root)).unwrap();
+        assert!(
+            outcome.findings.len() > 100,
+            "{}: too few findings to compare",
+            root.display()
+        );
+        for width in [100, 60] {
+            let style = migproof::report::human::Style { color: false, width };
+            let drawn = migproof::report::human::render(&outcome, &style);
+            let by_miette = migproof::report::human::render_by_miette(&outcome, &style);
+            if drawn != by_miette {
+                let at = drawn
+                    .lines()
+                    .zip(by_miette.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                let around = |text: &str| {
+                    text.lines()
+                        .skip(at.saturating_sub(12))
+                        .take(16)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
+                panic!(
+                    "{} at width {width}, line {}:\n--- drawn\n{}\n--- miette\n{}",
+                    root.display(),
+                    at + 1,
+                    around(&drawn),
+                    around(&by_miette)
+                );
+            }
+        }
+    }
+}

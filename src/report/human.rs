@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
-    SourceSpan, SpanContents,
+    SourceSpan, SpanContents, ThemeCharacters,
 };
 
 use rayon::prelude::*;
@@ -15,6 +15,8 @@ use rayon::prelude::*;
 use crate::checks::{Finding, Location, Severity};
 use crate::outcome::Outcome;
 use crate::report::escape;
+
+mod plain;
 
 /// `--color WHEN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -80,8 +82,9 @@ struct View {
     help: Option<String>,
     source: Option<Source>,
     label: Option<LabeledSpan>,
-    /// The message and help are already wrapped as miette would wrap them ([`Prewrap`]).
-    prewrapped: bool,
+    /// The message and help need no wrapping: they fit ([`View::fits`]), or they are already
+    /// wrapped as miette would wrap them ([`Prewrap`]).
+    unwrapped: bool,
 }
 
 /// A file's text as miette reads it, with where its lines start. miette's own lookup counts
@@ -140,11 +143,16 @@ impl SourceCode for Source {
 impl View {
     /// Whether every line of the texts miette would wrap is short enough that wrapping leaves
     /// it as it is (with room for miette's widest indent), and has no edge whitespace for
-    /// wrapping to trim.
+    /// wrapping to trim. A blank line does not fit: wrapping keeps the indent before it, and
+    /// drawing without wrapping trims it.
     fn fits(&self, width: usize) -> bool {
         let texts = [Some(&self.message), self.help.as_ref(), self.code.as_ref()];
         texts.into_iter().flatten().flat_map(|t| t.split('\n')).all(|line| {
-            line.len() + 16 <= width && line.trim() == line && !line.contains(['\t', '\r']) && !line.contains("  ")
+            line.len() + 16 <= width
+                && !line.is_empty()
+                && line.trim() == line
+                && !line.contains(['\t', '\r'])
+                && !line.contains("  ")
         })
     }
 
@@ -167,7 +175,7 @@ impl View {
             help: help_with_related(f),
             source,
             label,
-            prewrapped: false,
+            unwrapped: false,
         }
     }
 }
@@ -312,7 +320,7 @@ impl Prewrap {
                 help: Some(format!("{MARK}3\n{MARK}4")),
                 source: None,
                 label: None,
-                prewrapped: false,
+                unwrapped: false,
             };
             let mut out = String::new();
             let _ = unwrapped.render_report(&mut out, &view);
@@ -370,12 +378,13 @@ impl Prewrap {
         (redrawn == filled && !lines.iter().any(|l| l.trim().is_empty())).then(|| lines.join("\n"))
     }
 
-    /// Wraps the texts of the views that do not fit, each distinct text once (in parallel),
-    /// and marks the views whose texts all were.
+    /// Marks the views whose texts fit, wraps the texts of the others, each distinct text
+    /// once (in parallel), and marks the views whose texts all were.
     fn apply(&self, views: &mut [View]) {
         let width = self.width + 2;
+        views.par_iter_mut().for_each(|v| v.unwrapped = v.fits(width));
         let mut wanted: Vec<(u8, &str)> = Vec::new();
-        for v in views.iter().filter(|v| !v.fits(width)) {
+        for v in views.iter().filter(|v| !v.unwrapped) {
             wanted.push((severity_index(v.severity), &v.message));
             if let Some(help) = &v.help {
                 wanted.push((3, help));
@@ -398,7 +407,7 @@ impl Prewrap {
         let done: Vec<Option<(String, Option<String>)>> = views
             .par_iter()
             .map(|v| {
-                if v.fits(width) {
+                if v.unwrapped {
                     return None;
                 }
                 let message = wrapped
@@ -415,7 +424,7 @@ impl Prewrap {
             if let Some((message, help)) = done {
                 v.message = message;
                 v.help = help;
-                v.prewrapped = true;
+                v.unwrapped = true;
             }
         }
     }
@@ -431,6 +440,20 @@ fn severity_index(severity: miette::Severity) -> u8 {
 
 /// Renders every finding and the summary line.
 pub fn render(outcome: &Outcome, style: &Style) -> String {
+    render_with(outcome, style, true)
+}
+
+/// [`render`] with every finding drawn by miette, none by [`plain`]: what `tests/outputs.rs`
+/// holds [`render`] to.
+#[doc(hidden)]
+pub fn render_by_miette(outcome: &Outcome, style: &Style) -> String {
+    render_with(outcome, style, false)
+}
+
+fn render_with(outcome: &Outcome, style: &Style, plain_drawer: bool) -> String {
+    // Without colour the handler draws with the plain theme: [`plain`] draws the common
+    // shapes the same, without miette's per-finding machinery.
+    let plain_chars = (plain_drawer && !style.color).then(ThemeCharacters::ascii);
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -451,11 +474,14 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
         .par_iter()
         .zip(&views)
         .map(|(finding, view)| {
-            let handler = if view.prewrapped || view.fits(style.width) {
-                &unwrapped
-            } else {
-                &handler
-            };
+            if view.unwrapped
+                && let Some(chars) = &plain_chars
+                && let Some(mut out) = plain::draw(view, chars)
+            {
+                out.push('\n');
+                return out;
+            }
+            let handler = if view.unwrapped { &unwrapped } else { &handler };
             let mut out = String::new();
             if handler.render_report(&mut out, view).is_err() {
                 // miette could not draw the snippet: fall back to one plain line.
@@ -671,7 +697,7 @@ mod tests {
                             help: Some(help.into()),
                             source: None,
                             label: None,
-                            prewrapped: false,
+                            unwrapped: false,
                         };
                         if view.fits(width) {
                             let (mut a, mut b) = (String::new(), String::new());
@@ -723,13 +749,13 @@ mod tests {
                                 help: help.map(str::to_string),
                                 source: None,
                                 label: None,
-                                prewrapped: false,
+                                unwrapped: false,
                             };
                             let mut views = [view()];
                             prewrap.apply(&mut views);
                             let (mut a, mut b) = (String::new(), String::new());
                             wrapping.render_report(&mut a, &view()).unwrap();
-                            let handler = if views[0].prewrapped { &unwrapped } else { &wrapping };
+                            let handler = if views[0].unwrapped { &unwrapped } else { &wrapping };
                             handler.render_report(&mut b, &views[0]).unwrap();
                             assert_eq!(a, b, "{width} {color} {message:?} {help:?}");
                         }
