@@ -140,32 +140,33 @@ impl Location {
 
     /// 1-based line and column (in characters) of the span's start.
     pub fn line_col(&self) -> (usize, usize) {
-        self.position(self.span.start)
+        self.position(self.span.start, None)
     }
 
     /// The 1-based line and column (in characters) of the end of the span: just past its last
     /// character, as SARIF and editors count an end.
     pub fn end_line_col(&self) -> (usize, usize) {
-        self.position(self.span.end.max(self.span.start))
+        self.position(self.span.end.max(self.span.start), None)
     }
 
-    fn position(&self, offset: usize) -> (usize, usize) {
+    /// The 1-based line and column (in characters) of `offset`. With `newlines`, where the
+    /// text's `\n`s are, the line is found by bisection instead of a count from the text's start
+    /// (the same answer).
+    fn position(&self, offset: usize, newlines: Option<&[usize]>) -> (usize, usize) {
         let Some(text) = &self.text else { return (1, 1) };
         let at = floor_char_boundary(text, offset);
-        let before = &text[..at];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
-    }
-
-    /// [`Location::line_col`] from `newlines`, where the text's `\n`s are (the same answer,
-    /// by bisection instead of a count from the text's start).
-    fn line_col_by(&self, newlines: &[usize]) -> (usize, usize) {
-        let Some(text) = &self.text else { return (1, 1) };
-        let at = floor_char_boundary(text, self.span.start);
-        let before = newlines.partition_point(|&n| n < at);
-        let line_start = if before == 0 { 0 } else { newlines[before - 1] + 1 };
-        (before + 1, text[line_start..at].chars().count() + 1)
+        // How many lines end before `at`, and where the line of `at` starts.
+        let (ended, line_start) = match newlines {
+            Some(newlines) => {
+                let ended = newlines.partition_point(|&n| n < at);
+                (ended, if ended == 0 { 0 } else { newlines[ended - 1] + 1 })
+            }
+            None => {
+                let before = &text[..at];
+                (before.matches('\n').count(), before.rfind('\n').map_or(0, |i| i + 1))
+            }
+        };
+        (ended + 1, text[line_start..at].chars().count() + 1)
     }
 }
 
@@ -264,11 +265,12 @@ pub fn sort(findings: &mut [Finding]) {
         });
     }
     findings.sort_by_cached_key(|f| {
-        let at = match &f.location.text {
-            Some(text) => f.location.line_col_by(&newlines[&Arc::as_ptr(text).cast::<u8>()]),
-            None => (1, 1),
-        };
-        f.sort_key_by(at)
+        let lines = f
+            .location
+            .text
+            .as_ref()
+            .map(|text| &newlines[&Arc::as_ptr(text).cast::<u8>()][..]);
+        f.sort_key_by(f.location.position(f.location.span.start, lines))
     });
 }
 
@@ -289,7 +291,7 @@ mod tests {
                 span: at..at,
                 ..loc.clone()
             };
-            assert_eq!(here.line_col_by(&[2]), here.line_col(), "{at}");
+            assert_eq!(here.position(at, Some(&[2])), here.line_col(), "{at}");
         }
         let span = Location { span: 1..7, ..loc };
         assert_eq!(span.line_col(), (1, 2));
