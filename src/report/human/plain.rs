@@ -10,6 +10,8 @@
 //! the same bytes on random texts, spans and labels, and `tests/outputs.rs` on the whole
 //! corpus.
 
+use std::fmt::Write as _;
+
 use miette::ThemeCharacters;
 
 use super::{Source, View};
@@ -22,7 +24,11 @@ pub(super) fn draw(view: &View, chars: &ThemeCharacters) -> Option<String> {
         (Some(source), Some(label)) => Some(Snippet::of(source, label)?),
         _ => None,
     };
-    let mut out = String::with_capacity(512);
+    let size = code.len()
+        + view.message.len()
+        + view.help.as_ref().map_or(0, String::len)
+        + snippet.as_ref().map_or(0, Snippet::size);
+    let mut out = String::with_capacity(size + 64);
     out.push_str(code);
     out.push_str("\n\n");
     let icon = match view.severity {
@@ -120,25 +126,33 @@ impl<'a> Snippet<'a> {
         })
     }
 
+    /// About how many bytes the drawing takes.
+    fn size(&self) -> usize {
+        let shown = line_end(self.text, self.lines, self.shown.1) - self.lines[self.shown.0];
+        2 * shown + 16 * (self.shown.1 - self.shown.0 + 4) + self.name.len() + self.label.map_or(0, str::len)
+    }
+
     fn draw(&self, out: &mut String, chars: &ThemeCharacters) {
         let (first, last) = self.span_lines;
-        let number_width = (self.shown.1 + 1).to_string().len();
-        let margin = " ".repeat(number_width + 2);
-        let no_number = format!(" {} {} ", " ".repeat(number_width), chars.vbar_break);
+        let number_width = (self.shown.1 + 1).ilog10() as usize + 1;
+        let no_number = format!(" {:number_width$} {} ", "", chars.vbar_break);
         let column = self.start - self.lines[first] + 1;
-        out.push_str(&format!(
-            "{margin}{}{}[{}:{}:{column}]\n",
+        let _ = writeln!(
+            out,
+            "{:margin$}{}{}[{}:{}:{column}]",
+            "",
             chars.ltop,
             chars.hbar,
             self.name,
-            first + 1
-        ));
+            first + 1,
+            margin = number_width + 2
+        );
         for i in self.shown.0..=self.shown.1 {
             let line_start = self.lines[i];
             let text = self.text[line_start..line_end(self.text, self.lines, i)].trim_end_matches('\n');
-            out.push_str(&format!(" {:>number_width$} {} ", i + 1, chars.vbar));
+            let _ = write!(out, " {:>number_width$} {} ", i + 1, chars.vbar);
             if first != last {
-                out.push_str(&self.gutter(i, chars));
+                self.gutter(out, i, chars);
             }
             out.push_str(text);
             out.push('\n');
@@ -150,7 +164,7 @@ impl<'a> Snippet<'a> {
                 let end = column_of(self.end).max(start + 1);
                 let middle = (start + end) / 2;
                 out.push_str(&no_number);
-                out.push_str(&" ".repeat(start));
+                push_repeated(out, ' ', start);
                 push_repeated(out, chars.underline, middle - start);
                 out.push(if self.label.is_some() {
                     chars.underbar
@@ -161,7 +175,7 @@ impl<'a> Snippet<'a> {
                 out.push('\n');
                 if let Some(label) = self.label {
                     out.push_str(&no_number);
-                    out.push_str(&" ".repeat(middle));
+                    push_repeated(out, ' ', middle);
                     out.push(chars.lbot);
                     push_repeated(out, chars.hbar, 2);
                     out.push(' ');
@@ -181,7 +195,7 @@ impl<'a> Snippet<'a> {
                 out.push('\n');
             }
         }
-        out.push_str(&margin);
+        push_repeated(out, ' ', number_width + 2);
         out.push(chars.lbot);
         push_repeated(out, chars.hbar, 4);
         out.push('\n');
@@ -189,18 +203,15 @@ impl<'a> Snippet<'a> {
 
     /// The gutter of line `i` of a span over several lines: an arrow where it starts and
     /// where it ends, a bar between.
-    fn gutter(&self, i: usize, chars: &ThemeCharacters) -> String {
+    fn gutter(&self, out: &mut String, i: usize, chars: &ThemeCharacters) {
         let (first, last) = self.span_lines;
-        if i == first {
-            format!("{}{}{} ", chars.ltop, chars.hbar, chars.rarrow)
-        } else if i == last {
-            let corner = if self.label.is_some() { chars.lcross } else { chars.lbot };
-            format!("{corner}{}{} ", chars.hbar, chars.rarrow)
-        } else if i > first && i < last {
-            format!("{}   ", chars.vbar)
-        } else {
-            "    ".to_string()
-        }
+        let corner = if self.label.is_some() { chars.lcross } else { chars.lbot };
+        let _ = match i {
+            _ if i == first => write!(out, "{}{}{} ", chars.ltop, chars.hbar, chars.rarrow),
+            _ if i == last => write!(out, "{corner}{}{} ", chars.hbar, chars.rarrow),
+            _ if i > first && i < last => write!(out, "{}   ", chars.vbar),
+            _ => write!(out, "    "),
+        };
     }
 }
 
