@@ -360,22 +360,14 @@ impl Prewrap {
             .enumerate()
             .map(|(i, line)| line.strip_prefix(if i == 0 { first.as_str() } else { rest.as_str() }))
             .collect::<Option<_>>()?;
-        // What miette draws for these lines with wrapping off: each line after its indent
-        // (a blank line after the indent trimmed).
-        let mut redrawn = String::with_capacity(filled.len());
-        for (i, line) in lines.iter().enumerate() {
-            let indent = if i == 0 { first } else { rest };
-            if i > 0 {
-                redrawn.push('\n');
-            }
-            redrawn.push_str(if line.trim().is_empty() {
-                indent.trim_end()
-            } else {
-                indent
-            });
-            redrawn.push_str(line);
+        if lines.iter().any(|l| l.trim().is_empty()) {
+            return None;
         }
-        (redrawn == filled && !lines.iter().any(|l| l.trim().is_empty())).then(|| lines.join("\n"))
+        // What miette draws for these lines with wrapping off.
+        let joined = lines.join("\n");
+        let mut redrawn = String::with_capacity(filled.len());
+        plain::indented(&mut redrawn, &joined, first, rest);
+        (redrawn == filled).then_some(joined)
     }
 
     /// Marks the views whose texts fit, wraps the texts of the others, each distinct text

@@ -51,8 +51,8 @@ pub(super) fn draw(view: &View, chars: &ThemeCharacters) -> Option<String> {
 }
 
 /// miette's unwrapped layout of a text: each line after its indent, the indent's trailing
-/// spaces dropped before a blank line.
-fn indented(out: &mut String, text: &str, first: &str, rest: &str) {
+/// spaces dropped before a blank line. (`Prewrap` compares its wrapping against it too.)
+pub(super) fn indented(out: &mut String, text: &str, first: &str, rest: &str) {
     for (i, line) in text.split_terminator('\n').enumerate() {
         let indent = if i == 0 {
             first
